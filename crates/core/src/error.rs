@@ -1,0 +1,77 @@
+//! Errors of the core, each with a code from a closed set that IPC and HTTP reuse, so a window
+//! or a client branches on [`ErrorCode`], never on the text.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::model::TaskStatus;
+
+/// The closed set of error codes. Adding one is a protocol change: the UI knows them all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidInput,
+    TooLong,
+    ResponsibleRequired,
+    OutcomeRequired,
+    ReasonRequired,
+    InvalidStatusTransition,
+    UnknownKeyword,
+    NotFound,
+    Deleted,
+    Storage,
+    Internal,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error("{field}: {reason}")]
+    Invalid { field: &'static str, reason: &'static str },
+    #[error("{field} is longer than {max} characters")]
+    TooLong { field: &'static str, max: usize },
+    #[error("a task needs exactly one responsible colleague")]
+    ResponsibleRequired,
+    #[error("completing a task needs its outcome")]
+    OutcomeRequired,
+    #[error("cancelling a task needs a reason")]
+    ReasonRequired,
+    #[error("a task cannot go from {from:?} to {to:?}")]
+    InvalidStatusTransition { from: TaskStatus, to: TaskStatus },
+    #[error("keyword {0} does not exist")]
+    UnknownKeyword(Uuid),
+    #[error("{entity} {id} does not exist")]
+    NotFound { entity: &'static str, id: Uuid },
+    #[error("{entity} {id} is in the trash")]
+    Deleted { entity: &'static str, id: Uuid },
+    #[error("storage error: {0}")]
+    Storage(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl CoreError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Invalid { .. } => ErrorCode::InvalidInput,
+            Self::TooLong { .. } => ErrorCode::TooLong,
+            Self::ResponsibleRequired => ErrorCode::ResponsibleRequired,
+            Self::OutcomeRequired => ErrorCode::OutcomeRequired,
+            Self::ReasonRequired => ErrorCode::ReasonRequired,
+            Self::InvalidStatusTransition { .. } => ErrorCode::InvalidStatusTransition,
+            Self::UnknownKeyword(_) => ErrorCode::UnknownKeyword,
+            Self::NotFound { .. } => ErrorCode::NotFound,
+            Self::Deleted { .. } => ErrorCode::Deleted,
+            Self::Storage(_) | Self::Migrate(_) => ErrorCode::Storage,
+            Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// Stored data that does not parse is a bug or corruption, never the user's input.
+    pub(crate) fn corrupt(what: impl std::fmt::Display) -> Self {
+        Self::Internal(format!("stored value does not parse: {what}"))
+    }
+}
+
+pub type Result<T, E = CoreError> = std::result::Result<T, E>;

@@ -1,0 +1,10 @@
+//! duly-core: the model, the working rules and the local store of Duly. No Tauri here.
+
+pub mod clock;
+pub mod error;
+pub mod model;
+pub mod search;
+pub mod store;
+
+pub use error::{CoreError, ErrorCode, Result};
+pub use store::{Store, StoreOptions};

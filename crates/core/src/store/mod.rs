@@ -1,0 +1,202 @@
+//! The local store: SQLite through sqlx, one writer connection and a few readers.
+//!
+//! Every write runs in one `BEGIN IMMEDIATE` transaction on the writer (see [`write`]) that
+//! changes the rows, appends history, appends the sync operations to the outbox and updates
+//! the search index; the change events are sent only after it commits.
+
+pub(crate) mod codec;
+mod write;
+mod customers;
+mod projects;
+mod tasks;
+mod comments;
+mod settings;
+mod history;
+mod trash;
+mod outbox;
+pub mod bulk;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+use crate::clock::{Clock, SystemClock};
+use crate::error::Result;
+use crate::model::ChangeEvent;
+
+
+pub(crate) use write::Write;
+pub use customers::{CustomerFilter, CustomerSummary};
+pub use trash::TrashItem;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/client");
+
+/// How long the store must have seen no write before idle maintenance runs.
+const IDLE_BEFORE_MAINTENANCE: Duration = Duration::from_millis(750);
+
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub clock: Arc<dyn Clock>,
+    /// Run search-index merging and WAL checkpoints in idle time on a background task.
+    pub background_maintenance: bool,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self { clock: Arc::new(SystemClock), background_maintenance: true }
+    }
+}
+
+/// A handle to one local store. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    writer: SqlitePool,
+    reader: SqlitePool,
+    client_id: Uuid,
+    hlc: uhlc::HLC,
+    clock: Arc<dyn Clock>,
+    events: broadcast::Sender<ChangeEvent>,
+    /// Milliseconds since the epoch of the last committed write, for idle detection.
+    last_write_ms: AtomicI64,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("client_id", &self.client_id).finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    pub async fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with(path, StoreOptions::default()).await
+    }
+
+    pub async fn open_with(path: impl AsRef<Path>, options: StoreOptions) -> Result<Self> {
+        let connect = SqliteConnectOptions::new()
+            .filename(path.as_ref())
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            // Checkpoints happen in idle time (Store::maintain), not inside a user's commit.
+            .pragma("wal_autocheckpoint", "0");
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(connect.clone())
+            .await?;
+        MIGRATOR.run(&writer).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(connect.read_only(true))
+            .await?;
+        let client_id = client_id(&writer).await?;
+        let hlc = uhlc::HLCBuilder::new()
+            .with_id(hlc_id(client_id))
+            .with_max_delta(Duration::from_secs(24 * 3600))
+            .build();
+        let (events, _) = broadcast::channel(1024);
+        let store = Self {
+            inner: Arc::new(Inner {
+                writer,
+                reader,
+                client_id,
+                hlc,
+                clock: options.clock,
+                events,
+                last_write_ms: AtomicI64::new(0),
+            }),
+        };
+        if options.background_maintenance {
+            store.spawn_idle_maintenance();
+        }
+        Ok(store)
+    }
+
+    /// This replica's id, the `client_id` of every operation it makes.
+    pub fn client_id(&self) -> Uuid {
+        self.inner.client_id
+    }
+
+    /// Change events of every committed write, from any source.
+    pub fn subscribe(&self) -> broadcast::Receiver<ChangeEvent> {
+        self.inner.events.subscribe()
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.inner.clock.now()
+    }
+
+    pub(crate) fn reader(&self) -> &SqlitePool {
+        &self.inner.reader
+    }
+
+    /// Merges search-index segments and checkpoints the WAL: work that would otherwise land
+    /// inside some user's write as a latency spike.
+    pub async fn maintain(&self) -> Result<()> {
+        let mut conn = self.inner.writer.acquire().await?;
+        sqlx::query("INSERT INTO search_index (search_index, rank) VALUES ('merge', 500)")
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *conn).await?;
+        Ok(())
+    }
+
+    /// Closes the pools, waiting for connections to finish; a store is durable without it.
+    pub async fn close(&self) {
+        self.inner.reader.close().await;
+        self.inner.writer.close().await;
+    }
+
+    fn spawn_idle_maintenance(&self) {
+        let weak = Arc::downgrade(&self.inner);
+        tokio::spawn(async move {
+            let mut last_maintained = -1;
+            loop {
+                tokio::time::sleep(IDLE_BEFORE_MAINTENANCE).await;
+                let Some(inner) = weak.upgrade() else { return };
+                let last_write = inner.last_write_ms.load(Ordering::Relaxed);
+                let idle_ms = chrono::Utc::now().timestamp_millis() - last_write;
+                if last_write != last_maintained && idle_ms >= IDLE_BEFORE_MAINTENANCE.as_millis() as i64 {
+                    let store = Store { inner };
+                    if let Err(error) = store.maintain().await {
+                        tracing::warn!(%error, "idle maintenance failed");
+                    }
+                    last_maintained = last_write;
+                }
+            }
+        });
+    }
+
+    fn note_write(&self) {
+        self.inner.last_write_ms.store(chrono::Utc::now().timestamp_millis(), Ordering::Relaxed);
+    }
+}
+
+async fn client_id(pool: &SqlitePool) -> Result<Uuid> {
+    let fresh = Uuid::now_v7().to_string();
+    sqlx::query!("INSERT OR IGNORE INTO meta (key, value) VALUES ('client_id', ?)", fresh)
+        .execute(pool)
+        .await?;
+    let row = sqlx::query!("SELECT value FROM meta WHERE key = 'client_id'").fetch_one(pool).await?;
+    codec::id(&row.value)
+}
+
+/// The HLC id is the client id, so concurrent writes tie-break by client as DESIGN.md says.
+fn hlc_id(client_id: Uuid) -> uhlc::ID {
+    std::num::NonZeroU128::new(client_id.as_u128()).map_or_else(uhlc::ID::rand, uhlc::ID::from)
+}

@@ -1,0 +1,329 @@
+//! T1–T10: tasks, their lifecycle and their references.
+
+use duly_protocol::EntityKind;
+use uuid::Uuid;
+
+use super::write::scope_of;
+use super::{Store, Write, codec};
+use crate::error::{CoreError, Result};
+use crate::model::{Due, StatusChange, Task, TaskInput, TaskStatus, WriteCtx, new_id, validate};
+use crate::search::index;
+
+pub(crate) struct TaskRow {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub customer_id: Option<String>,
+    pub project_id: Option<String>,
+    pub responsible_id: String,
+    pub creator_id: String,
+    pub watchers: String,
+    pub status: String,
+    pub priority: String,
+    pub start_date: Option<String>,
+    pub due_date: Option<String>,
+    pub due_at: Option<String>,
+    pub reminder_at: Option<String>,
+    pub checklist: String,
+    pub attachments: String,
+    pub outcome: Option<String>,
+    pub completed_by: Option<String>,
+    pub completed_at: Option<String>,
+    pub cancel_reason: Option<String>,
+    pub recurrence: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub deleted_at: Option<String>,
+}
+
+impl TaskRow {
+    pub fn into_task(self) -> Result<Task> {
+        let due = match (self.due_at.as_deref(), self.due_date.as_deref()) {
+            (Some(at), _) => Some(Due::At(codec::parse_ts(at)?)),
+            (None, Some(day)) => Some(Due::Day(codec::parse_day(day)?)),
+            (None, None) => None,
+        };
+        Ok(Task {
+            id: codec::id(&self.id)?,
+            fields: TaskInput {
+                title: self.title,
+                description: self.description,
+                customer_id: codec::opt_id(self.customer_id.as_deref())?,
+                project_id: codec::opt_id(self.project_id.as_deref())?,
+                responsible_id: Some(codec::id(&self.responsible_id)?),
+                watchers: codec::from_json(&self.watchers)?,
+                priority: codec::parse_enum(&self.priority)?,
+                start_date: codec::opt_day(self.start_date.as_deref())?,
+                due,
+                reminder_at: codec::opt_ts(self.reminder_at.as_deref())?,
+                checklist: codec::from_json(&self.checklist)?,
+                attachments: codec::from_json(&self.attachments)?,
+                recurrence: self.recurrence,
+            },
+            creator_id: codec::id(&self.creator_id)?,
+            status: codec::word(&self.status, TaskStatus::parse)?,
+            outcome: self.outcome,
+            completed_by: codec::opt_id(self.completed_by.as_deref())?,
+            completed_at: codec::opt_ts(self.completed_at.as_deref())?,
+            cancel_reason: self.cancel_reason,
+            created_at: codec::parse_ts(&self.created_at)?,
+            updated_at: codec::parse_ts(&self.updated_at)?,
+        })
+    }
+}
+
+impl Store {
+    /// T2: refused without a responsible colleague; the creator is the writer.
+    pub async fn create_task(&self, ctx: WriteCtx, mut input: TaskInput) -> Result<Task> {
+        validate::task(&input)?;
+        let mut w = self.begin(ctx).await?;
+        check_references(&mut w, &mut input).await?;
+        let task = Task {
+            id: new_id(),
+            fields: input,
+            creator_id: ctx.actor,
+            status: TaskStatus::Open,
+            outcome: None,
+            completed_by: None,
+            completed_at: None,
+            cancel_reason: None,
+            created_at: w.now,
+            updated_at: w.now,
+        };
+        insert(&mut w, &task).await?;
+        w.created(scope_of(task.fields.customer_id), EntityKind::Task, task.id, &codec::value(&task)?).await?;
+        w.commit().await?;
+        Ok(task)
+    }
+
+    /// Replaces the editable fields (reassigning included); history keeps every old value.
+    pub async fn update_task(&self, ctx: WriteCtx, id: Uuid, mut input: TaskInput) -> Result<Task> {
+        validate::task(&input)?;
+        let mut w = self.begin(ctx).await?;
+        let old = load(&mut w, id).await?;
+        check_references(&mut w, &mut input).await?;
+        let new = Task { fields: input, updated_at: w.now, ..old.clone() };
+        save(&mut w, &old, &new).await?;
+        w.commit().await?;
+        Ok(new)
+    }
+
+    /// T3, T10: moves a task in its lifecycle.
+    pub async fn set_task_status(&self, ctx: WriteCtx, id: Uuid, change: StatusChange) -> Result<Task> {
+        let mut w = self.begin(ctx).await?;
+        let old = load(&mut w, id).await?;
+        let new = change_status(&mut w, &old, &change).await?;
+        w.commit().await?;
+        Ok(new)
+    }
+
+    pub async fn task(&self, id: Uuid) -> Result<Task> {
+        let key = id.to_string();
+        let row = sqlx::query_as!(TaskRow, "SELECT id, title, description, customer_id, project_id, responsible_id,
+                creator_id, watchers, status, priority, start_date, due_date, due_at, reminder_at, checklist,
+                attachments, outcome, completed_by, completed_at, cancel_reason, recurrence, created_at,
+                updated_at, deleted_at
+             FROM tasks WHERE id = ?", key)
+        .fetch_optional(self.reader())
+        .await?;
+        live(row, id)?.into_task()
+    }
+}
+
+pub(crate) async fn load(w: &mut Write<'_>, id: Uuid) -> Result<Task> {
+    let key = id.to_string();
+    let row = sqlx::query_as!(TaskRow, "SELECT id, title, description, customer_id, project_id, responsible_id,
+            creator_id, watchers, status, priority, start_date, due_date, due_at, reminder_at, checklist,
+            attachments, outcome, completed_by, completed_at, cancel_reason, recurrence, created_at,
+            updated_at, deleted_at
+         FROM tasks WHERE id = ?", key)
+    .fetch_optional(&mut *w.tx)
+    .await?;
+    live(row, id)?.into_task()
+}
+
+fn live(row: Option<TaskRow>, id: Uuid) -> Result<TaskRow> {
+    match row {
+        None => Err(CoreError::NotFound { entity: "task", id }),
+        Some(row) if row.deleted_at.is_some() => Err(CoreError::Deleted { entity: "task", id }),
+        Some(row) => Ok(row),
+    }
+}
+
+/// Applies a lifecycle move inside a write (also used by a comment that changes status).
+pub(crate) async fn change_status(w: &mut Write<'_>, old: &Task, change: &StatusChange) -> Result<Task> {
+    if !old.status.can_become(change.status) {
+        return Err(CoreError::InvalidStatusTransition { from: old.status, to: change.status });
+    }
+    let mut new = old.clone();
+    new.status = change.status;
+    new.updated_at = w.now;
+    match change.status {
+        TaskStatus::Done => {
+            let outcome = non_empty(change.outcome.as_deref()).ok_or(CoreError::OutcomeRequired)?;
+            validate::limit("outcome", outcome, validate::TEXT_MAX)?;
+            new.outcome = Some(outcome.to_owned());
+            new.completed_by = Some(w.ctx.actor);
+            new.completed_at = Some(w.now);
+        }
+        TaskStatus::Cancelled => {
+            let reason = non_empty(change.reason.as_deref()).ok_or(CoreError::ReasonRequired)?;
+            validate::limit("reason", reason, validate::TEXT_MAX)?;
+            new.cancel_reason = Some(reason.to_owned());
+            new.completed_by = Some(w.ctx.actor);
+            new.completed_at = Some(w.now);
+        }
+        // Reopening clears the result; the history keeps what it was.
+        _ if !old.status.is_open() => {
+            new.outcome = None;
+            new.cancel_reason = None;
+            new.completed_by = None;
+            new.completed_at = None;
+        }
+        _ => {}
+    }
+    save(w, old, &new).await?;
+    Ok(new)
+}
+
+fn non_empty(text: Option<&str>) -> Option<&str> {
+    text.map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// References must exist and not be in the trash. A project given without a customer brings
+/// its customer; a project of another customer is refused.
+async fn check_references(w: &mut Write<'_>, input: &mut TaskInput) -> Result<()> {
+    let responsible = input.responsible_id.ok_or(CoreError::ResponsibleRequired)?;
+    super::settings::ensure_colleague(w, responsible, "responsible_id").await?;
+    for watcher in &input.watchers {
+        super::settings::ensure_colleague(w, *watcher, "watchers").await?;
+    }
+    input.watchers.sort();
+    input.watchers.dedup();
+    if let Some(project_id) = input.project_id {
+        let project = super::projects::load(w, project_id).await?;
+        match (input.customer_id, project.fields.customer_id) {
+            (None, owner) => input.customer_id = owner,
+            (Some(given), Some(owner)) if given != owner => {
+                return Err(CoreError::Invalid { field: "project_id", reason: "belongs to another customer" });
+            }
+            _ => {}
+        }
+    }
+    if let Some(customer_id) = input.customer_id {
+        super::customers::load(w, customer_id).await?;
+    }
+    Ok(())
+}
+
+/// The day a due falls on for the index: the day itself, or the UTC day of the instant.
+pub(crate) fn due_columns(due: Option<Due>) -> (Option<String>, Option<String>) {
+    match due {
+        None => (None, None),
+        Some(Due::Day(day)) => (Some(codec::day(day)), None),
+        Some(Due::At(at)) => (Some(codec::day(at.date_naive())), Some(codec::ts(at))),
+    }
+}
+
+pub(crate) struct TaskColumns {
+    pub id: String,
+    pub customer: Option<String>,
+    pub project: Option<String>,
+    pub responsible: String,
+    pub creator: String,
+    pub watchers: String,
+    pub status: &'static str,
+    pub priority: &'static str,
+    pub start: Option<String>,
+    pub due_date: Option<String>,
+    pub due_at: Option<String>,
+    pub reminder: Option<String>,
+    pub checklist: String,
+    pub attachments: String,
+    pub completed_by: Option<String>,
+    pub completed_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl TaskColumns {
+    pub fn of(task: &Task) -> Result<Self> {
+        let f = &task.fields;
+        let (due_date, due_at) = due_columns(f.due);
+        Ok(Self {
+            id: task.id.to_string(),
+            customer: f.customer_id.map(|c| c.to_string()),
+            project: f.project_id.map(|p| p.to_string()),
+            responsible: f.responsible_id.ok_or(CoreError::ResponsibleRequired)?.to_string(),
+            creator: task.creator_id.to_string(),
+            watchers: codec::json(&f.watchers)?,
+            status: task.status.as_str(),
+            priority: f.priority.as_str(),
+            start: f.start_date.map(codec::day),
+            due_date,
+            due_at,
+            reminder: f.reminder_at.map(codec::ts),
+            checklist: codec::json(&f.checklist)?,
+            attachments: codec::json(&f.attachments)?,
+            completed_by: task.completed_by.map(|c| c.to_string()),
+            completed_at: task.completed_at.map(codec::ts),
+            created_at: codec::ts(task.created_at),
+            updated_at: codec::ts(task.updated_at),
+        })
+    }
+}
+
+async fn insert(w: &mut Write<'_>, task: &Task) -> Result<()> {
+    let c = TaskColumns::of(task)?;
+    let f = &task.fields;
+    sqlx::query!(
+        "INSERT INTO tasks (id, title, description, customer_id, project_id, responsible_id, creator_id,
+            watchers, status, priority, start_date, due_date, due_at, reminder_at, checklist, attachments,
+            outcome, completed_by, completed_at, cancel_reason, recurrence, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        c.id, f.title, f.description, c.customer, c.project, c.responsible, c.creator, c.watchers, c.status,
+        c.priority, c.start, c.due_date, c.due_at, c.reminder, c.checklist, c.attachments, task.outcome,
+        c.completed_by, c.completed_at, task.cancel_reason, f.recurrence, c.created_at, c.updated_at
+    )
+    .execute(&mut *w.tx)
+    .await?;
+    for watcher in &f.watchers {
+        let watcher = watcher.to_string();
+        sqlx::query!("INSERT INTO task_watchers (task_id, colleague_id) VALUES (?, ?)", c.id, watcher)
+            .execute(&mut *w.tx)
+            .await?;
+    }
+    index::task(w, task, true).await
+}
+
+pub(crate) async fn save(w: &mut Write<'_>, old: &Task, new: &Task) -> Result<()> {
+    let scope = scope_of(new.fields.customer_id);
+    let changed = w.changed(scope, EntityKind::Task, new.id, &codec::value(old)?, &codec::value(new)?).await?;
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let c = TaskColumns::of(new)?;
+    let f = &new.fields;
+    sqlx::query!(
+        "UPDATE tasks SET title = ?, description = ?, customer_id = ?, project_id = ?, responsible_id = ?,
+            watchers = ?, status = ?, priority = ?, start_date = ?, due_date = ?, due_at = ?, reminder_at = ?,
+            checklist = ?, attachments = ?, outcome = ?, completed_by = ?, completed_at = ?, cancel_reason = ?,
+            recurrence = ?, updated_at = ?
+         WHERE id = ?",
+        f.title, f.description, c.customer, c.project, c.responsible, c.watchers, c.status, c.priority, c.start,
+        c.due_date, c.due_at, c.reminder, c.checklist, c.attachments, new.outcome, c.completed_by,
+        c.completed_at, new.cancel_reason, f.recurrence, c.updated_at, c.id
+    )
+    .execute(&mut *w.tx)
+    .await?;
+    if changed.iter().any(|field| field == "watchers") {
+        sqlx::query!("DELETE FROM task_watchers WHERE task_id = ?", c.id).execute(&mut *w.tx).await?;
+        for watcher in &f.watchers {
+            let watcher = watcher.to_string();
+            sqlx::query!("INSERT INTO task_watchers (task_id, colleague_id) VALUES (?, ?)", c.id, watcher)
+                .execute(&mut *w.tx)
+                .await?;
+        }
+    }
+    index::task(w, new, false).await
+}

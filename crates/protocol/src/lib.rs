@@ -1,0 +1,129 @@
+//! Wire types shared by the Duly sync client (in `duly-core`) and the server.
+//!
+//! The outbox of a local store holds [`Operation`]s exactly as they will be pushed, so the
+//! format written today is the format the server reads. No IO lives here.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Sent as the `Duly-Protocol` header; a server refuses versions it does not know.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Identifies an operation across every replica: the client that made it and its sequence
+/// number there. The server keeps `UNIQUE(client_id, client_seq)`, which makes push idempotent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct OpId {
+    pub client_id: Uuid,
+    pub client_seq: i64,
+}
+
+/// What a scope is shared as. A customer scope carries the customer with its projects, tasks,
+/// comments and attachments; internal work lives in the team scope; personal tasks in the
+/// owner's private scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Scope {
+    Customer(Uuid),
+    Team,
+    Private(Uuid),
+    /// Company settings: statuses, keywords, colleagues.
+    Settings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    Colleague,
+    Customer,
+    CustomerStatus,
+    Project,
+    Task,
+    Comment,
+    Keyword,
+    TaskStatusLabel,
+}
+
+impl EntityKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Colleague => "colleague",
+            Self::Customer => "customer",
+            Self::CustomerStatus => "customer_status",
+            Self::Project => "project",
+            Self::Task => "task",
+            Self::Comment => "comment",
+            Self::Keyword => "keyword",
+            Self::TaskStatusLabel => "task_status_label",
+        }
+    }
+}
+
+/// The shape of a change. Merge rules (DESIGN.md, Sync): `Set` is last-writer-wins per field
+/// by HLC; `Delete` wins over a concurrent `Set`; `Create` of an append-only entity (comments)
+/// is never overwritten.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpKind {
+    /// The whole initial record in `value`; `field` is absent.
+    Create,
+    /// One field set to `value`.
+    Set,
+    /// Moved to the trash; `value` holds the trash batch id.
+    Delete,
+    /// Brought back from the trash.
+    Restore,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Operation {
+    pub op_id: OpId,
+    pub scope: Scope,
+    pub entity: EntityKind,
+    pub entity_id: Uuid,
+    pub kind: OpKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    pub value: serde_json::Value,
+    /// Hybrid logical clock timestamp (uhlc's text form), the merge order of concurrent writes.
+    pub hlc: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_round_trips_through_json_with_snake_case_tags() {
+        let op = Operation {
+            op_id: OpId { client_id: Uuid::nil(), client_seq: 7 },
+            scope: Scope::Customer(Uuid::nil()),
+            entity: EntityKind::CustomerStatus,
+            entity_id: Uuid::nil(),
+            kind: OpKind::Set,
+            field: Some("name".into()),
+            value: serde_json::json!("Ajánlat"),
+            hlc: "1/1".into(),
+        };
+        let text = serde_json::to_string(&op).expect("serialize");
+        assert!(text.contains(r#""entity":"customer_status""#), "{text}");
+        assert!(text.contains(r#""scope":{"kind":"customer""#), "{text}");
+        let back: Operation = serde_json::from_str(&text).expect("parse");
+        assert_eq!(back, op);
+    }
+
+    #[test]
+    fn create_omits_field() {
+        let op = Operation {
+            op_id: OpId { client_id: Uuid::nil(), client_seq: 1 },
+            scope: Scope::Team,
+            entity: EntityKind::Task,
+            entity_id: Uuid::nil(),
+            kind: OpKind::Create,
+            field: None,
+            value: serde_json::json!({"title": "x"}),
+            hlc: "1/1".into(),
+        };
+        let text = serde_json::to_string(&op).expect("serialize");
+        assert!(!text.contains("field"), "{text}");
+    }
+}
