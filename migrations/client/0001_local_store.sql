@@ -148,6 +148,7 @@ CREATE TABLE comment_keywords (
     customer_id TEXT,
     PRIMARY KEY (keyword_id, created_at, comment_id)
 ) STRICT, WITHOUT ROWID;
+CREATE INDEX comment_keywords_by_comment ON comment_keywords (comment_id);
 
 -- T11: one row per create (new_value = the initial record), per changed field, per delete and
 -- per restore. Append-only.
@@ -188,6 +189,8 @@ CREATE TABLE search_docs (
     task_id     TEXT,
     at          TEXT NOT NULL
 ) STRICT;
+CREATE INDEX search_docs_by_time ON search_docs (at);
+CREATE INDEX search_docs_by_customer ON search_docs (customer_id, at);
 CREATE VIRTUAL TABLE search_index USING fts5 (
     title,
     body,

@@ -5,6 +5,7 @@ pub mod error;
 pub mod model;
 pub mod search;
 pub mod store;
+pub mod views;
 
 pub use error::{CoreError, ErrorCode, Result};
 pub use store::{Store, StoreOptions};

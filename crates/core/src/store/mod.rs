@@ -9,7 +9,7 @@ mod write;
 mod customers;
 mod projects;
 mod tasks;
-mod comments;
+pub(crate) mod comments;
 mod settings;
 mod history;
 mod trash;
@@ -33,6 +33,7 @@ use crate::model::ChangeEvent;
 pub(crate) use write::Write;
 pub use customers::{CustomerFilter, CustomerSummary};
 pub use trash::TrashItem;
+pub(crate) use comments::CommentRow;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/client");
 
