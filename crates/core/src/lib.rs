@@ -1,6 +1,7 @@
 //! duly-core: the model, the working rules and the local store of Duly. No Tauri here.
 
 pub mod clock;
+pub mod demo;
 pub mod error;
 pub mod model;
 pub mod search;

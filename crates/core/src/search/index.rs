@@ -8,6 +8,11 @@ use crate::store::codec;
 use crate::store::Write;
 
 pub(crate) async fn customer(w: &mut Write<'_>, customer: &Customer, fresh: bool) -> Result<()> {
+    let (doc, title, body) = customer_doc(customer);
+    put(w, &doc, &title, &body, fresh).await
+}
+
+pub(crate) fn customer_doc(customer: &Customer) -> (Doc, String, String) {
     let f = &customer.fields;
     let mut body = String::new();
     for contact in &f.contacts {
@@ -29,10 +34,15 @@ pub(crate) async fn customer(w: &mut Write<'_>, customer: &Customer, fresh: bool
         task_id: None,
         at: codec::ts(customer.created_at),
     };
-    put(w, &doc, &f.name, &body, fresh).await
+    (doc, f.name.clone(), body)
 }
 
 pub(crate) async fn task(w: &mut Write<'_>, task: &Task, fresh: bool) -> Result<()> {
+    let (doc, title, body) = task_doc(task);
+    put(w, &doc, &title, &body, fresh).await
+}
+
+pub(crate) fn task_doc(task: &Task) -> (Doc, String, String) {
     let f = &task.fields;
     let mut body = f.description.clone();
     for item in &f.checklist {
@@ -48,10 +58,15 @@ pub(crate) async fn task(w: &mut Write<'_>, task: &Task, fresh: bool) -> Result<
         None => codec::ts(task.created_at),
     };
     let doc = Doc { kind: "task", entity_id: task.id, customer_id: f.customer_id, task_id: Some(task.id), at };
-    put(w, &doc, &f.title, &body, fresh).await
+    (doc, f.title.clone(), body)
 }
 
 pub(crate) async fn comment(w: &mut Write<'_>, comment: &Comment, fresh: bool) -> Result<()> {
+    let (doc, title, body) = comment_doc(comment);
+    put(w, &doc, &title, &body, fresh).await
+}
+
+pub(crate) fn comment_doc(comment: &Comment) -> (Doc, String, String) {
     let doc = Doc {
         kind: "comment",
         entity_id: comment.id,
@@ -59,7 +74,7 @@ pub(crate) async fn comment(w: &mut Write<'_>, comment: &Comment, fresh: bool) -
         task_id: comment.task_id,
         at: codec::ts(comment.created_at),
     };
-    put(w, &doc, "", &comment.body, fresh).await
+    (doc, String::new(), comment.body.clone())
 }
 
 /// Takes an entity out of the index (it went to the trash).

@@ -15,6 +15,7 @@ mod history;
 mod trash;
 mod outbox;
 pub mod bulk;
+mod bulk_rows;
 
 use std::path::Path;
 use std::sync::Arc;

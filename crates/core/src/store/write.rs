@@ -28,6 +28,11 @@ impl Store {
 }
 
 impl Write<'_> {
+    /// A fresh hybrid-logical-clock stamp for an operation.
+    pub fn hlc(&self) -> String {
+        self.store.inner.hlc.new_timestamp().to_string()
+    }
+
     pub fn now_text(&self) -> String {
         codec::ts(self.now)
     }
@@ -148,7 +153,7 @@ impl Write<'_> {
         let id = id.to_string();
         let kind = codec::enum_text(&kind)?;
         let value = codec::json(value)?;
-        let hlc = self.store.inner.hlc.new_timestamp().to_string();
+        let hlc = self.hlc();
         sqlx::query!(
             "INSERT INTO outbox (scope, entity, entity_id, kind, field, value, hlc) VALUES (?, ?, ?, ?, ?, ?, ?)",
             scope, entity, id, kind, field, value, hlc
