@@ -151,7 +151,8 @@ CREATE TABLE comment_keywords (
 CREATE INDEX comment_keywords_by_comment ON comment_keywords (comment_id);
 
 -- T11: one row per create (new_value = the initial record), per changed field, per delete and
--- per restore. Append-only.
+-- per restore. Append-only. Each row is also the sync operation it describes: its scope and
+-- hybrid-logical-clock stamp travel with it (duly_protocol::Operation).
 CREATE TABLE history (
     seq        INTEGER PRIMARY KEY,
     entity     TEXT NOT NULL,
@@ -162,25 +163,38 @@ CREATE TABLE history (
     new_value  TEXT,
     actor_id   TEXT NOT NULL,
     at         TEXT NOT NULL,
-    source     TEXT NOT NULL CHECK (source IN ('window', 'sync', 'scheduler', 'import'))
+    source     TEXT NOT NULL CHECK (source IN ('window', 'sync', 'scheduler', 'import')),
+    scope      TEXT NOT NULL,
+    hlc        TEXT NOT NULL
 ) STRICT;
 CREATE INDEX history_by_entity ON history (entity_id, seq);
 
--- Operations waiting to be pushed; each row is one duly_protocol::Operation. AUTOINCREMENT so
--- a client_seq is never reused after acknowledged rows are removed.
+-- Operations waiting to be pushed: every history row this replica wrote itself. The trigger
+-- appends in the same transaction as the history row, so neither exists without the other.
+-- AUTOINCREMENT: a client_seq is never reused after acknowledged rows are removed.
 CREATE TABLE outbox (
-    client_seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    scope      TEXT NOT NULL,
-    entity     TEXT NOT NULL,
-    entity_id  TEXT NOT NULL,
-    kind       TEXT NOT NULL CHECK (kind IN ('create', 'set', 'delete', 'restore')),
-    field      TEXT,
-    value      TEXT NOT NULL,
-    hlc        TEXT NOT NULL
+    client_seq  INTEGER PRIMARY KEY AUTOINCREMENT,
+    history_seq INTEGER NOT NULL REFERENCES history (seq)
 );
+CREATE TRIGGER history_to_outbox AFTER INSERT ON history WHEN NEW.source <> 'sync'
+BEGIN
+    INSERT INTO outbox (history_seq) VALUES (NEW.seq);
+END;
+
+-- The watcher index follows tasks.watchers (a JSON array of colleague ids).
+CREATE TRIGGER tasks_watchers_insert AFTER INSERT ON tasks
+BEGIN
+    INSERT INTO task_watchers (task_id, colleague_id) SELECT NEW.id, value FROM json_each(NEW.watchers);
+END;
+CREATE TRIGGER tasks_watchers_update AFTER UPDATE OF watchers ON tasks WHEN OLD.watchers <> NEW.watchers
+BEGIN
+    DELETE FROM task_watchers WHERE task_id = NEW.id;
+    INSERT INTO task_watchers (task_id, colleague_id) SELECT NEW.id, value FROM json_each(NEW.watchers);
+END;
 
 -- C5: diacritic-insensitive full text ("ajanlat" finds "ajánlat"). search_docs maps an entity
--- to its FTS row and carries what the filters need, so no filter scans the FTS table.
+-- to its FTS row and carries what the filters need, so no filter scans the FTS table. The
+-- triggers below keep both in step with the rows: what is in the trash is not searchable.
 CREATE TABLE search_docs (
     doc         INTEGER PRIMARY KEY,
     kind        TEXT NOT NULL CHECK (kind IN ('customer', 'task', 'comment')),
@@ -189,15 +203,89 @@ CREATE TABLE search_docs (
     task_id     TEXT,
     at          TEXT NOT NULL
 ) STRICT;
-CREATE INDEX search_docs_by_time ON search_docs (at);
 CREATE INDEX search_docs_by_customer ON search_docs (customer_id, at);
+
 CREATE VIRTUAL TABLE search_index USING fts5 (
     title,
     body,
     tokenize = 'unicode61 remove_diacritics 2'
 );
--- Merging is done in idle time by Store::maintain, not inside a user's write.
+-- Merging is done in idle time by Store::maintain, not inside a user's write; only a pile of
+-- 64 unmerged segments forces one.
 INSERT INTO search_index (search_index, rank) VALUES ('automerge', 0);
+INSERT INTO search_index (search_index, rank) VALUES ('crisismerge', 64);
+
+CREATE TRIGGER customers_index_insert AFTER INSERT ON customers WHEN NEW.deleted_at IS NULL
+BEGIN
+    INSERT INTO search_docs (kind, entity_id, customer_id, at) VALUES ('customer', NEW.id, NEW.id, NEW.created_at);
+    INSERT INTO search_index (rowid, title, body) VALUES (last_insert_rowid(), NEW.name, concat_ws(char(10),
+        (SELECT group_concat(concat_ws(' ', value ->> 'name', value ->> 'role', value ->> 'email', value ->> 'phone'), char(10))
+         FROM json_each(NEW.contacts)),
+        (SELECT group_concat(value, ' ') FROM json_each(NEW.emails)),
+        (SELECT group_concat(value, ' ') FROM json_each(NEW.phones)),
+        NEW.address, NEW.tax_number, NEW.website, NEW.notes));
+END;
+CREATE TRIGGER customers_index_update AFTER UPDATE ON customers
+BEGIN
+    DELETE FROM search_index WHERE rowid = (SELECT doc FROM search_docs WHERE entity_id = OLD.id);
+    DELETE FROM search_docs WHERE entity_id = OLD.id;
+    INSERT INTO search_docs (kind, entity_id, customer_id, at)
+        SELECT 'customer', NEW.id, NEW.id, NEW.created_at WHERE NEW.deleted_at IS NULL;
+    INSERT INTO search_index (rowid, title, body) SELECT last_insert_rowid(), NEW.name, concat_ws(char(10),
+        (SELECT group_concat(concat_ws(' ', value ->> 'name', value ->> 'role', value ->> 'email', value ->> 'phone'), char(10))
+         FROM json_each(NEW.contacts)),
+        (SELECT group_concat(value, ' ') FROM json_each(NEW.emails)),
+        (SELECT group_concat(value, ' ') FROM json_each(NEW.phones)),
+        NEW.address, NEW.tax_number, NEW.website, NEW.notes)
+        WHERE NEW.deleted_at IS NULL;
+END;
+
+-- A task is dated by its due when it has one ("tasks due in March"), else by its creation.
+CREATE TRIGGER tasks_index_insert AFTER INSERT ON tasks WHEN NEW.deleted_at IS NULL
+BEGIN
+    INSERT INTO search_docs (kind, entity_id, customer_id, task_id, at) VALUES ('task', NEW.id, NEW.customer_id, NEW.id,
+        coalesce(NEW.due_at, NEW.due_date || 'T00:00:00.000000Z', NEW.created_at));
+    INSERT INTO search_index (rowid, title, body) VALUES (last_insert_rowid(), NEW.title, concat_ws(char(10),
+        NEW.description,
+        (SELECT group_concat(value ->> 'text', char(10)) FROM json_each(NEW.checklist)),
+        NEW.outcome));
+END;
+CREATE TRIGGER tasks_index_update AFTER UPDATE OF title, description, checklist, outcome, due_date, due_at, customer_id,
+    deleted_at ON tasks
+BEGIN
+    DELETE FROM search_index WHERE rowid = (SELECT doc FROM search_docs WHERE entity_id = OLD.id);
+    DELETE FROM search_docs WHERE entity_id = OLD.id;
+    INSERT INTO search_docs (kind, entity_id, customer_id, task_id, at)
+        SELECT 'task', NEW.id, NEW.customer_id, NEW.id, coalesce(NEW.due_at, NEW.due_date || 'T00:00:00.000000Z', NEW.created_at)
+        WHERE NEW.deleted_at IS NULL;
+    INSERT INTO search_index (rowid, title, body) SELECT last_insert_rowid(), NEW.title, concat_ws(char(10),
+        NEW.description,
+        (SELECT group_concat(value ->> 'text', char(10)) FROM json_each(NEW.checklist)),
+        NEW.outcome)
+        WHERE NEW.deleted_at IS NULL;
+END;
+
+CREATE TRIGGER comments_index_insert AFTER INSERT ON comments WHEN NEW.deleted_at IS NULL
+BEGIN
+    INSERT INTO search_docs (kind, entity_id, customer_id, task_id, at)
+        VALUES ('comment', NEW.id, NEW.customer_id, NEW.task_id, NEW.created_at);
+    INSERT INTO search_index (rowid, title, body) VALUES (last_insert_rowid(), '', NEW.body);
+END;
+CREATE TRIGGER comments_index_update AFTER UPDATE OF body, deleted_at ON comments
+BEGIN
+    DELETE FROM search_index WHERE rowid = (SELECT doc FROM search_docs WHERE entity_id = OLD.id);
+    DELETE FROM search_docs WHERE entity_id = OLD.id;
+    INSERT INTO search_docs (kind, entity_id, customer_id, task_id, at)
+        SELECT 'comment', NEW.id, NEW.customer_id, NEW.task_id, NEW.created_at WHERE NEW.deleted_at IS NULL;
+    INSERT INTO search_index (rowid, title, body) SELECT last_insert_rowid(), '', NEW.body WHERE NEW.deleted_at IS NULL;
+END;
+
+-- The keyword index follows comments.keywords, dated by the comment.
+CREATE TRIGGER comments_keywords_insert AFTER INSERT ON comments
+BEGIN
+    INSERT INTO comment_keywords (keyword_id, created_at, comment_id, customer_id)
+        SELECT value, NEW.created_at, NEW.id, NEW.customer_id FROM json_each(NEW.keywords);
+END;
 
 INSERT INTO task_status_labels (status, label) VALUES
     ('open', 'Nyitott'),

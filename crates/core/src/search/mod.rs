@@ -3,7 +3,6 @@
 //! Text goes through SQLite FTS5 with `remove_diacritics 2`, so "ajanlat" finds "ajánlat". The
 //! filters make the SQL shape vary, so these queries are built at run time (every value bound).
 
-pub(crate) mod index;
 mod query;
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -43,7 +43,8 @@ impl Store {
             sql.push(" ORDER BY search_index.rowid DESC LIMIT ").push_bind(RANK_WINDOW);
             sql.push(") ORDER BY score, at DESC LIMIT ").push_bind(limit);
         } else {
-            sql.push(" ORDER BY d.at DESC LIMIT ").push_bind(limit).push(")");
+            // Newest first by document order (the index is appended as records are written).
+            sql.push(" ORDER BY d.doc DESC LIMIT ").push_bind(limit).push(")");
         }
         let rows = sql.build().fetch_all(self.reader()).await?;
         rows.into_iter()

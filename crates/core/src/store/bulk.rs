@@ -4,14 +4,13 @@
 
 use std::collections::HashSet;
 
-use duly_protocol::{EntityKind, OpKind, Scope};
+use duly_protocol::{EntityKind, Scope};
 use sqlx::{QueryBuilder, Sqlite};
 use uuid::Uuid;
 
 use super::tasks::TaskColumns;
 use super::{Store, Write, codec};
 use crate::error::{CoreError, Result};
-use crate::search::index::Doc;
 use crate::model::{Colleague, Comment, Customer, Project, Task, TaskStatus, WriteCtx, validate};
 
 /// Fully formed records (ids and times set) to write together.
@@ -111,79 +110,42 @@ impl Rows {
     }
 }
 
-/// History, outbox and search rows that accompany a bulk write.
+/// The history rows that accompany a bulk write; the outbox and the search index follow them
+/// by trigger, as they do for single writes.
 pub(crate) struct Companions {
     history: Rows,
-    outbox: Rows,
-    docs: Rows,
-    fts: Rows,
-    next_doc: i64,
 }
 
 impl Companions {
-    pub async fn new(w: &mut Write<'_>) -> Result<Self> {
-        let next_doc = sqlx::query_scalar!(r#"SELECT COALESCE(MAX(doc), 0) + 1 AS "next!: i64" FROM search_docs"#)
-            .fetch_one(&mut *w.tx)
-            .await?;
-        Ok(Self {
+    pub fn new() -> Self {
+        Self {
             history: Rows::new(
-                "INSERT INTO history (entity, entity_id, kind, field, old_value, new_value, actor_id, at, source)",
-                9,
+                "INSERT INTO history (entity, entity_id, kind, field, old_value, new_value, actor_id, at, source, scope, hlc)",
+                11,
             ),
-            outbox: Rows::new("INSERT INTO outbox (scope, entity, entity_id, kind, field, value, hlc)", 7),
-            docs: Rows::new("INSERT INTO search_docs (doc, kind, entity_id, customer_id, task_id, at)", 6),
-            fts: Rows::new("INSERT INTO search_index (rowid, title, body)", 3),
-            next_doc,
-        })
+        }
     }
 
-    /// The create entry and operation of one record.
+    /// The create entry (and operation) of one record.
     pub fn created(&mut self, w: &Write<'_>, scope: Scope, entity: EntityKind, id: Uuid, record: String, at: &str) -> Result<()> {
-        let key = id.to_string();
         self.history.push([
             entity.as_str().into(),
-            key.clone().into(),
+            id.to_string().into(),
             "created".into(),
             Cell::Text(None),
             Cell::Text(None),
-            record.clone().into(),
+            record.into(),
             w.ctx.actor.to_string().into(),
             at.into(),
             w.ctx.source.as_str().into(),
+            codec::json(&scope)?.into(),
+            w.hlc().into(),
         ]);
-        if w.ctx.source != crate::model::Source::Sync {
-            self.outbox.push([
-                codec::json(&scope)?.into(),
-                entity.as_str().into(),
-                key.into(),
-                codec::enum_text(&OpKind::Create)?.into(),
-                Cell::Text(None),
-                record.into(),
-                w.hlc().into(),
-            ]);
-        }
         Ok(())
     }
 
-    pub fn indexed(&mut self, (doc, title, body): (Doc, String, String)) {
-        let row = self.next_doc;
-        self.next_doc += 1;
-        self.docs.push([
-            Cell::Int(row),
-            doc.kind.into(),
-            doc.entity_id.to_string().into(),
-            doc.customer_id.map(|c| c.to_string()).into(),
-            doc.task_id.map(|t| t.to_string()).into(),
-            doc.at.into(),
-        ]);
-        self.fts.push([Cell::Int(row), title.into(), body.into()]);
-    }
-
     pub async fn flush(&mut self, tx: &mut sqlx::SqliteConnection) -> Result<()> {
-        self.history.flush(tx).await?;
-        self.outbox.flush(tx).await?;
-        self.docs.flush(tx).await?;
-        self.fts.flush(tx).await
+        self.history.flush(tx).await
     }
 }
 
@@ -194,7 +156,7 @@ impl Store {
         check(batch)?;
         let mut w = self.begin(ctx).await?;
         check_references(&mut w, batch).await?;
-        let mut extra = Companions::new(&mut w).await?;
+        let mut extra = Companions::new();
         super::bulk_rows::colleagues(&mut w, &mut extra, &batch.colleagues).await?;
         super::bulk_rows::customers(&mut w, &mut extra, &batch.customers).await?;
         super::bulk_rows::projects(&mut w, &mut extra, &batch.projects).await?;

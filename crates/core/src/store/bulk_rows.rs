@@ -7,7 +7,6 @@ use super::write::scope_of;
 use super::{Write, codec};
 use crate::error::Result;
 use crate::model::{Colleague, Comment, Customer, Project, Task};
-use crate::search::index;
 
 pub(crate) async fn colleagues(w: &mut Write<'_>, extra: &mut Companions, records: &[Colleague]) -> Result<()> {
     let mut rows = Rows::new("INSERT INTO colleagues (id, name, email, role, active, created_at)", 6);
@@ -39,7 +38,6 @@ pub(crate) async fn customers(w: &mut Write<'_>, extra: &mut Companions, records
             c.created_by.to_string().into(), at.clone().into(), at.clone().into(),
         ]);
         extra.created(w, scope_of(Some(c.id)), EntityKind::Customer, c.id, codec::json(c)?, &at)?;
-        extra.indexed(index::customer_doc(c));
     }
     rows.flush(&mut w.tx).await
 }
@@ -67,18 +65,12 @@ pub(crate) async fn projects(w: &mut Write<'_>, extra: &mut Companions, records:
 
 pub(crate) async fn tasks(w: &mut Write<'_>, extra: &mut Companions, records: &[Task]) -> Result<()> {
     let mut rows = Rows::new(TASK_INSERT, 23);
-    let mut watchers = Rows::new("INSERT INTO task_watchers (task_id, colleague_id)", 2);
     for t in records {
         rows.push(task_cells(t)?);
-        for watcher in &t.fields.watchers {
-            watchers.push([t.id.to_string().into(), watcher.to_string().into()]);
-        }
         let at = codec::ts(t.created_at);
         extra.created(w, scope_of(t.fields.customer_id), EntityKind::Task, t.id, codec::json(t)?, &at)?;
-        extra.indexed(index::task_doc(t));
     }
-    rows.flush(&mut w.tx).await?;
-    watchers.flush(&mut w.tx).await
+    rows.flush(&mut w.tx).await
 }
 
 pub(crate) async fn comments(w: &mut Write<'_>, extra: &mut Companions, records: &[Comment]) -> Result<()> {
@@ -87,7 +79,6 @@ pub(crate) async fn comments(w: &mut Write<'_>, extra: &mut Companions, records:
          customer_status_change, attachments, system, created_at)",
         11,
     );
-    let mut keywords = Rows::new("INSERT INTO comment_keywords (keyword_id, created_at, comment_id, customer_id)", 4);
     for c in records {
         let at = codec::ts(c.created_at);
         let (id, customer) = (c.id.to_string(), c.customer_id.map(|x| x.to_string()));
@@ -98,12 +89,7 @@ pub(crate) async fn comments(w: &mut Write<'_>, extra: &mut Companions, records:
             c.customer_status_change.map(|s| s.to_string()).into(), codec::json(&c.attachments)?.into(),
             Cell::Int(i64::from(c.system)), at.clone().into(),
         ]);
-        for keyword in &c.keyword_ids {
-            keywords.push([keyword.to_string().into(), at.clone().into(), id.clone().into(), customer.clone().into()]);
-        }
         extra.created(w, scope_of(c.customer_id), EntityKind::Comment, c.id, codec::json(c)?, &at)?;
-        extra.indexed(index::comment_doc(c));
     }
-    rows.flush(&mut w.tx).await?;
-    keywords.flush(&mut w.tx).await
+    rows.flush(&mut w.tx).await
 }

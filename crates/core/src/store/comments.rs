@@ -7,7 +7,6 @@ use super::write::scope_of;
 use super::{Store, Write, codec};
 use crate::error::{CoreError, Result};
 use crate::model::{Comment, CommentInput, CommentTarget, TaskStatus, WriteCtx, new_id, validate};
-use crate::search::index;
 
 pub(crate) struct CommentRow {
     pub id: String,
@@ -93,7 +92,7 @@ impl Store {
             created_at: w.now,
         };
         insert(&mut w, &comment).await?;
-        w.created(scope_of(customer_id), EntityKind::Comment, comment.id, &codec::value(&comment)?).await?;
+        w.created(scope_of(customer_id), EntityKind::Comment, comment.id, &codec::value(&comment)?)?;
         w.commit().await?;
         Ok(comment)
     }
@@ -133,14 +132,5 @@ pub(crate) async fn insert(w: &mut Write<'_>, comment: &Comment) -> Result<()> {
     )
     .execute(&mut *w.tx)
     .await?;
-    for keyword in &comment.keyword_ids {
-        let keyword = keyword.to_string();
-        sqlx::query!(
-            "INSERT INTO comment_keywords (keyword_id, created_at, comment_id, customer_id) VALUES (?, ?, ?, ?)",
-            keyword, at, key, customer
-        )
-        .execute(&mut *w.tx)
-        .await?;
-    }
-    index::comment(w, comment, true).await
+    Ok(())
 }

@@ -8,7 +8,6 @@ use super::write::scope_of;
 use super::{Store, Write, codec};
 use crate::error::{CoreError, Result};
 use crate::model::{Customer, CustomerInput, CustomerKind, WriteCtx, new_id, validate};
-use crate::search::index;
 
 /// A row of the customer list and the pipeline board.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,8 +82,7 @@ impl Store {
         check_references(&mut w, &input).await?;
         let customer = Customer { id: new_id(), fields: input, created_by: ctx.actor, created_at: w.now };
         insert(&mut w, &customer).await?;
-        w.created(scope_of(Some(customer.id)), EntityKind::Customer, customer.id, &codec::value(&customer)?)
-            .await?;
+        w.created(scope_of(Some(customer.id)), EntityKind::Customer, customer.id, &codec::value(&customer)?)?;
         w.commit().await?;
         Ok(customer)
     }
@@ -201,8 +199,7 @@ async fn check_references(w: &mut Write<'_>, input: &CustomerInput) -> Result<()
 
 async fn save(w: &mut Write<'_>, old: &Customer, new: &Customer) -> Result<()> {
     let changed = w
-        .changed(scope_of(Some(new.id)), EntityKind::Customer, new.id, &codec::value(old)?, &codec::value(new)?)
-        .await?;
+        .changed(scope_of(Some(new.id)), EntityKind::Customer, new.id, &codec::value(old)?, &codec::value(new)?)?;
     if changed.is_empty() {
         return Ok(());
     }
@@ -220,7 +217,7 @@ async fn save(w: &mut Write<'_>, old: &Customer, new: &Customer) -> Result<()> {
     )
     .execute(&mut *w.tx)
     .await?;
-    index::customer(w, new, false).await
+    Ok(())
 }
 
 async fn insert(w: &mut Write<'_>, customer: &Customer) -> Result<()> {
@@ -240,5 +237,5 @@ async fn insert(w: &mut Write<'_>, customer: &Customer) -> Result<()> {
     )
     .execute(&mut *w.tx)
     .await?;
-    index::customer(w, customer, true).await
+    Ok(())
 }

@@ -1,31 +1,39 @@
-//! The operations waiting to be pushed to the server.
+//! The operations waiting to be pushed to the server: history rows this replica wrote.
 
-use duly_protocol::{OpId, Operation};
+use duly_protocol::{OpId, OpKind, Operation};
 
 use super::{Store, codec};
 use crate::error::Result;
+use crate::model::HistoryKind;
 
 impl Store {
     /// The oldest `limit` operations not yet acknowledged by the server.
     pub async fn pending_ops(&self, limit: u32) -> Result<Vec<Operation>> {
         let limit = i64::from(limit);
         let rows = sqlx::query!(
-            "SELECT client_seq, scope, entity, entity_id, kind, field, value, hlc
-             FROM outbox ORDER BY client_seq LIMIT ?",
+            "SELECT o.client_seq, h.scope, h.entity, h.entity_id, h.kind, h.field, h.new_value, h.hlc
+             FROM outbox o JOIN history h ON h.seq = o.history_seq
+             ORDER BY o.client_seq LIMIT ?",
             limit
         )
         .fetch_all(self.reader())
         .await?;
         rows.into_iter()
             .map(|r| {
+                let kind = match codec::parse_enum::<HistoryKind>(&r.kind)? {
+                    HistoryKind::Created => OpKind::Create,
+                    HistoryKind::Changed => OpKind::Set,
+                    HistoryKind::Deleted => OpKind::Delete,
+                    HistoryKind::Restored => OpKind::Restore,
+                };
                 Ok(Operation {
                     op_id: OpId { client_id: self.client_id(), client_seq: r.client_seq },
                     scope: codec::from_json(&r.scope)?,
                     entity: super::history::entity_kind(&r.entity)?,
                     entity_id: codec::id(&r.entity_id)?,
-                    kind: codec::parse_enum(&r.kind)?,
+                    kind,
                     field: r.field,
-                    value: codec::from_json(&r.value)?,
+                    value: r.new_value.as_deref().map(codec::from_json).transpose()?.unwrap_or(serde_json::Value::Null),
                     hlc: r.hlc,
                 })
             })

@@ -55,7 +55,7 @@ impl Store {
         )
         .execute(&mut *w.tx)
         .await?;
-        w.created(scope_of(f.customer_id), EntityKind::Project, project.id, &codec::value(&project)?).await?;
+        w.created(scope_of(f.customer_id), EntityKind::Project, project.id, &codec::value(&project)?)?;
         w.commit().await?;
         Ok(project)
     }
@@ -72,7 +72,7 @@ impl Store {
         check_references(&mut w, &input, Some(id)).await?;
         let new = Project { fields: input, ..old.clone() };
         let scope = scope_of(new.fields.customer_id);
-        let changed = w.changed(scope, EntityKind::Project, id, &codec::value(&old)?, &codec::value(&new)?).await?;
+        let changed = w.changed(scope, EntityKind::Project, id, &codec::value(&old)?, &codec::value(&new)?)?;
         if !changed.is_empty() {
             let f = &new.fields;
             let (key, parent, milestones) = (id.to_string(), f.parent_id.map(|p| p.to_string()), codec::json(&f.milestones)?);

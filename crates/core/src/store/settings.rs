@@ -26,7 +26,7 @@ impl Store {
             created_at: w.now,
         };
         insert_colleague(&mut w, &colleague).await?;
-        w.created(Scope::Settings, EntityKind::Colleague, colleague.id, &codec::value(&colleague)?).await?;
+        w.created(Scope::Settings, EntityKind::Colleague, colleague.id, &codec::value(&colleague)?)?;
         w.commit().await?;
         Ok(colleague)
     }
@@ -40,7 +40,7 @@ impl Store {
         let colleague =
             Colleague { id, name: input.name, email: input.email, role: input.role, active: true, created_at: w.now };
         insert_colleague(&mut w, &colleague).await?;
-        w.created(Scope::Settings, EntityKind::Colleague, id, &codec::value(&colleague)?).await?;
+        w.created(Scope::Settings, EntityKind::Colleague, id, &codec::value(&colleague)?)?;
         let key = id.to_string();
         sqlx::query!("INSERT OR REPLACE INTO meta (key, value) VALUES ('profile_id', ?)", key)
             .execute(&mut *w.tx)
@@ -63,7 +63,7 @@ impl Store {
         let old = colleague_in(&mut w, id).await?;
         let new = Colleague { name: input.name, email: input.email, role: input.role, active: input.active, ..old.clone() };
         let changed =
-            w.changed(Scope::Settings, EntityKind::Colleague, id, &codec::value(&old)?, &codec::value(&new)?).await?;
+            w.changed(Scope::Settings, EntityKind::Colleague, id, &codec::value(&old)?, &codec::value(&new)?)?;
         if !changed.is_empty() {
             let (key, role) = (id.to_string(), codec::enum_text(&new.role)?);
             sqlx::query!(
@@ -135,7 +135,7 @@ impl Store {
         )
         .execute(&mut *w.tx)
         .await?;
-        w.created(Scope::Settings, EntityKind::CustomerStatus, status.id, &codec::value(&status)?).await?;
+        w.created(Scope::Settings, EntityKind::CustomerStatus, status.id, &codec::value(&status)?)?;
         w.commit().await?;
         Ok(status)
     }
@@ -160,7 +160,7 @@ impl Store {
             position: input.position,
             category: input.category,
         };
-        w.changed(Scope::Settings, EntityKind::CustomerStatus, id, &codec::value(&old)?, &codec::value(&new)?).await?;
+        w.changed(Scope::Settings, EntityKind::CustomerStatus, id, &codec::value(&old)?, &codec::value(&new)?)?;
         let (key, category) = (id.to_string(), codec::enum_text(&new.category)?);
         sqlx::query!(
             "UPDATE customer_statuses SET name = ?, color = ?, position = ?, category = ? WHERE id = ?",
@@ -187,7 +187,7 @@ impl Store {
         sqlx::query!("INSERT INTO keywords (id, name) VALUES (?, ?)", key, keyword.name)
             .execute(&mut *w.tx)
             .await?;
-        w.created(Scope::Settings, EntityKind::Keyword, keyword.id, &codec::value(&keyword)?).await?;
+        w.created(Scope::Settings, EntityKind::Keyword, keyword.id, &codec::value(&keyword)?)?;
         w.commit().await?;
         Ok(keyword)
     }
@@ -201,8 +201,7 @@ impl Store {
             .await?
             .ok_or(CoreError::UnknownKeyword(id))?;
         let new_name = name.trim().to_owned();
-        w.changed(Scope::Settings, EntityKind::Keyword, id, &json!({ "name": old }), &json!({ "name": new_name }))
-            .await?;
+        w.changed(Scope::Settings, EntityKind::Keyword, id, &json!({ "name": old }), &json!({ "name": new_name }))?;
         sqlx::query!("UPDATE keywords SET name = ? WHERE id = ?", new_name, key).execute(&mut *w.tx).await?;
         w.commit().await?;
         Ok(Keyword { id, name: new_name })
@@ -223,8 +222,7 @@ impl Store {
             .await?;
         // The status's own position in a fixed id space keeps replicas on one row per status.
         let id = Uuid::from_u128(0x0000_0000_0000_7000_8000_0000_0000_0300 + status as u128);
-        w.changed(Scope::Settings, EntityKind::TaskStatusLabel, id, &json!({ "label": old }), &json!({ "label": label.trim() }))
-            .await?;
+        w.changed(Scope::Settings, EntityKind::TaskStatusLabel, id, &json!({ "label": old }), &json!({ "label": label.trim() }))?;
         let label = label.trim();
         sqlx::query!("UPDATE task_status_labels SET label = ? WHERE status = ?", label, key)
             .execute(&mut *w.tx)

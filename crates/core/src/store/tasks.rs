@@ -7,7 +7,6 @@ use super::write::scope_of;
 use super::{Store, Write, codec};
 use crate::error::{CoreError, Result};
 use crate::model::{Due, StatusChange, Task, TaskInput, TaskStatus, WriteCtx, new_id, validate};
-use crate::search::index;
 
 pub(crate) struct TaskRow {
     pub id: String,
@@ -77,7 +76,11 @@ impl Store {
     pub async fn create_task(&self, ctx: WriteCtx, mut input: TaskInput) -> Result<Task> {
         validate::task(&input)?;
         let mut w = self.begin(ctx).await?;
-        check_references(&mut w, &mut input).await?;
+        input.watchers.sort();
+        input.watchers.dedup();
+        if input.project_id.is_some() {
+            check_references(&mut w, &mut input).await?;
+        }
         let task = Task {
             id: new_id(),
             fields: input,
@@ -90,8 +93,12 @@ impl Store {
             created_at: w.now,
             updated_at: w.now,
         };
-        insert(&mut w, &task).await?;
-        w.created(scope_of(task.fields.customer_id), EntityKind::Task, task.id, &codec::value(&task)?).await?;
+        if !insert(&mut w, &task).await? {
+            // The guarded insert found a reference missing, inactive or trashed: say which.
+            check_references(&mut w, &mut task.fields.clone()).await?;
+            return Err(CoreError::Internal("task references changed during the write".into()));
+        }
+        w.created(scope_of(task.fields.customer_id), EntityKind::Task, task.id, &codec::value(&task)?)?;
         w.commit().await?;
         Ok(task)
     }
@@ -194,12 +201,16 @@ fn non_empty(text: Option<&str>) -> Option<&str> {
 /// its customer; a project of another customer is refused.
 async fn check_references(w: &mut Write<'_>, input: &mut TaskInput) -> Result<()> {
     let responsible = input.responsible_id.ok_or(CoreError::ResponsibleRequired)?;
+    input.watchers.sort();
+    input.watchers.dedup();
+    if input.project_id.is_none() && all_live(w, responsible, input).await? {
+        return Ok(());
+    }
+    // Something is missing, inactive or trashed: find out what, for a precise error.
     super::settings::ensure_colleague(w, responsible, "responsible_id").await?;
     for watcher in &input.watchers {
         super::settings::ensure_colleague(w, *watcher, "watchers").await?;
     }
-    input.watchers.sort();
-    input.watchers.dedup();
     if let Some(project_id) = input.project_id {
         let project = super::projects::load(w, project_id).await?;
         match (input.customer_id, project.fields.customer_id) {
@@ -214,6 +225,25 @@ async fn check_references(w: &mut Write<'_>, input: &mut TaskInput) -> Result<()
         super::customers::load(w, customer_id).await?;
     }
     Ok(())
+}
+
+/// The common case in one round trip: responsible and watchers active, customer live.
+async fn all_live(w: &mut Write<'_>, responsible: Uuid, input: &TaskInput) -> Result<bool> {
+    let (responsible, watchers) = (responsible.to_string(), codec::json(&input.watchers)?);
+    let customer = input.customer_id.map(|c| c.to_string());
+    let row = sqlx::query!(
+        r#"SELECT
+             (SELECT active FROM colleagues WHERE id = ?1) AS "responsible_active?: i64",
+             (SELECT COUNT(*) FROM json_each(?2) j JOIN colleagues c ON c.id = j.value WHERE c.active = 1)
+                 AS "watchers_active!: i64",
+             (SELECT deleted_at IS NULL FROM customers WHERE id = ?3) AS "customer_live?: i64""#,
+        responsible, watchers, customer
+    )
+    .fetch_one(&mut *w.tx)
+    .await?;
+    Ok(row.responsible_active == Some(1)
+        && row.watchers_active == input.watchers.len() as i64
+        && (input.customer_id.is_none() || row.customer_live == Some(1)))
 }
 
 /// The day a due falls on for the index: the day itself, or the UTC day of the instant.
@@ -273,32 +303,33 @@ impl TaskColumns {
     }
 }
 
-async fn insert(w: &mut Write<'_>, task: &Task) -> Result<()> {
+/// Inserts a task only if its responsible and watchers are active colleagues and its customer
+/// is live, checked in the same statement: one round trip for the common case. Returns whether
+/// it was written.
+async fn insert(w: &mut Write<'_>, task: &Task) -> Result<bool> {
     let c = TaskColumns::of(task)?;
     let f = &task.fields;
-    sqlx::query!(
+    let written = sqlx::query!(
         "INSERT INTO tasks (id, title, description, customer_id, project_id, responsible_id, creator_id,
             watchers, status, priority, start_date, due_date, due_at, reminder_at, checklist, attachments,
             outcome, completed_by, completed_at, cancel_reason, recurrence, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23
+         WHERE (SELECT active FROM colleagues WHERE id = ?6) = 1
+           AND (SELECT COUNT(*) FROM json_each(?8) j JOIN colleagues k ON k.id = j.value WHERE k.active = 1)
+               = json_array_length(?8)
+           AND (?4 IS NULL OR (SELECT deleted_at IS NULL FROM customers WHERE id = ?4) = 1)",
         c.id, f.title, f.description, c.customer, c.project, c.responsible, c.creator, c.watchers, c.status,
         c.priority, c.start, c.due_date, c.due_at, c.reminder, c.checklist, c.attachments, task.outcome,
         c.completed_by, c.completed_at, task.cancel_reason, f.recurrence, c.created_at, c.updated_at
     )
     .execute(&mut *w.tx)
     .await?;
-    for watcher in &f.watchers {
-        let watcher = watcher.to_string();
-        sqlx::query!("INSERT INTO task_watchers (task_id, colleague_id) VALUES (?, ?)", c.id, watcher)
-            .execute(&mut *w.tx)
-            .await?;
-    }
-    index::task(w, task, true).await
+    Ok(written.rows_affected() == 1)
 }
 
 pub(crate) async fn save(w: &mut Write<'_>, old: &Task, new: &Task) -> Result<()> {
     let scope = scope_of(new.fields.customer_id);
-    let changed = w.changed(scope, EntityKind::Task, new.id, &codec::value(old)?, &codec::value(new)?).await?;
+    let changed = w.changed(scope, EntityKind::Task, new.id, &codec::value(old)?, &codec::value(new)?)?;
     if changed.is_empty() {
         return Ok(());
     }
@@ -316,14 +347,5 @@ pub(crate) async fn save(w: &mut Write<'_>, old: &Task, new: &Task) -> Result<()
     )
     .execute(&mut *w.tx)
     .await?;
-    if changed.iter().any(|field| field == "watchers") {
-        sqlx::query!("DELETE FROM task_watchers WHERE task_id = ?", c.id).execute(&mut *w.tx).await?;
-        for watcher in &f.watchers {
-            let watcher = watcher.to_string();
-            sqlx::query!("INSERT INTO task_watchers (task_id, colleague_id) VALUES (?, ?)", c.id, watcher)
-                .execute(&mut *w.tx)
-                .await?;
-        }
-    }
-    index::task(w, new, false).await
+    Ok(())
 }

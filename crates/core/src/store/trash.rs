@@ -10,7 +10,6 @@ use super::write::scope_of;
 use super::{Store, Write, codec};
 use crate::error::{CoreError, Result};
 use crate::model::{WriteCtx, new_id};
-use crate::search::index;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrashItem {
@@ -153,15 +152,14 @@ impl Store {
         }
         for id in customers {
             let customer = super::customers::load(&mut w, codec::id(&id)?).await?;
-            index::customer(&mut w, &customer, true).await?;
-            w.restored(scope_of(Some(customer.id)), EntityKind::Customer, customer.id).await?;
+            w.restored(scope_of(Some(customer.id)), EntityKind::Customer, customer.id)?;
         }
         for id in projects {
             let project = super::projects::load(&mut w, codec::id(&id)?).await?;
             if let Some(customer) = project.fields.customer_id {
                 super::customers::load(&mut w, customer).await?;
             }
-            w.restored(scope_of(project.fields.customer_id), EntityKind::Project, project.id).await?;
+            w.restored(scope_of(project.fields.customer_id), EntityKind::Project, project.id)?;
         }
         for id in tasks {
             // Loading checks that the task's customer and project are live again too.
@@ -172,8 +170,7 @@ impl Store {
             if let Some(project) = task.fields.project_id {
                 super::projects::load(&mut w, project).await?;
             }
-            index::task(&mut w, &task, true).await?;
-            w.restored(scope_of(task.fields.customer_id), EntityKind::Task, task.id).await?;
+            w.restored(scope_of(task.fields.customer_id), EntityKind::Task, task.id)?;
         }
         for id in comments {
             let row = sqlx::query_as!(
@@ -190,8 +187,7 @@ impl Store {
             } else if let Some(customer) = comment.customer_id {
                 super::customers::load(&mut w, customer).await?;
             }
-            index::comment(&mut w, &comment, true).await?;
-            w.restored(scope_of(comment.customer_id), EntityKind::Comment, comment.id).await?;
+            w.restored(scope_of(comment.customer_id), EntityKind::Comment, comment.id)?;
         }
         w.commit().await
     }
@@ -237,9 +233,8 @@ async fn trash(mut w: Write<'_>, items: Vec<Trashed>) -> Result<Uuid> {
             other => return Err(CoreError::Internal(format!("{other:?} cannot be trashed"))),
         }
         let uuid = codec::id(id)?;
-        index::remove(&mut w, uuid).await?;
         let customer = codec::opt_id(item.customer.as_deref())?;
-        w.trashed(scope_of(customer), item.entity, uuid, batch).await?;
+        w.trashed(scope_of(customer), item.entity, uuid, batch)?;
     }
     w.commit().await?;
     Ok(batch)

@@ -1,8 +1,8 @@
 //! The one way to write: a transaction that carries history, outbox and events with it.
 
 use chrono::{DateTime, Utc};
-use duly_protocol::{EntityKind, OpKind, Scope};
-use serde_json::{Map, Value};
+use duly_protocol::{EntityKind, Scope};
+use serde_json::{Map, Value, json};
 use sqlx::{Sqlite, Transaction};
 use uuid::Uuid;
 
@@ -16,6 +16,9 @@ pub(crate) struct Write<'s> {
     pub now: DateTime<Utc>,
     store: &'s Store,
     events: Vec<ChangeEvent>,
+    /// History entries (each also the sync operation it describes), written in one statement
+    /// just before the commit: one round trip to SQLite however many fields changed.
+    journal: Vec<Value>,
 }
 
 impl Store {
@@ -23,7 +26,7 @@ impl Store {
     /// fails half-way for a lock another connection holds.
     pub(crate) async fn begin(&self, ctx: WriteCtx) -> Result<Write<'_>> {
         let tx = self.inner.writer.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(Write { tx, ctx, now: self.now(), store: self, events: Vec::new() })
+        Ok(Write { tx, ctx, now: self.now(), store: self, events: Vec::new(), journal: Vec::new() })
     }
 }
 
@@ -37,24 +40,17 @@ impl Write<'_> {
         codec::ts(self.now)
     }
 
-    /// Records a new entity: one history entry with the initial values and one `create` op.
-    pub async fn created(&mut self, scope: Scope, entity: EntityKind, id: Uuid, record: &Value) -> Result<()> {
-        self.history(entity, id, HistoryKind::Created, None, None, Some(record)).await?;
-        self.op(scope, entity, id, OpKind::Create, None, record).await?;
+    /// Records a new entity: one history entry with the initial values, which is also its
+    /// `create` operation.
+    pub fn created(&mut self, scope: Scope, entity: EntityKind, id: Uuid, record: &Value) -> Result<()> {
+        self.journal(scope, entity, id, HistoryKind::Created, None, None, Some(record))?;
         self.touch(entity, Some(id));
         Ok(())
     }
 
     /// Records the fields that differ between two serialisations of an entity: one history
-    /// entry and one `set` op per changed field. Returns the changed field names.
-    pub async fn changed(
-        &mut self,
-        scope: Scope,
-        entity: EntityKind,
-        id: Uuid,
-        old: &Value,
-        new: &Value,
-    ) -> Result<Vec<String>> {
+    /// entry (and `set` operation) per changed field. Returns the changed field names.
+    pub fn changed(&mut self, scope: Scope, entity: EntityKind, id: Uuid, old: &Value, new: &Value) -> Result<Vec<String>> {
         let empty = Map::new();
         let old_fields = old.as_object().unwrap_or(&empty);
         let mut changed = Vec::new();
@@ -66,8 +62,7 @@ impl Write<'_> {
             if old_value == new_value {
                 continue;
             }
-            self.history(entity, id, HistoryKind::Changed, Some(field), Some(old_value), Some(new_value)).await?;
-            self.op(scope, entity, id, OpKind::Set, Some(field), new_value).await?;
+            self.journal(scope, entity, id, HistoryKind::Changed, Some(field), Some(old_value), Some(new_value))?;
             changed.push(field.clone());
         }
         if !changed.is_empty() {
@@ -76,17 +71,15 @@ impl Write<'_> {
         Ok(changed)
     }
 
-    pub async fn trashed(&mut self, scope: Scope, entity: EntityKind, id: Uuid, batch: Uuid) -> Result<()> {
+    pub fn trashed(&mut self, scope: Scope, entity: EntityKind, id: Uuid, batch: Uuid) -> Result<()> {
         let batch = Value::String(batch.to_string());
-        self.history(entity, id, HistoryKind::Deleted, None, None, Some(&batch)).await?;
-        self.op(scope, entity, id, OpKind::Delete, None, &batch).await?;
+        self.journal(scope, entity, id, HistoryKind::Deleted, None, None, Some(&batch))?;
         self.touch(entity, Some(id));
         Ok(())
     }
 
-    pub async fn restored(&mut self, scope: Scope, entity: EntityKind, id: Uuid) -> Result<()> {
-        self.history(entity, id, HistoryKind::Restored, None, None, None).await?;
-        self.op(scope, entity, id, OpKind::Restore, None, &Value::Null).await?;
+    pub fn restored(&mut self, scope: Scope, entity: EntityKind, id: Uuid) -> Result<()> {
+        self.journal(scope, entity, id, HistoryKind::Restored, None, None, None)?;
         self.touch(entity, Some(id));
         Ok(())
     }
@@ -98,7 +91,23 @@ impl Write<'_> {
         }
     }
 
-    pub async fn commit(self) -> Result<()> {
+    /// Writes the journal, commits, then announces the change.
+    pub async fn commit(mut self) -> Result<()> {
+        if !self.journal.is_empty() {
+            let entries = codec::json(&self.journal)?;
+            let actor = self.ctx.actor.to_string();
+            let at = self.now_text();
+            let source = self.ctx.source.as_str();
+            sqlx::query!(
+                "INSERT INTO history (entity, entity_id, kind, field, old_value, new_value, actor_id, at, source, scope, hlc)
+                 SELECT value ->> 'entity', value ->> 'entity_id', value ->> 'kind', value ->> 'field',
+                        value ->> 'old', value ->> 'new', ?1, ?2, ?3, value ->> 'scope', value ->> 'hlc'
+                 FROM json_each(?4)",
+                actor, at, source, entries
+            )
+            .execute(&mut *self.tx)
+            .await?;
+        }
         self.tx.commit().await?;
         self.store.note_write();
         for event in self.events {
@@ -108,8 +117,10 @@ impl Write<'_> {
         Ok(())
     }
 
-    async fn history(
+    #[allow(clippy::too_many_arguments)]
+    fn journal(
         &mut self,
+        scope: Scope,
         entity: EntityKind,
         id: Uuid,
         kind: HistoryKind,
@@ -117,49 +128,17 @@ impl Write<'_> {
         old: Option<&Value>,
         new: Option<&Value>,
     ) -> Result<()> {
-        let entity = entity.as_str();
-        let id = id.to_string();
-        let kind = codec::enum_text(&kind)?;
-        let old = old.map(codec::json).transpose()?;
-        let new = new.map(codec::json).transpose()?;
-        let actor = self.ctx.actor.to_string();
-        let at = self.now_text();
-        let source = self.ctx.source.as_str();
-        sqlx::query!(
-            "INSERT INTO history (entity, entity_id, kind, field, old_value, new_value, actor_id, at, source)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            entity, id, kind, field, old, new, actor, at, source
-        )
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
-    }
-
-    async fn op(
-        &mut self,
-        scope: Scope,
-        entity: EntityKind,
-        id: Uuid,
-        kind: OpKind,
-        field: Option<&str>,
-        value: &Value,
-    ) -> Result<()> {
-        if self.ctx.source == crate::model::Source::Sync {
-            // What arrived by sync is already in the server's log.
-            return Ok(());
-        }
-        let scope = codec::json(&scope)?;
-        let entity = entity.as_str();
-        let id = id.to_string();
-        let kind = codec::enum_text(&kind)?;
-        let value = codec::json(value)?;
-        let hlc = self.hlc();
-        sqlx::query!(
-            "INSERT INTO outbox (scope, entity, entity_id, kind, field, value, hlc) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            scope, entity, id, kind, field, value, hlc
-        )
-        .execute(&mut *self.tx)
-        .await?;
+        // Values are stored as JSON text; nested here as strings so `->>` returns them verbatim.
+        self.journal.push(json!({
+            "entity": entity.as_str(),
+            "entity_id": id,
+            "kind": codec::enum_text(&kind)?,
+            "field": field,
+            "old": old.map(codec::json).transpose()?,
+            "new": new.map(codec::json).transpose()?,
+            "scope": codec::json(&scope)?,
+            "hlc": self.hlc(),
+        }));
         Ok(())
     }
 }

@@ -1,0 +1,171 @@
+//! The core's figures on a full-size store (issue: core benchmark).
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::{Duration, Utc};
+use duly_core::demo::DemoSpec;
+use duly_core::model::{ColleagueInput, Due, Role, TaskInput, WriteCtx};
+use duly_core::search::SearchQuery;
+use duly_core::views::Viewer;
+use duly_core::{Store, StoreOptions};
+use rand::seq::IndexedRandom;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde_json::{Map, Value};
+use sqlx::{ConnectOptions, Connection};
+
+use crate::stats::{log, ms, percentile, round};
+
+/// Words people type: frequent ones ("ajánlat" is in a fifth of all comments), rarer ones,
+/// prefixes, names and two-word queries.
+const QUERIES: &[&str] = &[
+    "ajanlat", "ajánlat", "szamla", "számla kiállítása", "visszahivas", "karbantartas", "szerzodes", "kovacs",
+    "nagy", "fizetes kesik", "munkalap", "szam", "helyszini felmeres", "garancialis", "nav", "ablak",
+    "pekseg", "szallitasi hatarido", "panaszt", "kedvezmeny", "Budapest", "tóth", "adoeloleg", "megrendeles",
+];
+
+pub async fn run(quick: bool) -> anyhow::Result<Map<String, Value>> {
+    let scale = if quick { 10 } else { 1 };
+    let dir = bench_dir()?;
+    let path = dir.path().join("duly.db");
+    let store = Store::open_with(&path, StoreOptions::default()).await?;
+    let me = store
+        .create_profile(ColleagueInput { name: "Bench Elek".into(), email: "bench@example.hu".into(), role: Role::Admin, active: true })
+        .await?;
+    let ctx = WriteCtx::window(me.id);
+    let spec = DemoSpec {
+        seed: 42,
+        colleagues: 50,
+        customers: 5_000 / scale,
+        tasks: 200_000 / scale,
+        comments: 1_000_000 / scale,
+        now: Utc::now(),
+        me: Some(me.clone()),
+    };
+    log(format!("generating {} customers, {} tasks, {} comments in {}", spec.customers, spec.tasks, spec.comments, dir.path().display()));
+    let started = Instant::now();
+    let counts = store.load_demo(ctx, spec).await?;
+    store.maintain().await?;
+    let demo_seconds = started.elapsed().as_secs_f64();
+    log(format!("demo store written in {demo_seconds:.1} s"));
+
+    let mut figures = Map::new();
+    let singles = 1_000 / scale;
+    let (mut creates, mut floors) = create_vs_floor(&store, &path, &me, singles).await?;
+    figures.insert("create_task_p50_ms".into(), round(percentile(&mut creates, 50.0)).into());
+    figures.insert("create_task_p99_ms".into(), round(percentile(&mut creates, 99.0)).into());
+    figures.insert("fsync_floor_p50_ms".into(), round(percentile(&mut floors, 50.0)).into());
+    figures.insert("fsync_floor_p99_ms".into(), round(percentile(&mut floors, 99.0)).into());
+    store.maintain().await?;
+
+    views(&store, &mut figures).await?;
+
+    let bytes = ["duly.db", "duly.db-wal"].iter().filter_map(|f| std::fs::metadata(dir.path().join(f)).ok()).map(|m| m.len()).sum::<u64>();
+    figures.insert("db_bytes".into(), bytes.into());
+    figures.insert("customers".into(), counts.customers.into());
+    figures.insert("tasks".into(), (counts.tasks + singles).into());
+    figures.insert("comments".into(), counts.comments.into());
+    figures.insert("demo_load_s".into(), round(demo_seconds).into());
+    store.close().await;
+
+    figures.extend(crate::raw::bulk_figures(dir.path(), quick).await?);
+    Ok(figures)
+}
+
+/// The temporary store lives where the user's data would: the same disk as the data folder.
+fn bench_dir() -> anyhow::Result<tempfile::TempDir> {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".local/share")))
+        .context("no HOME")?;
+    std::fs::create_dir_all(&base)?;
+    Ok(tempfile::Builder::new().prefix("duly-bench-").tempdir_in(base)?)
+}
+
+/// Single creates through the core, in blocks alternating with bare one-row commits on the
+/// same file, so both see the same disk at about the same moment.
+async fn create_vs_floor(store: &Store, path: &Path, me: &duly_core::model::Colleague, count: usize) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
+    let mut floor = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(path)
+        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+        .synchronous(sqlx::sqlite::SqliteSynchronous::Full)
+        .pragma("wal_autocheckpoint", "0")
+        .connect()
+        .await?;
+    sqlx::query("CREATE TABLE IF NOT EXISTS bench_floor (id INTEGER PRIMARY KEY, value TEXT NOT NULL)").execute(&mut floor).await?;
+    let customers = store.list_customers(&duly_core::store::CustomerFilter { limit: Some(5_000), ..Default::default() }).await?;
+    let colleagues = store.colleagues().await?;
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let ctx = WriteCtx::window(me.id);
+    let (mut creates, mut floors) = (Vec::with_capacity(count), Vec::with_capacity(count));
+    // Blocks, not strict alternation: a commit by another connection empties the writer's
+    // page cache, which would charge the core for the floor's own writes.
+    const BLOCK: usize = 50;
+    for block in 0..count.div_ceil(BLOCK) {
+        let indexes = block * BLOCK..((block + 1) * BLOCK).min(count);
+        for index in indexes.clone() {
+            let started = Instant::now();
+            let mut tx = floor.begin().await?;
+            sqlx::query("INSERT INTO bench_floor (value) VALUES (?)").bind(format!("row {index}")).execute(&mut *tx).await?;
+            tx.commit().await?;
+            floors.push(ms(started.elapsed()));
+        }
+        for index in indexes {
+            let responsible = colleagues.choose(&mut rng).map_or(me.id, |c| c.id);
+            let mut input = TaskInput::new(format!("Visszahívás #{index}"), responsible);
+            input.customer_id = customers.choose(&mut rng).map(|c| c.id);
+            input.description = "Egyeztetni a szállítási határidőt és a számlázást.".into();
+            input.due = Some(Due::Day(Utc::now().date_naive() + Duration::days(rng.random_range(0..14))));
+            input.watchers = vec![me.id];
+            let started = Instant::now();
+            store.create_task(ctx, input).await?;
+            creates.push(ms(started.elapsed()));
+        }
+    }
+    floor.close().await?;
+    Ok((creates, floors))
+}
+
+async fn views(store: &Store, figures: &mut Map<String, Value>) -> anyhow::Result<()> {
+    let colleagues = store.colleagues().await?;
+    let customers = store.list_customers(&duly_core::store::CustomerFilter { limit: Some(5_000), ..Default::default() }).await?;
+    let mut rng = ChaCha8Rng::seed_from_u64(2);
+    let tz = chrono_tz::Europe::Budapest;
+    let samples = 200;
+    let (mut today, mut mine, mut delegated, mut page, mut search) = (vec![], vec![], vec![], vec![], vec![]);
+    let mut rows = 0usize;
+    for _ in 0..samples {
+        let who = colleagues.choose(&mut rng).context("colleagues")?.id;
+        let viewer = Viewer { colleague: who, tz, now: Utc::now() };
+        let started = Instant::now();
+        rows += store.today(&viewer).await?.len();
+        today.push(ms(started.elapsed()));
+        let started = Instant::now();
+        rows += store.my_tasks(&viewer).await?.len();
+        mine.push(ms(started.elapsed()));
+        let started = Instant::now();
+        rows += store.delegated(&viewer).await?.len();
+        delegated.push(ms(started.elapsed()));
+        let customer = customers.choose(&mut rng).context("customers")?.id;
+        let started = Instant::now();
+        rows += store.customer_page(&viewer, customer, 100).await?.timeline.len();
+        page.push(ms(started.elapsed()));
+        let text = QUERIES.choose(&mut rng).copied().unwrap_or("ajanlat");
+        let started = Instant::now();
+        rows += store.search(&viewer, &SearchQuery { text: Some(text.into()), limit: Some(50), ..Default::default() }).await?.len();
+        search.push(ms(started.elapsed()));
+    }
+    log(format!("views read {rows} rows"));
+    for (key, samples) in [
+        ("today_p95_ms", &mut today),
+        ("my_tasks_p95_ms", &mut mine),
+        ("delegated_p95_ms", &mut delegated),
+        ("customer_page_p95_ms", &mut page),
+        ("search_p95_ms", &mut search),
+    ] {
+        figures.insert(key.into(), round(percentile(samples, 95.0)).into());
+    }
+    Ok(())
+}
