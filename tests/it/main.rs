@@ -1,1 +1,3 @@
-mod placeholder {}
+//! End-to-end tests across crates, one binary.
+
+mod daily_work;

@@ -67,7 +67,7 @@ impl TaskFilter {
                 working_order(viewer, &mut tasks);
                 tasks.sort_by_key(|t| t.due.is_none());
             }
-            TaskSort::Priority => tasks.sort_by(|a, b| b.priority.cmp(&a.priority)),
+            TaskSort::Priority => tasks.sort_by_key(|t| std::cmp::Reverse(t.priority)),
             TaskSort::Title => tasks.sort_by_key(|t| t.title.to_lowercase()),
             TaskSort::Customer => tasks.sort_by_key(|t| t.customer_name.as_deref().unwrap_or("").to_lowercase()),
             TaskSort::Created => tasks.sort_by_key(|t| t.created_at),
