@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::model::TaskStatus;
 
 /// The closed set of error codes. Adding one is a protocol change: the UI knows them all.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     InvalidInput,

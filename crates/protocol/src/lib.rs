@@ -11,7 +11,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 
 /// Identifies an operation across every replica: the client that made it and its sequence
 /// number there. The server keeps `UNIQUE(client_id, client_seq)`, which makes push idempotent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
 pub struct OpId {
     pub client_id: Uuid,
     pub client_seq: i64,
@@ -20,7 +20,7 @@ pub struct OpId {
 /// What a scope is shared as. A customer scope carries the customer with its projects, tasks,
 /// comments and attachments; internal work lives in the team scope; personal tasks in the
 /// owner's private scope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum Scope {
     Customer(Uuid),
@@ -30,7 +30,7 @@ pub enum Scope {
     Settings,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum EntityKind {
     Colleague,
@@ -61,7 +61,7 @@ impl EntityKind {
 /// The shape of a change. Merge rules (DESIGN.md, Sync): `Set` is last-writer-wins per field
 /// by HLC; `Delete` wins over a concurrent `Set`; `Create` of an append-only entity (comments)
 /// is never overwritten.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum OpKind {
     /// The whole initial record in `value`; `field` is absent.
@@ -74,7 +74,7 @@ pub enum OpKind {
     Restore,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Operation {
     pub op_id: OpId,
     pub scope: Scope,

@@ -43,7 +43,7 @@ impl DemoSpec {
 }
 
 /// Counts of what was written.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct DemoCounts {
     pub colleagues: usize,
     pub customers: usize,

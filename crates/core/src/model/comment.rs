@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 use super::{AttachmentMeta, StatusChange};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "id")]
 pub enum CommentTarget {
     Task(Uuid),
@@ -13,7 +13,7 @@ pub enum CommentTarget {
 
 /// T4, C4, C9: a comment can carry keywords and set the task's and the customer's status in
 /// the same write.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CommentInput {
     pub target: CommentTarget,
     pub body: String,
@@ -40,7 +40,7 @@ impl CommentInput {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Comment {
     pub id: Uuid,
     pub task_id: Option<Uuid>,

@@ -2,14 +2,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum CustomerKind {
     Company,
     Person,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
 pub struct Contact {
     pub name: String,
     #[serde(default)]
@@ -22,7 +22,7 @@ pub struct Contact {
 
 /// The fields of a customer a person edits (C1). Create and update both take the whole set;
 /// the store records one history entry per field that changed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CustomerInput {
     pub name: String,
     pub kind: CustomerKind,
@@ -64,7 +64,7 @@ impl CustomerInput {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Customer {
     pub id: Uuid,
     #[serde(flatten)]
@@ -73,7 +73,7 @@ pub struct Customer {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Milestone {
     pub name: String,
     pub date: NaiveDate,
@@ -83,7 +83,7 @@ pub struct Milestone {
 
 /// C2: a project under a customer, or an internal one (no customer); `parent_id` makes the
 /// sub-project tree.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ProjectInput {
     pub customer_id: Option<Uuid>,
     #[serde(default)]
@@ -95,7 +95,7 @@ pub struct ProjectInput {
     pub milestones: Vec<Milestone>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Project {
     pub id: Uuid,
     #[serde(flatten)]

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 /// Who caused a write. Every change event and history entry carries it, so a window can tell
 /// its own writes from those that arrived by sync or came from the scheduler.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     Window,
@@ -36,7 +36,7 @@ impl Source {
 }
 
 /// What a history entry records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum HistoryKind {
     /// `new_value` holds the whole initial record.
@@ -48,7 +48,7 @@ pub enum HistoryKind {
 }
 
 /// T11: one entry of an entity's history.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct HistoryEntry {
     pub seq: i64,
     pub entity: EntityKind,
@@ -63,7 +63,7 @@ pub struct HistoryEntry {
 }
 
 /// Announced on every committed write. `id` is `None` for a bulk write of many records.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ChangeEvent {
     pub entity: EntityKind,
     pub id: Option<Uuid>,

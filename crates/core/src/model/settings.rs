@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Admin,
@@ -11,7 +11,7 @@ pub enum Role {
     Guest,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Colleague {
     pub id: Uuid,
     pub name: String,
@@ -21,7 +21,7 @@ pub struct Colleague {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ColleagueInput {
     pub name: String,
     pub email: String,
@@ -30,7 +30,7 @@ pub struct ColleagueInput {
 }
 
 /// Where a customer status stands in the pipeline; reports count won and lost by it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum StatusCategory {
     Open,
@@ -38,7 +38,7 @@ pub enum StatusCategory {
     Lost,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CustomerStatus {
     pub id: Uuid,
     pub name: String,
@@ -48,7 +48,7 @@ pub struct CustomerStatus {
     pub category: StatusCategory,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CustomerStatusInput {
     pub name: String,
     pub color: String,
@@ -56,7 +56,7 @@ pub struct CustomerStatusInput {
     pub category: StatusCategory,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Keyword {
     pub id: Uuid,
     pub name: String,

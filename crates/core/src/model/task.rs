@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// T3: the meaning of each status is fixed; its label is the company's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskStatus {
     Open,
@@ -47,7 +47,7 @@ impl TaskStatus {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     Low,
@@ -72,14 +72,14 @@ impl Priority {
 }
 
 /// T6: a task is due on a day, or at an instant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Due {
     Day(NaiveDate),
     At(DateTime<Utc>),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ChecklistItem {
     pub text: String,
     #[serde(default)]
@@ -87,7 +87,7 @@ pub struct ChecklistItem {
 }
 
 /// T8: metadata of a content-addressed file; the blob itself travels with sync.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct AttachmentMeta {
     pub sha256: String,
     pub file_name: String,
@@ -97,7 +97,7 @@ pub struct AttachmentMeta {
 
 /// The fields of a task a person edits. Status and completion have their own write
 /// ([`StatusChange`]) because they carry rules.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TaskInput {
     pub title: String,
     #[serde(default)]
@@ -146,7 +146,7 @@ impl TaskInput {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Task {
     pub id: Uuid,
     #[serde(flatten)]
@@ -163,7 +163,7 @@ pub struct Task {
 }
 
 /// A move in the lifecycle. Done needs an outcome, cancelled a reason (T10).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct StatusChange {
     pub status: TaskStatus,
     #[serde(default)]

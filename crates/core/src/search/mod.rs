@@ -13,7 +13,7 @@ use crate::model::TaskStatus;
 
 pub use query::fts_query;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum SearchKind {
     Customer,
@@ -32,7 +32,7 @@ impl SearchKind {
 }
 
 /// What to look for. Every filter narrows; an empty query lists the newest documents.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SearchQuery {
     #[serde(default)]
     pub text: Option<String>,
@@ -60,13 +60,13 @@ pub struct SearchQuery {
 }
 
 /// A piece of a snippet; `hit` pieces are the words that matched.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SnippetPart {
     pub text: String,
     pub hit: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SearchHit {
     pub kind: SearchKind,
     pub entity_id: Uuid,
@@ -81,7 +81,7 @@ pub struct SearchHit {
 }
 
 /// A customer with matching documents: "which customers got an offer in March".
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CustomerMatch {
     pub customer_id: Uuid,
     pub name: String,

@@ -10,7 +10,7 @@ use crate::error::{CoreError, Result};
 use crate::model::{Customer, CustomerInput, CustomerKind, WriteCtx, new_id, validate};
 
 /// A row of the customer list and the pipeline board.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CustomerSummary {
     pub id: Uuid,
     pub name: String,
@@ -21,7 +21,7 @@ pub struct CustomerSummary {
     pub phone: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CustomerFilter {
     /// Part of the name, any case.
     #[serde(default)]

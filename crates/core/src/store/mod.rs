@@ -91,7 +91,10 @@ impl Store {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             // Checkpoints happen in idle time (Store::maintain), not inside a user's commit.
-            .pragma("wal_autocheckpoint", "0");
+            .pragma("wal_autocheckpoint", "0")
+            // Pages are read through a memory map instead of a read() call each: the lists
+            // touch a few scattered pages per row on a large store.
+            .pragma("mmap_size", "4294967296");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)

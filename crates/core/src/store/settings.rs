@@ -299,3 +299,19 @@ pub(crate) async fn ensure_keyword(w: &mut Write<'_>, id: Uuid) -> Result<()> {
         .await?;
     live.map(|_| ()).ok_or(CoreError::UnknownKeyword(id))
 }
+
+impl Store {
+    /// A preference of this installation (language, time zone, theme): local, never synced.
+    pub async fn preference(&self, key: &str) -> Result<Option<String>> {
+        let key = format!("pref.{key}");
+        Ok(sqlx::query_scalar!("SELECT value FROM meta WHERE key = ?", key).fetch_optional(self.reader()).await?)
+    }
+
+    pub async fn set_preference(&self, key: &str, value: &str) -> Result<()> {
+        validate::limit("preference", value, validate::NAME_MAX)?;
+        let key = format!("pref.{key}");
+        let mut w = self.begin(WriteCtx { actor: Uuid::nil(), source: crate::model::Source::Window }).await?;
+        sqlx::query!("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, value).execute(&mut *w.tx).await?;
+        w.commit().await
+    }
+}

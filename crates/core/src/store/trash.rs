@@ -11,7 +11,7 @@ use super::{Store, Write, codec};
 use crate::error::{CoreError, Result};
 use crate::model::{WriteCtx, new_id};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TrashItem {
     pub batch: Uuid,
     pub entity: EntityKind,

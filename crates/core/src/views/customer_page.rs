@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::model::{Comment, Customer, CustomerStatus, Project, TaskStatus};
 use crate::store::{CommentRow, Store, codec};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CustomerPage {
     pub customer: Customer,
     pub status: Option<CustomerStatus>,
@@ -22,7 +22,7 @@ pub struct CustomerPage {
     pub timeline: Vec<TimelineEntry>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TimelineEntry {
     Comment { at: DateTime<Utc>, comment: Comment, task_title: Option<String> },

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::{TaskSummary, Viewer, working_order};
 use crate::model::{Priority, TaskStatus};
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskSort {
     /// Overdue first, then by due, then by priority.
@@ -20,7 +20,7 @@ pub enum TaskSort {
     Created,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TaskFilter {
     #[serde(default)]
     pub customer_id: Option<Uuid>,

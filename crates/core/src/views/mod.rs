@@ -58,7 +58,7 @@ impl Viewer {
 }
 
 /// A row of every task list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TaskSummary {
     pub id: Uuid,
     pub title: String,
@@ -76,6 +76,9 @@ pub struct TaskSummary {
     pub completed_at: Option<DateTime<Utc>>,
 }
 
+/// One row of a task list, as SQLite's `json_object` writes it. Lists come back as one JSON
+/// array in one row: a row per task would cost a round trip to the SQLite thread each.
+#[derive(serde::Deserialize)]
 pub(crate) struct SummaryRow {
     pub id: String,
     pub title: String,
@@ -120,7 +123,8 @@ impl SummaryRow {
     }
 }
 
-fn summaries(rows: Vec<SummaryRow>, viewer: &Viewer) -> Result<Vec<TaskSummary>> {
+fn summaries(rows: String, viewer: &Viewer) -> Result<Vec<TaskSummary>> {
+    let rows: Vec<SummaryRow> = codec::from_json(&rows)?;
     rows.into_iter().map(|row| row.into_summary(viewer)).collect()
 }
 
@@ -152,11 +156,12 @@ impl Store {
         let day_bound = codec::day(today + Days::new(1));
         let today_text = codec::day(today);
         let tomorrow_starts = codec::ts(viewer.start_of(today + Days::new(1)));
-        let rows = sqlx::query_as!(
-            SummaryRow,
-            r#"SELECT t.id, t.title, t.customer_id, c.name AS "customer_name?", t.project_id, t.responsible_id,
-                      r.name AS responsible_name, t.creator_id, t.status, t.priority, t.due_date, t.due_at,
-                      t.created_at, t.completed_at
+        let rows = sqlx::query_scalar!(
+            r#"SELECT json_group_array(json_object('id', t.id, 'title', t.title, 'customer_id', t.customer_id,
+                      'customer_name', c.name, 'project_id', t.project_id, 'responsible_id', t.responsible_id,
+                      'responsible_name', r.name, 'creator_id', t.creator_id, 'status', t.status,
+                      'priority', t.priority, 'due_date', t.due_date, 'due_at', t.due_at,
+                      'created_at', t.created_at, 'completed_at', t.completed_at)) AS "rows!: String"
                FROM tasks t JOIN colleagues r ON r.id = t.responsible_id
                LEFT JOIN customers c ON c.id = t.customer_id
                WHERE t.responsible_id = ?1 AND t.status IN ('open', 'in_progress', 'waiting')
@@ -164,7 +169,7 @@ impl Store {
                  AND ((t.due_at IS NULL AND t.due_date <= ?3) OR t.due_at < ?4)"#,
             me, day_bound, today_text, tomorrow_starts
         )
-        .fetch_all(self.reader())
+        .fetch_one(self.reader())
         .await?;
         let mut tasks = summaries(rows, viewer)?;
         working_order(viewer, &mut tasks);
@@ -179,18 +184,19 @@ impl Store {
     /// A colleague's open tasks (the "by colleague" view).
     pub async fn by_colleague(&self, viewer: &Viewer, colleague: Uuid) -> Result<Vec<TaskSummary>> {
         let key = colleague.to_string();
-        let rows = sqlx::query_as!(
-            SummaryRow,
-            r#"SELECT t.id, t.title, t.customer_id, c.name AS "customer_name?", t.project_id, t.responsible_id,
-                      r.name AS responsible_name, t.creator_id, t.status, t.priority, t.due_date, t.due_at,
-                      t.created_at, t.completed_at
+        let rows = sqlx::query_scalar!(
+            r#"SELECT json_group_array(json_object('id', t.id, 'title', t.title, 'customer_id', t.customer_id,
+                      'customer_name', c.name, 'project_id', t.project_id, 'responsible_id', t.responsible_id,
+                      'responsible_name', r.name, 'creator_id', t.creator_id, 'status', t.status,
+                      'priority', t.priority, 'due_date', t.due_date, 'due_at', t.due_at,
+                      'created_at', t.created_at, 'completed_at', t.completed_at)) AS "rows!: String"
                FROM tasks t JOIN colleagues r ON r.id = t.responsible_id
                LEFT JOIN customers c ON c.id = t.customer_id
                WHERE t.responsible_id = ?1 AND t.status IN ('open', 'in_progress', 'waiting')
                  AND t.deleted_at IS NULL"#,
             key
         )
-        .fetch_all(self.reader())
+        .fetch_one(self.reader())
         .await?;
         let mut tasks = summaries(rows, viewer)?;
         working_order(viewer, &mut tasks);
@@ -200,18 +206,19 @@ impl Store {
     /// Delegated by me: open tasks I set for someone else.
     pub async fn delegated(&self, viewer: &Viewer) -> Result<Vec<TaskSummary>> {
         let me = viewer.colleague.to_string();
-        let rows = sqlx::query_as!(
-            SummaryRow,
-            r#"SELECT t.id, t.title, t.customer_id, c.name AS "customer_name?", t.project_id, t.responsible_id,
-                      r.name AS responsible_name, t.creator_id, t.status, t.priority, t.due_date, t.due_at,
-                      t.created_at, t.completed_at
+        let rows = sqlx::query_scalar!(
+            r#"SELECT json_group_array(json_object('id', t.id, 'title', t.title, 'customer_id', t.customer_id,
+                      'customer_name', c.name, 'project_id', t.project_id, 'responsible_id', t.responsible_id,
+                      'responsible_name', r.name, 'creator_id', t.creator_id, 'status', t.status,
+                      'priority', t.priority, 'due_date', t.due_date, 'due_at', t.due_at,
+                      'created_at', t.created_at, 'completed_at', t.completed_at)) AS "rows!: String"
                FROM tasks t JOIN colleagues r ON r.id = t.responsible_id
                LEFT JOIN customers c ON c.id = t.customer_id
                WHERE t.creator_id = ?1 AND t.responsible_id <> ?1
                  AND t.status IN ('open', 'in_progress', 'waiting') AND t.deleted_at IS NULL"#,
             me
         )
-        .fetch_all(self.reader())
+        .fetch_one(self.reader())
         .await?;
         let mut tasks = summaries(rows, viewer)?;
         working_order(viewer, &mut tasks);
@@ -221,11 +228,12 @@ impl Store {
     /// Watching: open tasks I watch.
     pub async fn watching(&self, viewer: &Viewer) -> Result<Vec<TaskSummary>> {
         let me = viewer.colleague.to_string();
-        let rows = sqlx::query_as!(
-            SummaryRow,
-            r#"SELECT t.id, t.title, t.customer_id, c.name AS "customer_name?", t.project_id, t.responsible_id,
-                      r.name AS responsible_name, t.creator_id, t.status, t.priority, t.due_date, t.due_at,
-                      t.created_at, t.completed_at
+        let rows = sqlx::query_scalar!(
+            r#"SELECT json_group_array(json_object('id', t.id, 'title', t.title, 'customer_id', t.customer_id,
+                      'customer_name', c.name, 'project_id', t.project_id, 'responsible_id', t.responsible_id,
+                      'responsible_name', r.name, 'creator_id', t.creator_id, 'status', t.status,
+                      'priority', t.priority, 'due_date', t.due_date, 'due_at', t.due_at,
+                      'created_at', t.created_at, 'completed_at', t.completed_at)) AS "rows!: String"
                FROM task_watchers w JOIN tasks t ON t.id = w.task_id
                JOIN colleagues r ON r.id = t.responsible_id
                LEFT JOIN customers c ON c.id = t.customer_id
@@ -233,7 +241,7 @@ impl Store {
                  AND t.deleted_at IS NULL"#,
             me
         )
-        .fetch_all(self.reader())
+        .fetch_one(self.reader())
         .await?;
         let mut tasks = summaries(rows, viewer)?;
         working_order(viewer, &mut tasks);
@@ -243,17 +251,18 @@ impl Store {
     /// Every task of a customer, open or finished, open ones first.
     pub async fn by_customer(&self, viewer: &Viewer, customer: Uuid) -> Result<Vec<TaskSummary>> {
         let key = customer.to_string();
-        let rows = sqlx::query_as!(
-            SummaryRow,
-            r#"SELECT t.id, t.title, t.customer_id, c.name AS "customer_name?", t.project_id, t.responsible_id,
-                      r.name AS responsible_name, t.creator_id, t.status, t.priority, t.due_date, t.due_at,
-                      t.created_at, t.completed_at
+        let rows = sqlx::query_scalar!(
+            r#"SELECT json_group_array(json_object('id', t.id, 'title', t.title, 'customer_id', t.customer_id,
+                      'customer_name', c.name, 'project_id', t.project_id, 'responsible_id', t.responsible_id,
+                      'responsible_name', r.name, 'creator_id', t.creator_id, 'status', t.status,
+                      'priority', t.priority, 'due_date', t.due_date, 'due_at', t.due_at,
+                      'created_at', t.created_at, 'completed_at', t.completed_at)) AS "rows!: String"
                FROM tasks t JOIN colleagues r ON r.id = t.responsible_id
                LEFT JOIN customers c ON c.id = t.customer_id
                WHERE t.customer_id = ?1 AND t.deleted_at IS NULL"#,
             key
         )
-        .fetch_all(self.reader())
+        .fetch_one(self.reader())
         .await?;
         let mut tasks = summaries(rows, viewer)?;
         working_order(viewer, &mut tasks);
@@ -264,19 +273,22 @@ impl Store {
     /// Tasks in one status, the soonest due first, at most `limit`.
     pub async fn by_status(&self, viewer: &Viewer, status: TaskStatus, limit: u32) -> Result<Vec<TaskSummary>> {
         let (key, limit) = (status.as_str(), i64::from(limit));
-        let rows = sqlx::query_as!(
-            SummaryRow,
-            r#"SELECT t.id, t.title, t.customer_id, c.name AS "customer_name?", t.project_id, t.responsible_id,
-                      r.name AS responsible_name, t.creator_id, t.status, t.priority, t.due_date, t.due_at,
-                      t.created_at, t.completed_at
-               FROM tasks t JOIN colleagues r ON r.id = t.responsible_id
-               LEFT JOIN customers c ON c.id = t.customer_id
-               WHERE t.status = ?1 AND t.deleted_at IS NULL
-               ORDER BY t.due_date IS NULL, t.due_date, t.due_at LIMIT ?2"#,
+        let rows = sqlx::query_scalar!(
+            r#"SELECT json_group_array(json_object('id', t.id, 'title', t.title, 'customer_id', t.customer_id,
+                      'customer_name', c.name, 'project_id', t.project_id, 'responsible_id', t.responsible_id,
+                      'responsible_name', r.name, 'creator_id', t.creator_id, 'status', t.status,
+                      'priority', t.priority, 'due_date', t.due_date, 'due_at', t.due_at,
+                      'created_at', t.created_at, 'completed_at', t.completed_at)) AS "rows!: String"
+               FROM (SELECT * FROM tasks WHERE status = ?1 AND deleted_at IS NULL
+                     ORDER BY due_date IS NULL, due_date, due_at LIMIT ?2) t
+               JOIN colleagues r ON r.id = t.responsible_id
+               LEFT JOIN customers c ON c.id = t.customer_id"#,
             key, limit
         )
-        .fetch_all(self.reader())
+        .fetch_one(self.reader())
         .await?;
-        summaries(rows, viewer)
+        let mut tasks = summaries(rows, viewer)?;
+        working_order(viewer, &mut tasks);
+        Ok(tasks)
     }
 }

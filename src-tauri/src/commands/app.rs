@@ -1,0 +1,105 @@
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use duly_core::demo::{DemoCounts, DemoSpec};
+use duly_core::model::{Colleague, ColleagueInput, CustomerStatus, Keyword};
+use serde::{Deserialize, Serialize};
+use tauri::State;
+
+use crate::error::{IpcError, IpcResult};
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    Hu,
+    En,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Theme {
+    System,
+    Light,
+    Dark,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct Preferences {
+    pub language: Language,
+    /// An IANA zone name, e.g. "Europe/Budapest".
+    pub time_zone: String,
+    pub theme: Theme,
+}
+
+/// Everything the window needs to start: who I am, my preferences and the company's lists.
+#[derive(Debug, Serialize, ts_rs::TS)]
+pub struct Bootstrap {
+    pub profile: Option<Colleague>,
+    pub preferences: Preferences,
+    pub colleagues: Vec<Colleague>,
+    pub customer_statuses: Vec<CustomerStatus>,
+    pub keywords: Vec<Keyword>,
+    /// Status (`open`, `in_progress`, …) → the company's label for it.
+    pub task_status_labels: BTreeMap<String, String>,
+}
+
+async fn preferences(state: &AppState) -> IpcResult<Preferences> {
+    let store = &state.store;
+    let language = match store.preference("language").await?.as_deref() {
+        Some("en") => Language::En,
+        _ => Language::Hu,
+    };
+    let theme = match store.preference("theme").await?.as_deref() {
+        Some("light") => Theme::Light,
+        Some("dark") => Theme::Dark,
+        _ => Theme::System,
+    };
+    Ok(Preferences { language, time_zone: state.time_zone().await?.name().to_owned(), theme })
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn bootstrap(state: State<'_, AppState>) -> IpcResult<Bootstrap> {
+    let store = &state.store;
+    let colleagues = store.colleagues().await?;
+    let profile_id = store.profile_id().await?;
+    Ok(Bootstrap {
+        profile: colleagues.iter().find(|c| Some(c.id) == profile_id).cloned(),
+        preferences: preferences(&state).await?,
+        colleagues,
+        customer_statuses: store.customer_statuses().await?,
+        keywords: store.keywords().await?,
+        task_status_labels: store.task_status_labels().await?,
+    })
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn create_profile(state: State<'_, AppState>, input: ColleagueInput) -> IpcResult<Colleague> {
+    if state.store.profile_id().await?.is_some() {
+        return Err(IpcError::invalid("the profile exists already"));
+    }
+    Ok(state.store.create_profile(input).await?)
+}
+
+/// First run: a small office's worth of realistic data, with work for me today.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn load_demo(state: State<'_, AppState>) -> IpcResult<DemoCounts> {
+    let ctx = state.ctx().await?;
+    let me = state.store.colleagues().await?.into_iter().find(|c| c.id == ctx.actor);
+    Ok(state.store.load_demo(ctx, DemoSpec::small(state.store.now(), me)).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn set_preferences(state: State<'_, AppState>, preferences: Preferences) -> IpcResult<Preferences> {
+    chrono_tz::Tz::from_str(&preferences.time_zone).map_err(|_| IpcError::invalid("unknown time zone"))?;
+    let store = &state.store;
+    store.set_preference("language", if preferences.language == Language::En { "en" } else { "hu" }).await?;
+    store.set_preference("time_zone", &preferences.time_zone).await?;
+    let theme = match preferences.theme {
+        Theme::System => "system",
+        Theme::Light => "light",
+        Theme::Dark => "dark",
+    };
+    store.set_preference("theme", theme).await?;
+    self::preferences(&state).await
+}

@@ -1,0 +1,42 @@
+//! The IPC contract: one file per domain, each command a few lines calling the core. Argument
+//! names are snake_case on both sides; request and response types are exported to TypeScript
+//! (see `bindings.rs`).
+
+pub mod app;
+pub mod customers;
+pub mod search;
+pub mod settings;
+pub mod tasks;
+
+pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        app::bootstrap,
+        app::create_profile,
+        app::load_demo,
+        app::set_preferences,
+        tasks::list_tasks,
+        tasks::task_detail,
+        tasks::create_task,
+        tasks::update_task,
+        tasks::set_task_status,
+        tasks::delete_task,
+        tasks::add_comment,
+        customers::list_customers,
+        customers::customer_page,
+        customers::create_customer,
+        customers::update_customer,
+        customers::set_customer_status,
+        customers::delete_customer,
+        customers::create_project,
+        search::search,
+        settings::create_customer_status,
+        settings::update_customer_status,
+        settings::create_keyword,
+        settings::rename_keyword,
+        settings::set_task_status_label,
+        settings::create_colleague,
+        settings::update_colleague,
+        settings::trash,
+        settings::restore,
+    ]
+}

@@ -1,0 +1,39 @@
+//! The Duly desktop shell: Tauri builder, plugins, state and the command table. Everything a
+//! command does is in duly-core; this crate only connects the window to it.
+
+mod bindings;
+mod commands;
+mod error;
+mod events;
+mod state;
+
+use tauri::Manager;
+
+pub use bindings::export as export_bindings;
+pub use error::IpcError;
+
+pub fn run() {
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            // A second launch focuses the first window instead of opening another store.
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.show();
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .setup(|app| {
+            let handle = app.handle().clone();
+            let state = tauri::async_runtime::block_on(state::AppState::open(&handle))?;
+            events::forward(&handle, state.store.subscribe());
+            app.manage(state);
+            Ok(())
+        })
+        .invoke_handler(commands::handler())
+        .run(tauri::generate_context!());
+    if let Err(error) = result {
+        eprintln!("Duly could not start: {error}");
+        std::process::exit(1);
+    }
+}
