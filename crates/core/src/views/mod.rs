@@ -97,7 +97,7 @@ pub(crate) struct SummaryRow {
 }
 
 impl SummaryRow {
-    fn into_summary(self, viewer: &Viewer) -> Result<TaskSummary> {
+    fn into_summary(self, viewer: &Viewer, today: NaiveDate) -> Result<TaskSummary> {
         let due = match (self.due_at.as_deref(), self.due_date.as_deref()) {
             (Some(at), _) => Some(Due::At(codec::parse_ts(at)?)),
             (None, Some(day)) => Some(Due::Day(codec::parse_day(day)?)),
@@ -115,7 +115,11 @@ impl SummaryRow {
             creator_id: codec::id(&self.creator_id)?,
             status,
             priority: codec::word(&self.priority, Priority::parse)?,
-            overdue: status.is_open() && due.is_some_and(|due| viewer.is_overdue(due)),
+            overdue: status.is_open()
+                && due.is_some_and(|due| match due {
+                    Due::Day(day) => day < today,
+                    Due::At(at) => at < viewer.now,
+                }),
             due,
             created_at: codec::parse_ts(&self.created_at)?,
             completed_at: codec::opt_ts(self.completed_at.as_deref())?,
@@ -125,25 +129,16 @@ impl SummaryRow {
 
 fn summaries(rows: String, viewer: &Viewer) -> Result<Vec<TaskSummary>> {
     let rows: Vec<SummaryRow> = codec::from_json(&rows)?;
-    rows.into_iter().map(|row| row.into_summary(viewer)).collect()
+    let today = viewer.today();
+    rows.into_iter().map(|row| row.into_summary(viewer, today)).collect()
 }
 
 /// Overdue first; then by when it falls due (no due last); then the more urgent first.
 pub fn working_order(viewer: &Viewer, tasks: &mut [TaskSummary]) {
-    tasks.sort_by(|a, b| {
-        b.overdue
-            .cmp(&a.overdue)
-            .then_with(|| {
-                let (x, y) = (a.due.map(|d| viewer.due_instant(d)), b.due.map(|d| viewer.due_instant(d)));
-                match (x, y) {
-                    (Some(x), Some(y)) => x.cmp(&y),
-                    (Some(_), None) => std::cmp::Ordering::Less,
-                    (None, Some(_)) => std::cmp::Ordering::Greater,
-                    (None, None) => std::cmp::Ordering::Equal,
-                }
-            })
-            .then_with(|| b.priority.cmp(&a.priority))
-            .then_with(|| a.title.cmp(&b.title))
+    // Keys are computed once per task: a due's instant needs a time-zone conversion.
+    tasks.sort_by_cached_key(|t| {
+        let due = t.due.map_or(DateTime::<Utc>::MAX_UTC, |d| viewer.due_instant(d));
+        (!t.overdue, due, std::cmp::Reverse(t.priority), t.title.clone())
     });
 }
 

@@ -1,0 +1,106 @@
+// The window's shared state: who I am, my preferences, the company's lists, where I am, and a
+// revision that moves on every change event so views reload what they show.
+import { getContext, setContext } from 'svelte';
+import type { Backend } from '../api/backend';
+import type { Bootstrap } from '../api/bindings/Bootstrap';
+import type { ChangeEvent } from '../api/bindings/ChangeEvent';
+import type { Preferences } from '../api/bindings/Preferences';
+import type { TaskStatus } from '../api/bindings/TaskStatus';
+import type { TaskView } from '../api/bindings/TaskView';
+import { hu } from '../i18n/hu';
+import { i18n, t } from '../i18n/index.svelte';
+
+export type Route =
+  | { name: 'tasks'; view: TaskView }
+  | { name: 'task'; id: string }
+  | { name: 'customers' }
+  | { name: 'board' }
+  | { name: 'customer'; id: string }
+  | { name: 'search' }
+  | { name: 'settings' };
+
+export class AppState {
+  boot = $state<Bootstrap | null>(null);
+  route = $state<Route>({ name: 'tasks', view: { kind: 'today' } });
+  history: Route[] = [];
+  /** Moves on every committed write in the core. */
+  revision = $state(0);
+  lastChange = $state<ChangeEvent | null>(null);
+  quickAddOpen = $state(false);
+  /** The page sets this after its first real paint (the desktop benchmark reads it). */
+  painted = $state(false);
+
+  constructor(public readonly backend: Backend) {}
+
+  async start() {
+    await this.reload();
+    await this.backend.onChange((event) => {
+      this.lastChange = event;
+      this.revision += 1;
+      if (!event || ['colleague', 'customer_status', 'keyword', 'task_status_label'].includes(event.entity)) {
+        void this.reload();
+      }
+    });
+  }
+
+  async reload() {
+    const boot = await this.backend.bootstrap();
+    this.applyPreferences(boot.preferences);
+    this.boot = boot;
+  }
+
+  applyPreferences(preferences: Preferences) {
+    i18n.language = preferences.language;
+    i18n.timeZone = preferences.time_zone;
+    document.documentElement.lang = preferences.language;
+    document.documentElement.dataset.theme = preferences.theme;
+  }
+
+  async savePreferences(preferences: Preferences) {
+    const saved = await this.backend.setPreferences(preferences);
+    this.applyPreferences(saved);
+    if (this.boot) this.boot.preferences = saved;
+  }
+
+  go(route: Route) {
+    this.history.push(this.route);
+    this.route = route;
+  }
+
+  back() {
+    const previous = this.history.pop();
+    if (previous) this.route = previous;
+  }
+
+  get me() {
+    return this.boot?.profile ?? null;
+  }
+
+  colleagueName(id: string | null | undefined): string {
+    return this.boot?.colleagues.find((c) => c.id === id)?.name ?? t('common.none');
+  }
+
+  /** The company's label; the stock Hungarian labels follow the chosen language. */
+  statusLabel(status: TaskStatus): string {
+    const custom = this.boot?.task_status_labels[status];
+    return !custom || custom === hu[`status.${status}`] ? t(`status.${status}`) : custom;
+  }
+
+  customerStatus(id: string | null | undefined) {
+    return this.boot?.customer_statuses.find((s) => s.id === id) ?? null;
+  }
+
+  keywordName(id: string): string {
+    return this.boot?.keywords.find((k) => k.id === id)?.name ?? id;
+  }
+}
+
+const KEY = Symbol('app');
+
+export function provideApp(app: AppState) {
+  setContext(KEY, app);
+}
+
+export function useApp(): AppState {
+  return getContext<AppState>(KEY);
+}
