@@ -49,11 +49,19 @@ mod tests {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/api/bindings")
     }
 
+    /// Every file under `dir`, by path relative to it.
     fn read_all(dir: &Path) -> BTreeMap<String, String> {
         let mut files = BTreeMap::new();
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            files.insert(name, std::fs::read_to_string(entry.path()).unwrap_or_default());
+        let mut pending = vec![dir.to_path_buf()];
+        while let Some(folder) = pending.pop() {
+            for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else if let Ok(relative) = path.strip_prefix(dir) {
+                    files.insert(relative.to_string_lossy().into_owned(), std::fs::read_to_string(&path).unwrap_or_default());
+                }
+            }
         }
         files
     }
@@ -70,7 +78,9 @@ mod tests {
             let _ = std::fs::remove_dir_all(&dir);
             std::fs::create_dir_all(&dir).expect("create");
             for (name, text) in &generated {
-                std::fs::write(dir.join(name), text).expect("write");
+                let path = dir.join(name);
+                std::fs::create_dir_all(path.parent().expect("parent")).expect("create");
+                std::fs::write(path, text).expect("write");
             }
         }
         let committed = read_all(&committed_dir());

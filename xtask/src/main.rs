@@ -1,10 +1,13 @@
 //! `cargo xtask <command>`: the project's commands, each setting up what it needs first.
 //!
-//! run      start Duly on a local store
-//! test     every test of the workspace
-//! bench    the benchmark figures (`--only PART`, `--quick`), JSON on the last line
-//! prepare  refresh the committed SQL query data (crates/*/.sqlx) after changing a query
+//! run        start Duly on a local store
+//! test       every test: Rust, the UI's, and the real window under Xvfb
+//! bench      the benchmark figures (`--only PART`, `--quick`), JSON on the last line
+//! bundle     a .deb of the app
+//! gen-types  rewrite the committed TypeScript bindings of the IPC types
+//! prepare    refresh the committed SQL query data (crates/*/.sqlx) after changing a query
 
+mod desktop;
 mod setup;
 
 use std::process::Command;
@@ -20,27 +23,88 @@ fn main() -> Result<()> {
         "test" => test(),
         "bench" => bench(&rest),
         "prepare" => prepare(),
+        "gen-types" => gen_types(),
+        "bundle" => bundle(),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|bench|prepare>");
+            eprintln!("usage: cargo xtask <run|test|bench|bundle|gen-types|prepare>");
             bail!("unknown command {command:?}")
         }
     }
 }
 
 fn run() -> Result<()> {
-    eprintln!("The desktop window is not there yet: `cargo xtask run` arrives with the desktop issue.");
-    eprintln!("Until then the core is exercised by `cargo xtask test` and `cargo xtask bench`.");
-    Ok(())
+    setup::build_tools()?;
+    desktop::packages()?;
+    desktop::node()?;
+    desktop::ui_packages()?;
+    desktop::build_ui()?;
+    cargo(&["run", "--locked", "--package", "duly-desktop", "--bin", "duly"])
 }
 
 fn test() -> Result<()> {
     setup::build_tools()?;
+    desktop::packages()?;
+    desktop::e2e_packages()?;
+    desktop::node()?;
+    desktop::ui_packages()?;
+    desktop::npm(&["run", "check"])?;
+    desktop::npm(&["test"])?;
+    // The app embeds the built UI, so it is built before the Rust side.
+    desktop::build_ui()?;
     cargo(&["test", "--workspace", "--locked"])?;
     if Command::new(env!("CARGO")).args(["clippy", "--version"]).output().is_ok_and(|o| o.status.success()) {
         cargo(&["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])?;
     } else {
         eprintln!("[xtask] clippy is not installed; lints skipped (rustup component add clippy)");
     }
+    desktop_e2e()
+}
+
+/// The real window under Xvfb inside its own D-Bus session, driven over WebDriver.
+fn desktop_e2e() -> Result<()> {
+    cargo(&["build", "--locked", "--package", "duly-desktop", "--bin", "duly"])?;
+    desktop::tauri_driver()?;
+    let status = Command::new("xvfb-run")
+        .current_dir(setup::root())
+        .args(["-a", "-s", "-screen 0 1280x800x24", "dbus-run-session", "--"])
+        .arg(env!("CARGO"))
+        .args(["test", "--locked", "--package", "duly-tests", "--test", "desktop"])
+        .env("DULY_E2E", "1")
+        .env("NO_AT_BRIDGE", "1")
+        .env("SQLX_OFFLINE", "true")
+        .status()
+        .context("xvfb-run")?;
+    anyhow::ensure!(status.success(), "the desktop end-to-end test failed (screenshots in target/e2e-screenshots)");
+    eprintln!("[xtask] desktop screenshots: {}", setup::root().join("target/e2e-screenshots").display());
+    Ok(())
+}
+
+fn gen_types() -> Result<()> {
+    let status = Command::new(env!("CARGO"))
+        .current_dir(setup::root())
+        .env("DULY_WRITE_BINDINGS", "1")
+        .env("SQLX_OFFLINE", "true")
+        .args(["test", "--locked", "--package", "duly-desktop", "--lib", "bindings"])
+        .status()?;
+    anyhow::ensure!(status.success(), "generating the bindings failed");
+    Ok(())
+}
+
+/// A .deb through the Tauri CLI that the UI's npm packages ship (no separate install).
+fn bundle() -> Result<()> {
+    setup::build_tools()?;
+    desktop::packages()?;
+    setup::debian_packages(&["libayatana-appindicator3-dev"])?;
+    desktop::node()?;
+    desktop::ui_packages()?;
+    desktop::build_ui()?;
+    let status = Command::new("npx")
+        .current_dir(setup::root())
+        .args(["--prefix", "ui", "tauri", "build", "--bundles", "deb"])
+        .env("TAURI_APP_PATH", "src-tauri")
+        .env("SQLX_OFFLINE", "true")
+        .status()?;
+    anyhow::ensure!(status.success(), "tauri build failed");
     Ok(())
 }
 

@@ -19,6 +19,7 @@ export const en: Messages = {
   'common.close': 'Close',
   'common.loading': 'Loading…',
   'common.none': '—',
+  'common.edit': 'Edit',
   'common.back': 'Back',
   'task.title': 'Task',
   'task.description': 'Description',

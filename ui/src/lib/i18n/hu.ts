@@ -19,6 +19,7 @@ export const hu = {
   'common.close': 'Bezárás',
   'common.loading': 'Betöltés…',
   'common.none': '—',
+  'common.edit': 'Szerkesztés',
   'common.back': 'Vissza',
   'task.title': 'Feladat',
   'task.description': 'Leírás',

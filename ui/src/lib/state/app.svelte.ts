@@ -95,12 +95,12 @@ export class AppState {
   }
 }
 
-const KEY = Symbol('app');
+export const APP_CONTEXT = Symbol('app');
 
 export function provideApp(app: AppState) {
-  setContext(KEY, app);
+  setContext(APP_CONTEXT, app);
 }
 
 export function useApp(): AppState {
-  return getContext<AppState>(KEY);
+  return getContext<AppState>(APP_CONTEXT);
 }

@@ -1,0 +1,69 @@
+// An in-memory Backend for component tests: records calls, answers from fixtures.
+import type { Backend } from '../lib/api/backend';
+import { CommandError } from '../lib/api/backend';
+import type { Bootstrap } from '../lib/api/bindings/Bootstrap';
+import type { ChangeEvent } from '../lib/api/bindings/ChangeEvent';
+import type { TaskSummary } from '../lib/api/bindings/TaskSummary';
+
+export const ME = '00000000-0000-7000-8000-00000000aaaa';
+export const GABOR = '00000000-0000-7000-8000-00000000bbbb';
+
+export function bootstrap(): Bootstrap {
+  return {
+    profile: { id: ME, name: 'Kiss Anna', email: 'anna@example.hu', role: 'admin', active: true, created_at: '2026-03-01T08:00:00.000000Z' },
+    preferences: { language: 'hu', time_zone: 'Europe/Budapest', theme: 'system' },
+    colleagues: [
+      { id: ME, name: 'Kiss Anna', email: '', role: 'admin', active: true, created_at: '2026-03-01T08:00:00.000000Z' },
+      { id: GABOR, name: 'Tóth Gábor', email: '', role: 'member', active: true, created_at: '2026-03-01T08:00:00.000000Z' },
+    ],
+    customer_statuses: [],
+    keywords: [{ id: 'k1', name: 'Ajánlat elküldve' }],
+    task_status_labels: { open: 'Nyitott', in_progress: 'Folyamatban', waiting: 'Várakozik', done: 'Kész', cancelled: 'Visszavonva' },
+  };
+}
+
+export function summary(patch: Partial<TaskSummary>): TaskSummary {
+  return {
+    id: crypto.randomUUID(),
+    title: 'Feladat',
+    customer_id: null,
+    customer_name: 'Kovács Kft',
+    project_id: null,
+    responsible_id: ME,
+    responsible_name: 'Kiss Anna',
+    creator_id: ME,
+    status: 'open',
+    priority: 'normal',
+    due: { day: '2026-03-10' },
+    overdue: false,
+    created_at: '2026-03-01T08:00:00.000000Z',
+    completed_at: null,
+    ...patch,
+  };
+}
+
+export type Calls = { name: string; args: unknown[] }[];
+
+export function fakeBackend(overrides: Partial<Backend> = {}): { backend: Backend; calls: Calls; emit: (event: ChangeEvent | null) => void } {
+  const calls: Calls = [];
+  let listener: ((event: ChangeEvent | null) => void) | null = null;
+  const unexpected = (name: string) => () => Promise.reject(new CommandError({ code: 'internal', message: `unexpected ${name}` }));
+  const base: Record<string, unknown> = {};
+  const names = ['bootstrap', 'createProfile', 'loadDemo', 'setPreferences', 'listTasks', 'taskDetail', 'createTask', 'updateTask', 'setTaskStatus', 'deleteTask', 'addComment', 'listCustomers', 'customerPage', 'createCustomer', 'updateCustomer', 'setCustomerStatus', 'createProject', 'search', 'createCustomerStatus', 'updateCustomerStatus', 'createKeyword', 'renameKeyword', 'setTaskStatusLabel', 'createColleague', 'updateColleague', 'trash', 'restore'];
+  for (const name of names) base[name] = unexpected(name);
+  base.bootstrap = () => Promise.resolve(bootstrap());
+  base.listCustomers = () => Promise.resolve([]);
+  const merged = { ...base, ...overrides } as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const backend = {} as Record<string, unknown>;
+  for (const [name, fn] of Object.entries(merged)) {
+    backend[name] = (...args: unknown[]) => {
+      calls.push({ name, args });
+      return fn(...args);
+    };
+  }
+  backend.onChange = (handler: (event: ChangeEvent | null) => void) => {
+    listener = handler;
+    return Promise.resolve(() => (listener = null));
+  };
+  return { backend: backend as unknown as Backend, calls, emit: (event) => listener?.(event) };
+}
