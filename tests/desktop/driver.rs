@@ -11,7 +11,8 @@ use fantoccini::{Client, ClientBuilder, Locator};
 pub struct Harness {
     driver: Child,
     pub client: Client,
-    pub home: tempfile::TempDir,
+    /// Kept for its lifetime: the app's HOME and data are removed when the harness goes.
+    _home: tempfile::TempDir,
     pub shots: PathBuf,
 }
 
@@ -48,7 +49,7 @@ impl Harness {
                 Ok(client) => {
                     let shots = workspace_root().join("target/e2e-screenshots");
                     std::fs::create_dir_all(&shots).expect("screenshot folder");
-                    return Harness { driver, client, home, shots };
+                    return Harness { driver, client, _home: home, shots };
                 }
                 Err(error) => last_error = error.to_string(),
             }
@@ -63,12 +64,20 @@ impl Harness {
     }
 
     pub async fn by_test_id(&self, id: &str) -> fantoccini::elements::Element {
-        self.client
+        let found = self
+            .client
             .wait()
             .at_most(Duration::from_secs(15))
             .for_element(Locator::Css(&format!("[data-testid='{id}']")))
-            .await
-            .unwrap_or_else(|e| panic!("element {id}: {e}"))
+            .await;
+        match found {
+            Ok(element) => element,
+            Err(error) => {
+                self.shot(&format!("failed-{id}")).await;
+                let body = self.client.find(Locator::Css("body")).await.expect("body").text().await.unwrap_or_default();
+                panic!("element {id}: {error}; page: {body}");
+            }
+        }
     }
 
     pub async fn click(&self, id: &str) {

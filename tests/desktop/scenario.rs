@@ -74,6 +74,8 @@ async fn a_day_with_kovacs_kft_in_the_real_window() {
         .click()
         .await
         .expect("tick keyword");
+    // C9: the same comment moves the customer to «Ajánlat» in the pipeline.
+    h.choose("comment-customer-status", "Ajánlat").await;
     h.click("comment-send").await;
     h.by_test_id("comment").await;
 
@@ -102,12 +104,16 @@ async fn a_day_with_kovacs_kft_in_the_real_window() {
     h.client.find(Locator::Css("[data-testid='customer-row'] button")).await.expect("row").click().await.expect("open");
     h.by_test_id("timeline").await;
     h.wait_text("Megrendelést kaptunk.", true).await;
+    let status = h.by_test_id("customer-status").await.text().await.expect("status");
+    assert_eq!(status, "Ajánlat");
     h.shot("customer-page").await;
     h.client.find(Locator::Css("[data-testid='task-row'] .title")).await.expect("task").click().await.expect("open task");
     let outcome = h.by_test_id("outcome-box").await.text().await.expect("outcome");
     assert!(outcome.contains("Megrendelést kaptunk.") && outcome.contains("Kiss Anna"), "{outcome}");
     let history = h.by_test_id("history").await.text().await.expect("history");
-    assert!(history.contains("outcome") && history.contains("Megrendelést kaptunk.") && history.contains("Kiss Anna"), "{history}");
+    assert!(history.contains("Eredmény") && history.contains("Megrendelést kaptunk.") && history.contains("Kiss Anna"), "{history}");
+    let outcome_entry = h.client.find(Locator::Css("[data-testid='history-entry'][data-field='outcome']")).await.expect("outcome entry");
+    assert!(outcome_entry.text().await.unwrap_or_default().contains("Megrendelést kaptunk."));
     h.shot("task-page-done").await;
 
     h.click("nav-board").await;

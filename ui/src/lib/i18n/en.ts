@@ -88,6 +88,8 @@ export const en: Messages = {
   'history.changed': '{field}: {old} → {new}',
   'history.deleted': 'moved it to the trash',
   'history.restored': 'restored it',
+  'history.completedBy': 'Closed by',
+  'history.completedAt': 'Closed at',
   'history.by': '{who}, {when}',
   'customer.list': 'Customers',
   'customer.new': 'New customer',

@@ -88,6 +88,8 @@ export const hu = {
   'history.changed': '{field}: {old} → {new}',
   'history.deleted': 'lomtárba helyezte',
   'history.restored': 'visszaállította',
+  'history.completedBy': 'Lezárta',
+  'history.completedAt': 'Lezárva',
   'history.by': '{who}, {when}',
   'customer.list': 'Ügyfelek',
   'customer.new': 'Új ügyfél',

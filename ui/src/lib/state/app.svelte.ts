@@ -27,6 +27,8 @@ export class AppState {
   revision = $state(0);
   lastChange = $state<ChangeEvent | null>(null);
   quickAddOpen = $state(false);
+  /** First run: stays on until the person has chosen about demo data, profile or not. */
+  onboarding = $state(false);
   /** The page sets this after its first real paint (the desktop benchmark reads it). */
   painted = $state(false);
 
@@ -34,6 +36,7 @@ export class AppState {
 
   async start() {
     await this.reload();
+    this.onboarding = !this.boot?.profile;
     await this.backend.onChange((event) => {
       this.lastChange = event;
       this.revision += 1;
