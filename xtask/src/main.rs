@@ -110,9 +110,30 @@ fn bundle() -> Result<()> {
 
 fn bench(args: &[String]) -> Result<()> {
     setup::build_tools()?;
+    let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).map(String::as_str);
     let mut command = vec!["run", "--release", "--locked", "--quiet", "--package", "duly-bench", "--"];
     command.extend(args.iter().map(String::as_str));
-    cargo(&command)
+    if only.is_some_and(|part| part != "app") {
+        return cargo(&command);
+    }
+    // The desktop part launches the release app and the bare window under Xvfb, on a D-Bus
+    // session of its own (the single-instance plugin registers there).
+    desktop::packages()?;
+    desktop::e2e_packages()?;
+    desktop::node()?;
+    desktop::ui_packages()?;
+    desktop::build_ui()?;
+    cargo(&["build", "--release", "--locked", "--package", "duly-desktop", "--package", "duly-bare-window"])?;
+    let status = Command::new("dbus-run-session")
+        .current_dir(setup::root())
+        .arg("--")
+        .arg(env!("CARGO"))
+        .args(&command)
+        .env("SQLX_OFFLINE", "true")
+        .status()
+        .context("dbus-run-session")?;
+    anyhow::ensure!(status.success(), "the benchmark failed");
+    Ok(())
 }
 
 /// Regenerates the query data the SQL macros check against when building offline: a database

@@ -26,11 +26,11 @@ const QUERIES: &[&str] = &[
     "pekseg", "szallitasi hatarido", "panaszt", "kedvezmeny", "Budapest", "tóth", "adoeloleg", "megrendeles",
 ];
 
-pub async fn run(quick: bool) -> anyhow::Result<Map<String, Value>> {
+/// A demo store of the benchmark's size (`quick`: 10× smaller) in `dir`, for the profile
+/// "Bench Elek". Returns the store, the profile, the counts and the seconds it took.
+pub async fn demo_store(dir: &Path, quick: bool) -> anyhow::Result<(Store, duly_core::model::Colleague, duly_core::demo::DemoCounts, f64)> {
     let scale = if quick { 10 } else { 1 };
-    let dir = bench_dir()?;
-    let path = dir.path().join("duly.db");
-    let store = Store::open_with(&path, StoreOptions::default()).await?;
+    let store = Store::open_with(dir.join("duly.db"), StoreOptions::default()).await?;
     let me = store
         .create_profile(ColleagueInput { name: "Bench Elek".into(), email: "bench@example.hu".into(), role: Role::Admin, active: true })
         .await?;
@@ -44,12 +44,20 @@ pub async fn run(quick: bool) -> anyhow::Result<Map<String, Value>> {
         now: Utc::now(),
         me: Some(me.clone()),
     };
-    log(format!("generating {} customers, {} tasks, {} comments in {}", spec.customers, spec.tasks, spec.comments, dir.path().display()));
+    log(format!("generating {} customers, {} tasks, {} comments in {}", spec.customers, spec.tasks, spec.comments, dir.display()));
     let started = Instant::now();
     let counts = store.load_demo(ctx, spec).await?;
     store.maintain().await?;
-    let demo_seconds = started.elapsed().as_secs_f64();
-    log(format!("demo store written in {demo_seconds:.1} s"));
+    let seconds = started.elapsed().as_secs_f64();
+    log(format!("demo store written in {seconds:.1} s"));
+    Ok((store, me, counts, seconds))
+}
+
+pub async fn run(quick: bool) -> anyhow::Result<Map<String, Value>> {
+    let scale = if quick { 10 } else { 1 };
+    let dir = bench_dir()?;
+    let path = dir.path().join("duly.db");
+    let (store, me, counts, demo_seconds) = demo_store(dir.path(), quick).await?;
 
     let mut figures = Map::new();
     let singles = 1_000 / scale;
@@ -75,7 +83,7 @@ pub async fn run(quick: bool) -> anyhow::Result<Map<String, Value>> {
 }
 
 /// The temporary store lives where the user's data would: the same disk as the data folder.
-fn bench_dir() -> anyhow::Result<tempfile::TempDir> {
+pub fn bench_dir() -> anyhow::Result<tempfile::TempDir> {
     let base = std::env::var_os("XDG_DATA_HOME")
         .map(std::path::PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".local/share")))

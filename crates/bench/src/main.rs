@@ -2,6 +2,7 @@
 //! the last line on stdout, one JSON object of figures. Goals are ratios to floors measured in
 //! the same run, so the figures mean the same on a fast and a slow disk.
 
+mod app_bench;
 mod core_bench;
 mod raw;
 mod stats;
@@ -12,7 +13,7 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
     let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).cloned();
-    let parts = ["core"];
+    let parts = ["core", "app"];
     if let Some(part) = &only {
         anyhow::ensure!(parts.contains(&part.as_str()), "unknown part {part}; known: {}", parts.join(", "));
     }
@@ -21,6 +22,9 @@ fn main() -> anyhow::Result<()> {
     let mut figures = serde_json::Map::new();
     if only.as_deref().is_none_or(|p| p == "core") {
         figures.extend(runtime.block_on(core_bench::run(quick))?);
+    }
+    if only.as_deref().is_none_or(|p| p == "app") {
+        figures.extend(runtime.block_on(app_bench::run(quick))?);
     }
     figures.insert("quick".into(), quick.into());
     figures.insert("bench_seconds".into(), stats::round(started.elapsed().as_secs_f64()).into());

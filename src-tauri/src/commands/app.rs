@@ -103,3 +103,12 @@ pub async fn set_preferences(state: State<'_, AppState>, preferences: Preference
     store.set_preference("theme", theme).await?;
     self::preferences(&state).await
 }
+
+/// The window's first real paint (the Today list after two animation frames). Only the
+/// desktop benchmark listens: it sets `DULY_PAINT_FILE`.
+#[tauri::command(rename_all = "snake_case")]
+pub fn mark_painted(at: f64) {
+    if let Some(path) = std::env::var_os("DULY_PAINT_FILE") {
+        let _ = std::fs::write(path, format!("{at}"));
+    }
+}

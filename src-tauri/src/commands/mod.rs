@@ -14,6 +14,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         app::create_profile,
         app::load_demo,
         app::set_preferences,
+        app::mark_painted,
         tasks::list_tasks,
         tasks::task_detail,
         tasks::create_task,

@@ -49,10 +49,11 @@ export function fakeBackend(overrides: Partial<Backend> = {}): { backend: Backen
   let listener: ((event: ChangeEvent | null) => void) | null = null;
   const unexpected = (name: string) => () => Promise.reject(new CommandError({ code: 'internal', message: `unexpected ${name}` }));
   const base: Record<string, unknown> = {};
-  const names = ['bootstrap', 'createProfile', 'loadDemo', 'setPreferences', 'listTasks', 'taskDetail', 'createTask', 'updateTask', 'setTaskStatus', 'deleteTask', 'addComment', 'listCustomers', 'customerPage', 'createCustomer', 'updateCustomer', 'setCustomerStatus', 'createProject', 'search', 'createCustomerStatus', 'updateCustomerStatus', 'createKeyword', 'renameKeyword', 'setTaskStatusLabel', 'createColleague', 'updateColleague', 'trash', 'restore'];
+  const names = ['bootstrap', 'createProfile', 'loadDemo', 'setPreferences', 'listTasks', 'taskDetail', 'createTask', 'updateTask', 'setTaskStatus', 'deleteTask', 'addComment', 'listCustomers', 'customerPage', 'createCustomer', 'updateCustomer', 'setCustomerStatus', 'createProject', 'search', 'createCustomerStatus', 'updateCustomerStatus', 'createKeyword', 'renameKeyword', 'setTaskStatusLabel', 'createColleague', 'updateColleague', 'trash', 'restore', 'markPainted'];
   for (const name of names) base[name] = unexpected(name);
   base.bootstrap = () => Promise.resolve(bootstrap());
   base.listCustomers = () => Promise.resolve([]);
+  base.markPainted = () => Promise.resolve();
   const merged = { ...base, ...overrides } as Record<string, (...args: unknown[]) => Promise<unknown>>;
   const backend = {} as Record<string, unknown>;
   for (const [name, fn] of Object.entries(merged)) {

@@ -61,6 +61,8 @@ export interface Backend {
   updateColleague(id: string, input: ColleagueInput): Promise<Colleague>;
   trash(): Promise<TrashItem[]>;
   restore(batch: string): Promise<void>;
+  /** The first real paint, for the desktop benchmark. */
+  markPainted(at: number): Promise<void>;
   /** Every committed write in the core; `null` means "refresh everything". */
   onChange(handler: (event: ChangeEvent | null) => void): Promise<() => void>;
 }
@@ -112,5 +114,6 @@ export const tauriBackend: Backend = {
   updateColleague: (id, input) => call('update_colleague', { id, input }),
   trash: () => call('trash'),
   restore: (batch) => call('restore', { batch }),
+  markPainted: (at) => call('mark_painted', { at }),
   onChange: (handler) => listen<ChangeEvent | null>('duly://change', (event) => handler(event.payload)),
 };

@@ -65,6 +65,13 @@ export class AppState {
     if (this.boot) this.boot.preferences = saved;
   }
 
+  /** Called by the first list that shows data, after two animation frames. */
+  notePainted() {
+    if (this.painted) return;
+    this.painted = true;
+    void this.backend.markPainted(Date.now()).catch(() => {});
+  }
+
   go(route: Route) {
     this.history.push(this.route);
     this.route = route;
