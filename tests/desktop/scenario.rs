@@ -7,23 +7,21 @@ use fantoccini::Locator;
 
 use crate::driver::{Harness, workspace_root};
 
-fn app_binary() -> Option<std::path::PathBuf> {
-    if std::env::var_os("DULY_E2E").is_none() {
-        eprintln!("desktop end-to-end test not run: set DULY_E2E=1 (cargo xtask test does, under Xvfb)");
-        return None;
-    }
+fn app_binary() -> std::path::PathBuf {
     let path = std::env::var_os("DULY_APP").map(std::path::PathBuf::from).unwrap_or_else(|| workspace_root().join("target/debug/duly"));
     assert!(path.exists(), "the app is not built: {}", path.display());
-    Some(path)
+    path
 }
 
 async fn task_rows(h: &Harness) -> usize {
     h.client.find_all(Locator::Css("[data-testid='task-row']")).await.map(|r| r.len()).unwrap_or(0)
 }
 
+// Ignored, not silently passed, where no display is set up; `cargo xtask test` runs it.
+#[ignore = "needs Xvfb, D-Bus and tauri-driver: run by `cargo xtask test`"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_day_with_kovacs_kft_in_the_real_window() {
-    let Some(app) = app_binary() else { return };
+    let app = app_binary();
     let h = Harness::start(&app).await;
 
     // First run: the profile, no demo data.
