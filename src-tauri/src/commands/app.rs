@@ -93,14 +93,13 @@ pub async fn load_demo(state: State<'_, AppState>) -> IpcResult<DemoCounts> {
 pub async fn set_preferences(state: State<'_, AppState>, preferences: Preferences) -> IpcResult<Preferences> {
     chrono_tz::Tz::from_str(&preferences.time_zone).map_err(|_| IpcError::invalid("unknown time zone"))?;
     let store = &state.store;
-    store.set_preference("language", if preferences.language == Language::En { "en" } else { "hu" }).await?;
-    store.set_preference("time_zone", &preferences.time_zone).await?;
+    let language = if preferences.language == Language::En { "en" } else { "hu" };
     let theme = match preferences.theme {
         Theme::System => "system",
         Theme::Light => "light",
         Theme::Dark => "dark",
     };
-    store.set_preference("theme", theme).await?;
+    store.set_preferences(&[("language", language), ("time_zone", &preferences.time_zone), ("theme", theme)]).await?;
     self::preferences(&state).await
 }
 

@@ -307,11 +307,16 @@ impl Store {
         Ok(sqlx::query_scalar!("SELECT value FROM meta WHERE key = ?", key).fetch_optional(self.reader()).await?)
     }
 
-    pub async fn set_preference(&self, key: &str, value: &str) -> Result<()> {
-        validate::limit("preference", value, validate::NAME_MAX)?;
-        let key = format!("pref.{key}");
+    /// Saves several preferences in one transaction: all of them or none.
+    pub async fn set_preferences(&self, entries: &[(&str, &str)]) -> Result<()> {
+        for (_, value) in entries {
+            validate::limit("preference", value, validate::NAME_MAX)?;
+        }
         let mut w = self.begin(WriteCtx { actor: Uuid::nil(), source: crate::model::Source::Window }).await?;
-        sqlx::query!("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, value).execute(&mut *w.tx).await?;
+        for (key, value) in entries {
+            let key = format!("pref.{key}");
+            sqlx::query!("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, value).execute(&mut *w.tx).await?;
+        }
         w.commit().await
     }
 }
