@@ -1,3 +1,7 @@
 //! End-to-end tests across crates, one binary.
 
 mod daily_work;
+mod server_api;
+mod sync_random;
+mod sync_scenarios;
+pub mod sync_support;

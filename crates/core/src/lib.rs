@@ -6,6 +6,7 @@ pub mod error;
 pub mod model;
 pub mod search;
 pub mod store;
+pub mod sync;
 pub mod views;
 
 pub use error::{CoreError, ErrorCode, Result};

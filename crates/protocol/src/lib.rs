@@ -6,12 +6,24 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub mod api;
+pub mod stamp;
+
+pub use api::*;
+
 /// Sent as the `Duly-Protocol` header; a server refuses versions it does not know.
 pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_HEADER: &str = "duly-protocol";
+
+/// The most operations one push carries; a longer outbox goes in several pushes.
+pub const MAX_PUSH_OPS: usize = 500;
+/// The most bytes of operations a client puts in one push (the server's body limit is larger).
+pub const MAX_PUSH_BYTES: usize = 512 * 1024;
 
 /// Identifies an operation across every replica: the client that made it and its sequence
 /// number there. The server keeps `UNIQUE(client_id, client_seq)`, which makes push idempotent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OpId {
     pub client_id: Uuid,
     pub client_seq: i64,
@@ -20,7 +32,8 @@ pub struct OpId {
 /// What a scope is shared as. A customer scope carries the customer with its projects, tasks,
 /// comments and attachments; internal work lives in the team scope; personal tasks in the
 /// owner's private scope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum Scope {
     Customer(Uuid),
@@ -31,6 +44,7 @@ pub enum Scope {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EntityKind {
     Colleague,
@@ -62,6 +76,7 @@ impl EntityKind {
 /// by HLC; `Delete` wins over a concurrent `Set`; `Create` of an append-only entity (comments)
 /// is never overwritten.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OpKind {
     /// The whole initial record in `value`; `field` is absent.
@@ -75,6 +90,7 @@ pub enum OpKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Operation {
     pub op_id: OpId,
     pub scope: Scope,
@@ -83,9 +99,14 @@ pub struct Operation {
     pub kind: OpKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub value: serde_json::Value,
     /// Hybrid logical clock timestamp (uhlc's text form), the merge order of concurrent writes.
     pub hlc: String,
+    /// For a `Set`: the stamp of the value the writer replaced. A receiver whose current
+    /// stamp differs knows the two edits were concurrent and keeps the loser visible.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
 }
 
 #[cfg(test)]
@@ -103,6 +124,7 @@ mod tests {
             field: Some("name".into()),
             value: serde_json::json!("Ajánlat"),
             hlc: "1/1".into(),
+            base: None,
         };
         let text = serde_json::to_string(&op).expect("serialize");
         assert!(text.contains(r#""entity":"customer_status""#), "{text}");
@@ -122,6 +144,7 @@ mod tests {
             field: None,
             value: serde_json::json!({"title": "x"}),
             hlc: "1/1".into(),
+            base: None,
         };
         let text = serde_json::to_string(&op).expect("serialize");
         assert!(!text.contains("field"), "{text}");

@@ -72,11 +72,26 @@ pub(crate) struct Rows {
     head: &'static str,
     columns: usize,
     cells: Vec<Cell>,
+    /// `ON CONFLICT (id) DO UPDATE …` when rows replace existing ones (remote operations).
+    tail: Option<String>,
 }
 
 impl Rows {
     pub fn new(head: &'static str, columns: usize) -> Self {
-        Self { head, columns, cells: Vec::new() }
+        Self { head, columns, cells: Vec::new(), tail: None }
+    }
+
+    /// Rows that insert or, for an existing id, overwrite every other column. An upsert, not
+    /// `REPLACE`: a replace deletes first, which the rows referring to this one would feel.
+    pub fn upsert(head: &'static str, columns: usize) -> Self {
+        let names = head.split_once('(').and_then(|(_, rest)| rest.split_once(')')).map_or("", |(names, _)| names);
+        let sets: Vec<String> = names
+            .split(',')
+            .map(str::trim)
+            .filter(|name| *name != "id" && *name != "created_at")
+            .map(|name| format!("{name} = excluded.{name}"))
+            .collect();
+        Self { head, columns, cells: Vec::new(), tail: Some(format!(" ON CONFLICT (id) DO UPDATE SET {}", sets.join(", "))) }
     }
 
     pub fn push(&mut self, row: impl IntoIterator<Item = Cell>) {
@@ -103,6 +118,9 @@ impl Rows {
                     };
                 }
                 sql.push(")");
+            }
+            if let Some(tail) = &self.tail {
+                sql.push(tail);
             }
             sql.build().persistent(true).execute(&mut *tx).await?;
         }

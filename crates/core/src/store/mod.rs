@@ -15,7 +15,7 @@ mod history;
 mod trash;
 mod outbox;
 pub mod bulk;
-mod bulk_rows;
+pub(crate) mod bulk_rows;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -207,4 +207,29 @@ async fn client_id(pool: &SqlitePool) -> Result<Uuid> {
 /// The HLC id is the client id, so concurrent writes tie-break by client as DESIGN.md says.
 fn hlc_id(client_id: Uuid) -> uhlc::ID {
     std::num::NonZeroU128::new(client_id.as_u128()).map_or_else(uhlc::ID::rand, uhlc::ID::from)
+}
+
+impl Store {
+    pub(crate) fn writer(&self) -> &SqlitePool {
+        &self.inner.writer
+    }
+
+    /// Moves this replica's clock past a stamp seen from another one (its text form).
+    pub fn observe_stamp_text(&self, stamp: &str) {
+        if let Ok(stamp) = stamp.parse::<uhlc::Timestamp>() {
+            self.observe_stamp(&stamp);
+        }
+    }
+
+    /// Moves this replica's clock past a stamp seen from another one.
+    pub(crate) fn observe_stamp(&self, stamp: &uhlc::Timestamp) {
+        if let Err(error) = self.inner.hlc.update_with_timestamp(stamp) {
+            tracing::warn!(%error, "a remote clock stamp is too far ahead; not followed");
+        }
+    }
+
+    /// Tells listeners about a change made outside a [`Write`] (a purge).
+    pub(crate) fn announce(&self, entity: duly_protocol::EntityKind, id: Option<Uuid>) {
+        let _ = self.inner.events.send(ChangeEvent { entity, id, source: crate::model::Source::Sync });
+    }
 }

@@ -99,9 +99,14 @@ impl Write<'_> {
             let at = self.now_text();
             let source = self.ctx.source.as_str();
             sqlx::query!(
-                "INSERT INTO history (entity, entity_id, kind, field, old_value, new_value, actor_id, at, source, scope, hlc)
+                "INSERT INTO history (entity, entity_id, kind, field, old_value, new_value, actor_id, at, source, scope, hlc, base_hlc)
                  SELECT value ->> 'entity', value ->> 'entity_id', value ->> 'kind', value ->> 'field',
-                        value ->> 'old', value ->> 'new', ?1, ?2, ?3, value ->> 'scope', value ->> 'hlc'
+                        value ->> 'old', value ->> 'new', ?1, ?2, ?3, value ->> 'scope', value ->> 'hlc',
+                        CASE WHEN value ->> 'kind' = 'changed' THEN
+                            (SELECT h.hlc FROM history h
+                             WHERE h.entity_id = value ->> 'entity_id' AND (h.field = value ->> 'field' OR h.kind = 'created')
+                             ORDER BY h.seq DESC LIMIT 1)
+                        END
                  FROM json_each(?4)",
                 actor, at, source, entries
             )

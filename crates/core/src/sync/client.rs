@@ -1,0 +1,193 @@
+//! The HTTP side of sync: one typed call per server endpoint, errors sorted into what the
+//! loop can act on (offline: retry later; unauthorized: log in again; refused: show it).
+
+use std::time::Duration;
+
+use duly_protocol::{
+    CustomerShares, ErrorBody, ErrorCode, GrantRequest, LoginRequest, LoginResponse, NewUser, Operation,
+    PROTOCOL_HEADER, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, Scope, User,
+};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The server could not be reached (no network, server down, timeout).
+    #[error("the server cannot be reached: {0}")]
+    Offline(String),
+    #[error("the session has ended; log in again")]
+    Unauthorized,
+    /// The server answered with an error body.
+    #[error("{message}")]
+    Refused { status: u16, code: ErrorCode, message: String },
+    #[error("unexpected answer from the server: {0}")]
+    Protocol(String),
+    #[error(transparent)]
+    Store(#[from] crate::error::CoreError),
+}
+
+/// A client for one server with one session token.
+#[derive(Debug, Clone)]
+pub struct SyncClient {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+impl SyncClient {
+    pub fn new(base_url: &str) -> Result<Self, SyncError> {
+        let base = base_url.trim().trim_end_matches('/').to_owned();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(SyncError::Refused {
+                status: 0,
+                code: ErrorCode::BadRequest,
+                message: "the server address starts with http:// or https://".into(),
+            });
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(120))
+            .build()
+            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+        Ok(Self { http, base, token: None })
+    }
+
+    pub fn with_token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let mut request = self.http.request(method, format!("{}{path}", self.base)).header(PROTOCOL_HEADER, PROTOCOL_VERSION);
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        request
+    }
+
+    async fn send<T: DeserializeOwned>(request: RequestBuilder) -> Result<T, SyncError> {
+        let response = Self::send_raw(request).await?;
+        response.json::<T>().await.map_err(|e| SyncError::Protocol(e.to_string()))
+    }
+
+    async fn send_raw(request: RequestBuilder) -> Result<reqwest::Response, SyncError> {
+        let response = request.send().await.map_err(|e| SyncError::Offline(e.to_string()))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            let body: Option<ErrorBody> = response.json().await.ok();
+            if let Some(body) = body.filter(|b| b.code == ErrorCode::InvalidCredentials) {
+                return Err(SyncError::Refused { status: 401, code: body.code, message: body.message });
+            }
+            return Err(SyncError::Unauthorized);
+        }
+        if status.is_server_error() && status != StatusCode::INTERNAL_SERVER_ERROR {
+            // A proxy in front of a server that is down or restarting.
+            return Err(SyncError::Offline(format!("server answered {status}")));
+        }
+        match response.json::<ErrorBody>().await {
+            Ok(body) => Err(SyncError::Refused { status: status.as_u16(), code: body.code, message: body.message }),
+            Err(_) => Err(SyncError::Protocol(format!("server answered {status} without an error body"))),
+        }
+    }
+
+    pub async fn health(&self) -> Result<duly_protocol::Health, SyncError> {
+        Self::send(self.request(Method::GET, "/health")).await
+    }
+
+    pub async fn login(&self, login: &str, password: &str, colleague_id: Option<Uuid>) -> Result<LoginResponse, SyncError> {
+        let body = LoginRequest { login: login.to_owned(), password: password.to_owned(), colleague_id };
+        Self::send(self.request(Method::POST, "/api/auth/login").json(&body)).await
+    }
+
+    pub async fn logout(&self) -> Result<(), SyncError> {
+        Self::send_raw(self.request(Method::POST, "/api/auth/logout")).await.map(|_| ())
+    }
+
+    pub async fn me(&self) -> Result<User, SyncError> {
+        Self::send(self.request(Method::GET, "/api/me")).await
+    }
+
+    pub async fn push(&self, client_id: Uuid, ops: Vec<Operation>) -> Result<PushResponse, SyncError> {
+        Self::send(self.request(Method::POST, "/api/sync/push").json(&PushRequest { client_id, ops })).await
+    }
+
+    pub async fn pull(&self, since: i64, scope: Option<Scope>) -> Result<PullResponse, SyncError> {
+        let mut query: Vec<(&str, String)> = vec![("since", since.to_string())];
+        match scope {
+            Some(Scope::Customer(id)) => query.extend([("scope_kind", "customer".into()), ("scope_id", id.to_string())]),
+            Some(Scope::Private(id)) => query.extend([("scope_kind", "private".into()), ("scope_id", id.to_string())]),
+            Some(Scope::Team) => query.push(("scope_kind", "team".into())),
+            Some(Scope::Settings) => query.push(("scope_kind", "settings".into())),
+            None => {}
+        }
+        Self::send(self.request(Method::GET, "/api/sync/pull").query(&query)).await
+    }
+
+    /// Opens the live channel: a stream of server-sent events; each `poke` says a newer seq exists.
+    pub async fn events(&self) -> Result<reqwest::Response, SyncError> {
+        let request = self.request(Method::GET, "/api/sync/events").timeout(Duration::from_secs(24 * 3600));
+        Self::send_raw(request).await
+    }
+
+    pub async fn users(&self) -> Result<Vec<User>, SyncError> {
+        Self::send(self.request(Method::GET, "/api/admin/users")).await
+    }
+
+    pub async fn add_user(&self, new: &NewUser) -> Result<User, SyncError> {
+        Self::send(self.request(Method::POST, "/api/admin/users").json(new)).await
+    }
+
+    pub async fn set_user_active(&self, id: Uuid, active: bool) -> Result<User, SyncError> {
+        let verb = if active { "enable" } else { "disable" };
+        Self::send(self.request(Method::POST, &format!("/api/admin/users/{id}/{verb}"))).await
+    }
+
+    pub async fn grant(&self, user_id: Uuid, customer_ids: Vec<Uuid>) -> Result<(), SyncError> {
+        let body = GrantRequest { user_id, customer_ids };
+        Self::send_raw(self.request(Method::POST, "/api/admin/grants").json(&body)).await.map(|_| ())
+    }
+
+    pub async fn revoke(&self, user_id: Uuid, customer_ids: Vec<Uuid>) -> Result<(), SyncError> {
+        let body = GrantRequest { user_id, customer_ids };
+        Self::send_raw(self.request(Method::POST, "/api/admin/revokes").json(&body)).await.map(|_| ())
+    }
+
+    pub async fn shares(&self, customer_id: Uuid) -> Result<CustomerShares, SyncError> {
+        Self::send(self.request(Method::GET, &format!("/api/customers/{customer_id}/shares"))).await
+    }
+
+    pub async fn put_blob(&self, bytes: Vec<u8>, scope: Scope) -> Result<String, SyncError> {
+        use sha2::Digest;
+        let sha = hex::encode(sha2::Sha256::digest(&bytes));
+        let (kind, id) = match scope {
+            Scope::Customer(id) => ("customer", Some(id)),
+            Scope::Private(id) => ("private", Some(id)),
+            Scope::Team => ("team", None),
+            Scope::Settings => ("settings", None),
+        };
+        let mut query = vec![("scope_kind", kind.to_owned())];
+        if let Some(id) = id {
+            query.push(("scope_id", id.to_string()));
+        }
+        let request = self.request(Method::PUT, &format!("/api/blobs/{sha}")).query(&query).body(bytes);
+        Self::send_raw(request).await?;
+        Ok(sha)
+    }
+
+    pub async fn get_blob(&self, sha256: &str) -> Result<Vec<u8>, SyncError> {
+        let response = Self::send_raw(self.request(Method::GET, &format!("/api/blobs/{sha256}"))).await?;
+        Ok(response.bytes().await.map_err(|e| SyncError::Offline(e.to_string()))?.to_vec())
+    }
+}

@@ -1,0 +1,267 @@
+//! One sync round (push the outbox, follow grants and revokes, pull and apply) and the
+//! background loop that repeats it: on local writes, on the server's poke, every interval,
+//! and with growing pauses while the server cannot be reached.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use duly_protocol::{MAX_PUSH_BYTES, MAX_PUSH_OPS, OpOutcome, Operation, Scope, User};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{Notify, watch};
+use uuid::Uuid;
+
+use super::apply::ApplyReport;
+use super::client::{SyncClient, SyncError};
+use crate::model::Source;
+use crate::store::Store;
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SyncOutcome {
+    pub pushed: usize,
+    pub rejected: usize,
+    pub pulled: usize,
+    pub applied: usize,
+    pub conflicts: usize,
+    pub parked: usize,
+    pub bootstrapped: Vec<Uuid>,
+    pub purged: Vec<Uuid>,
+}
+
+/// One full round. Safe to interrupt anywhere: an op leaves the outbox only once the server
+/// has answered for it, and the cursor moves in the transaction that applies its page.
+pub async fn sync_once(store: &Store, client: &SyncClient) -> Result<SyncOutcome, SyncError> {
+    let mut outcome = SyncOutcome::default();
+    loop {
+        let pending = store.pending_ops(MAX_PUSH_OPS as u32).await?;
+        if pending.is_empty() {
+            break;
+        }
+        let batch = within_bytes(pending, MAX_PUSH_BYTES);
+        let response = client.push(store.client_id(), batch.clone()).await?;
+        store.settle_push(&batch, &response.results).await?;
+        outcome.pushed += batch.len();
+        outcome.rejected += response.results.iter().filter(|r| matches!(r.outcome, OpOutcome::Rejected { .. })).count();
+    }
+    let mut cursor = store.sync_cursor().await?;
+    let mut first = true;
+    loop {
+        let page = client.pull(cursor, None).await?;
+        if first {
+            first = false;
+            follow_scopes(store, client, &page.scopes, &mut outcome).await?;
+        }
+        outcome.pulled += page.ops.len();
+        add(&mut outcome, store.apply_remote(&page.ops, Some(page.next)).await?);
+        cursor = page.next;
+        if !page.more {
+            break;
+        }
+    }
+    let retried = store.retry_parked().await?;
+    outcome.applied += retried.applied;
+    outcome.parked = retried.parked;
+    Ok(outcome)
+}
+
+fn add(outcome: &mut SyncOutcome, report: ApplyReport) {
+    outcome.applied += report.applied;
+    outcome.conflicts += report.conflicts;
+}
+
+/// Purges customers no longer shared and bootstraps newly shared ones from the start of
+/// their history (the cursor is past their old operations).
+async fn follow_scopes(store: &Store, client: &SyncClient, held: &[Scope], outcome: &mut SyncOutcome) -> Result<(), SyncError> {
+    let customers = |scopes: &[Scope]| -> BTreeSet<Uuid> {
+        scopes.iter().filter_map(|s| if let Scope::Customer(id) = s { Some(*id) } else { None }).collect()
+    };
+    let now_held = customers(held);
+    if let Some(known) = store.sync_scopes().await? {
+        let known = customers(&known);
+        for gone in known.difference(&now_held) {
+            store.purge_customer(*gone).await?;
+            outcome.purged.push(*gone);
+        }
+        for new in now_held.difference(&known) {
+            let mut since = 0;
+            loop {
+                let page = client.pull(since, Some(Scope::Customer(*new))).await?;
+                outcome.pulled += page.ops.len();
+                add(outcome, store.apply_remote(&page.ops, None).await?);
+                since = page.next;
+                if !page.more {
+                    break;
+                }
+            }
+            outcome.bootstrapped.push(*new);
+        }
+    }
+    store.set_sync_scopes(held).await?;
+    Ok(())
+}
+
+/// The longest prefix of `ops` whose JSON stays under `limit` bytes (at least one op).
+fn within_bytes(ops: Vec<Operation>, limit: usize) -> Vec<Operation> {
+    let mut size = 0;
+    let mut keep = 0;
+    for op in &ops {
+        size += serde_json::to_string(op).map_or(limit, |text| text.len() + 1);
+        if keep > 0 && size > limit {
+            break;
+        }
+        keep += 1;
+    }
+    ops.into_iter().take(keep).collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncPhase {
+    /// No server configured, or logged out.
+    LoggedOut,
+    Syncing,
+    Synced,
+    /// The server cannot be reached; work goes on locally and is pushed later.
+    Offline,
+    /// The server refused the session; log in again.
+    SessionEnded,
+    Error,
+}
+
+/// What the Settings page and the status bar show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct SyncState {
+    pub phase: SyncPhase,
+    pub server_url: Option<String>,
+    pub user: Option<User>,
+    pub synced_at: Option<DateTime<Utc>>,
+    pub pending_ops: i64,
+    pub rejected_ops: i64,
+    pub message: Option<String>,
+}
+
+impl SyncState {
+    pub fn logged_out() -> Self {
+        Self { phase: SyncPhase::LoggedOut, server_url: None, user: None, synced_at: None, pending_ops: 0, rejected_ops: 0, message: None }
+    }
+}
+
+/// A running sync loop; dropping it (or `stop`) ends the loop.
+#[derive(Debug)]
+pub struct SyncLoop {
+    wake: Arc<Notify>,
+    state: watch::Receiver<SyncState>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl SyncLoop {
+    pub fn start(store: Store, client: SyncClient, user: User, interval: Duration) -> Self {
+        let wake = Arc::new(Notify::new());
+        let initial = SyncState {
+            phase: SyncPhase::Syncing,
+            server_url: Some(client.base_url().to_owned()),
+            user: Some(user),
+            ..SyncState::logged_out()
+        };
+        let (tx, state) = watch::channel(initial);
+        let mut tasks = vec![tokio::spawn(run(store.clone(), client.clone(), tx, wake.clone(), interval))];
+        tasks.push(tokio::spawn(listen_local(store, wake.clone())));
+        tasks.push(tokio::spawn(listen_server(client, wake.clone())));
+        Self { wake, state, tasks }
+    }
+
+    pub fn sync_now(&self) {
+        self.wake.notify_one();
+    }
+
+    pub fn state(&self) -> SyncState {
+        self.state.borrow().clone()
+    }
+
+    pub fn subscribe(&self) -> watch::Receiver<SyncState> {
+        self.state.clone()
+    }
+
+    pub fn stop(&self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for SyncLoop {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+async fn run(store: Store, client: SyncClient, state: watch::Sender<SyncState>, wake: Arc<Notify>, interval: Duration) {
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        state.send_modify(|s| s.phase = SyncPhase::Syncing);
+        let result = sync_once(&store, &client).await;
+        let pending = store.pending_op_count().await.unwrap_or_default();
+        let rejected = store.rejected_count().await.unwrap_or_default();
+        let pause = match result {
+            Ok(_) => {
+                backoff = Duration::from_secs(1);
+                state.send_modify(|s| {
+                    *s = SyncState { phase: SyncPhase::Synced, synced_at: Some(store.now()), pending_ops: pending, rejected_ops: rejected, message: None, ..s.clone() };
+                });
+                interval
+            }
+            Err(SyncError::Unauthorized) => {
+                state.send_modify(|s| {
+                    *s = SyncState { phase: SyncPhase::SessionEnded, pending_ops: pending, rejected_ops: rejected, message: None, ..s.clone() };
+                });
+                return;
+            }
+            Err(error) => {
+                let phase = if matches!(error, SyncError::Offline(_)) { SyncPhase::Offline } else { SyncPhase::Error };
+                tracing::info!(%error, "sync round did not finish");
+                state.send_modify(|s| {
+                    *s = SyncState { phase, pending_ops: pending, rejected_ops: rejected, message: Some(error.to_string()), ..s.clone() };
+                });
+                let pause = backoff;
+                backoff = (backoff * 2).min(Duration::from_secs(60));
+                pause
+            }
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = wake.notified() => {}
+        }
+    }
+}
+
+/// Local writes wake the loop (after a short pause, so a burst of writes is one push).
+async fn listen_local(store: Store, wake: Arc<Notify>) {
+    let mut events = store.subscribe();
+    loop {
+        match events.recv().await {
+            Ok(event) if event.source != Source::Sync => {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                wake.notify_one();
+            }
+            Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+/// The server's poke wakes the loop; if the channel breaks, polling still syncs.
+async fn listen_server(client: SyncClient, wake: Arc<Notify>) {
+    loop {
+        if let Ok(response) = client.events().await {
+            let mut body = response.bytes_stream();
+            while let Some(Ok(chunk)) = body.next().await {
+                if String::from_utf8_lossy(&chunk).contains("latest_seq") {
+                    wake.notify_one();
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(15)).await;
+    }
+}

@@ -1,0 +1,182 @@
+//! The local side of sync bookkeeping: the pull cursor and held scopes, acknowledging pushed
+//! operations, the rejected list, lost concurrent edits, and purging a revoked customer.
+
+use chrono::{DateTime, Utc};
+use duly_protocol::{ErrorCode, OpOutcome, OpResult, Operation, Scope};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::Result;
+use crate::store::{Store, codec};
+
+/// An operation the server refused, kept so the user can see and export what it said.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct RejectedOp {
+    pub client_seq: i64,
+    pub operation: Operation,
+    pub code: String,
+    pub reason: String,
+    pub rejected_at: DateTime<Utc>,
+}
+
+/// Two edits of one field crossed; `lost_value` is the one that did not stay.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct Conflict {
+    pub entity_id: Uuid,
+    pub field: String,
+    pub lost_value: serde_json::Value,
+    pub lost_actor: Uuid,
+    pub kept_value: serde_json::Value,
+    pub kept_actor: Uuid,
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl Store {
+    pub(crate) async fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar!("SELECT value FROM meta WHERE key = ?", key).fetch_optional(self.reader()).await?)
+    }
+
+    pub(crate) async fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        sqlx::query!(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            key,
+            value
+        )
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+
+    /// The server seq this replica has pulled up to.
+    pub async fn sync_cursor(&self) -> Result<i64> {
+        Ok(self.meta("sync_cursor").await?.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    /// The scopes the server last said this replica holds.
+    pub async fn sync_scopes(&self) -> Result<Option<Vec<Scope>>> {
+        self.meta("sync_scopes").await?.map(|text| codec::from_json(&text)).transpose()
+    }
+
+    pub async fn set_sync_scopes(&self, scopes: &[Scope]) -> Result<()> {
+        self.set_meta("sync_scopes", &codec::json(scopes)?).await
+    }
+
+    /// Acknowledges pushed operations: applied and duplicate ones leave the outbox, refused
+    /// ones move to the rejected list. One transaction.
+    pub async fn settle_push(&self, ops: &[Operation], results: &[OpResult]) -> Result<()> {
+        let mut tx = self.writer().begin_with("BEGIN IMMEDIATE").await?;
+        let at = codec::ts(self.now());
+        for result in results {
+            let seq = result.op_id.client_seq;
+            if let OpOutcome::Rejected { code, reason } = &result.outcome
+                && let Some(op) = ops.iter().find(|op| op.op_id == result.op_id)
+            {
+                let (text, code) = (codec::json(op)?, code.as_str());
+                sqlx::query!(
+                    "INSERT OR REPLACE INTO rejected_ops (client_seq, operation, code, reason, rejected_at) VALUES (?, ?, ?, ?, ?)",
+                    seq, text, code, reason, at
+                )
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query!("DELETE FROM outbox WHERE client_seq = ?", seq).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn rejected_ops(&self) -> Result<Vec<RejectedOp>> {
+        let rows = sqlx::query!("SELECT client_seq, operation, code, reason, rejected_at FROM rejected_ops ORDER BY client_seq")
+            .fetch_all(self.reader())
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(RejectedOp {
+                    client_seq: r.client_seq,
+                    operation: codec::from_json(&r.operation)?,
+                    code: r.code,
+                    reason: r.reason,
+                    rejected_at: codec::parse_ts(&r.rejected_at)?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn rejected_count(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar!("SELECT COUNT(*) FROM rejected_ops").fetch_one(self.reader()).await?)
+    }
+
+    /// Lost concurrent edits of an entity, newest first: the thread shows them as system entries.
+    pub async fn conflicts(&self, entity_id: Uuid) -> Result<Vec<Conflict>> {
+        let key = entity_id.to_string();
+        let rows = sqlx::query!(
+            "SELECT field, lost_value, lost_actor, kept_value, kept_actor, recorded_at FROM conflicts
+             WHERE entity_id = ? ORDER BY id DESC",
+            key
+        )
+        .fetch_all(self.reader())
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Conflict {
+                    entity_id,
+                    field: r.field,
+                    lost_value: r.lost_value.as_deref().map(codec::from_json).transpose()?.unwrap_or_default(),
+                    lost_actor: codec::id(&r.lost_actor).unwrap_or_default(),
+                    kept_value: r.kept_value.as_deref().map(codec::from_json).transpose()?.unwrap_or_default(),
+                    kept_actor: codec::id(&r.kept_actor).unwrap_or_default(),
+                    recorded_at: codec::parse_ts(&r.recorded_at)?,
+                })
+            })
+            .collect()
+    }
+
+    /// A customer is no longer shared with this user: its pending operations go to the
+    /// rejected list (nothing the user wrote vanishes), then its data leaves this device.
+    pub async fn purge_customer(&self, customer_id: Uuid) -> Result<()> {
+        let key = customer_id.to_string();
+        let scope = codec::json(&Scope::Customer(customer_id))?;
+        let pending = self.pending_ops_of_scope(&scope).await?;
+        let mut tx = self.writer().begin_with("BEGIN IMMEDIATE").await?;
+        let at = codec::ts(self.now());
+        let code = ErrorCode::ForbiddenScope.as_str();
+        let reason = "the customer is no longer shared with you";
+        for op in &pending {
+            let (seq, text) = (op.op_id.client_seq, codec::json(op)?);
+            sqlx::query!(
+                "INSERT OR REPLACE INTO rejected_ops (client_seq, operation, code, reason, rejected_at) VALUES (?, ?, ?, ?, ?)",
+                seq, text, code, reason, at
+            )
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query!("DELETE FROM outbox WHERE client_seq = ?", seq).execute(&mut *tx).await?;
+        }
+        // Trash first so the search index lets go of them (its triggers follow deleted_at).
+        sqlx::query!("UPDATE comments SET deleted_at = COALESCE(deleted_at, ?1)
+                      WHERE customer_id = ?2 OR task_id IN (SELECT id FROM tasks WHERE customer_id = ?2)", at, key)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query!("UPDATE tasks SET deleted_at = COALESCE(deleted_at, ?) WHERE customer_id = ?", at, key).execute(&mut *tx).await?;
+        sqlx::query!("UPDATE customers SET deleted_at = COALESCE(deleted_at, ?) WHERE id = ?", at, key).execute(&mut *tx).await?;
+        sqlx::query!("DELETE FROM comment_keywords WHERE comment_id IN (SELECT id FROM comments
+                      WHERE customer_id = ?1 OR task_id IN (SELECT id FROM tasks WHERE customer_id = ?1))", key)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query!("DELETE FROM comments WHERE customer_id = ?1 OR task_id IN (SELECT id FROM tasks WHERE customer_id = ?1)", key)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query!("DELETE FROM task_watchers WHERE task_id IN (SELECT id FROM tasks WHERE customer_id = ?)", key)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query!("DELETE FROM tasks WHERE customer_id = ?", key).execute(&mut *tx).await?;
+        sqlx::query!("DELETE FROM projects WHERE customer_id = ?", key).execute(&mut *tx).await?;
+        sqlx::query!("DELETE FROM customers WHERE id = ?", key).execute(&mut *tx).await?;
+        sqlx::query!("DELETE FROM outbox WHERE history_seq IN (SELECT seq FROM history WHERE scope = ?)", scope)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query!("DELETE FROM history WHERE scope = ?", scope).execute(&mut *tx).await?;
+        tx.commit().await?;
+        self.announce(duly_protocol::EntityKind::Customer, Some(customer_id));
+        Ok(())
+    }
+}

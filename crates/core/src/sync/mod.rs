@@ -1,0 +1,14 @@
+//! The sync client (DESIGN.md, Sync): push the outbox, pull and apply, follow grants and
+//! revokes; the HTTP side in [`client`], the merge in [`apply`], the loop in [`engine`].
+
+pub mod apply;
+pub mod client;
+pub mod engine;
+pub mod ledger;
+mod replica;
+mod write_rows;
+
+pub use apply::ApplyReport;
+pub use client::{SyncClient, SyncError};
+pub use engine::{SyncLoop, SyncOutcome, SyncPhase, SyncState, sync_once};
+pub use ledger::{Conflict, RejectedOp};

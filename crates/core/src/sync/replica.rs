@@ -1,0 +1,157 @@
+//! An entity as the merge sees it: its record (the model's JSON), the stamp and writer of each
+//! field, and its trash state, folded from the local history in the order it was applied.
+
+use std::collections::{HashMap, HashSet};
+
+use duly_protocol::{EntityKind, Scope};
+use serde_json::{Map, Value};
+use sqlx::SqliteConnection;
+use uuid::Uuid;
+
+use crate::error::Result;
+use crate::store::codec;
+
+#[derive(Debug, Clone)]
+pub(crate) struct Replica {
+    pub entity: EntityKind,
+    pub scope: Scope,
+    pub record: Map<String, Value>,
+    pub stamps: HashMap<String, (String, String)>,
+    /// Every stamp already applied here: an operation seen twice changes nothing the second time.
+    pub seen: HashSet<String>,
+    pub deleted: bool,
+    pub batch: Option<String>,
+    pub trash_stamp: Option<String>,
+    pub record_dirty: bool,
+    pub trash_dirty: bool,
+}
+
+impl Replica {
+    pub fn new(entity: EntityKind, scope: Scope) -> Self {
+        Self {
+            entity,
+            scope,
+            record: Map::new(),
+            stamps: HashMap::new(),
+            seen: HashSet::new(),
+            deleted: false,
+            batch: None,
+            trash_stamp: None,
+            record_dirty: false,
+            trash_dirty: false,
+        }
+    }
+
+    pub fn stamp(&self, field: &str) -> Option<&str> {
+        self.stamps.get(field).map(|(stamp, _)| stamp.as_str())
+    }
+
+    pub fn actor(&self, field: &str) -> Option<&str> {
+        self.stamps.get(field).map(|(_, actor)| actor.as_str())
+    }
+}
+
+/// Folds the entity's history; falls back to the row for settings that ship with the store
+/// (default statuses, keywords, status labels have rows but no history).
+pub(crate) async fn load(conn: &mut SqliteConnection, entity: EntityKind, id: Uuid) -> Result<Option<Replica>> {
+    let key = id.to_string();
+    let rows = sqlx::query!(
+        "SELECT kind, field, new_value, hlc, scope, actor_id FROM history WHERE entity_id = ? ORDER BY seq",
+        key
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    if rows.is_empty() {
+        return shipped(conn, entity, id).await;
+    }
+    let mut replica = Replica::new(entity, Scope::Settings);
+    let mut created = false;
+    for row in rows {
+        replica.scope = codec::from_json(&row.scope)?;
+        replica.seen.insert(row.hlc.clone());
+        let value: Value = row.new_value.as_deref().map(codec::from_json).transpose()?.unwrap_or(Value::Null);
+        match row.kind.as_str() {
+            "created" => {
+                created = true;
+                if let Value::Object(fields) = value {
+                    for (field, v) in fields {
+                        replica.stamps.insert(field.clone(), (row.hlc.clone(), row.actor_id.clone()));
+                        replica.record.insert(field, v);
+                    }
+                }
+            }
+            "changed" => {
+                if let Some(field) = row.field {
+                    replica.stamps.insert(field.clone(), (row.hlc.clone(), row.actor_id.clone()));
+                    replica.record.insert(field, value);
+                }
+            }
+            "deleted" => {
+                replica.deleted = true;
+                replica.batch = value.as_str().map(str::to_owned);
+                replica.trash_stamp = Some(row.hlc);
+            }
+            "restored" => {
+                replica.deleted = false;
+                replica.trash_stamp = Some(row.hlc);
+            }
+            _ => {}
+        }
+    }
+    if !created {
+        // Only changes are in history (a shipped setting that was edited): start from the row.
+        if let Some(mut base) = shipped(conn, entity, id).await? {
+            for (field, v) in std::mem::take(&mut replica.record) {
+                base.record.insert(field, v);
+            }
+            base.stamps = replica.stamps;
+            base.seen = replica.seen;
+            base.deleted = replica.deleted;
+            base.trash_stamp = replica.trash_stamp;
+            return Ok(Some(base));
+        }
+        return Ok(None);
+    }
+    Ok(Some(replica))
+}
+
+async fn shipped(conn: &mut SqliteConnection, entity: EntityKind, id: Uuid) -> Result<Option<Replica>> {
+    let key = id.to_string();
+    let record: Option<String> = match entity {
+        EntityKind::CustomerStatus => sqlx::query_scalar!(
+            "SELECT json_object('id', id, 'name', name, 'color', color, 'position', position, 'category', category)
+             AS \"record!: String\" FROM customer_statuses WHERE id = ?",
+            key
+        )
+        .fetch_optional(&mut *conn)
+        .await?,
+        EntityKind::Keyword => sqlx::query_scalar!(
+            "SELECT json_object('id', id, 'name', name) AS \"record!: String\" FROM keywords WHERE id = ?",
+            key
+        )
+        .fetch_optional(&mut *conn)
+        .await?,
+        EntityKind::TaskStatusLabel => match label_status(id) {
+            Some(status) => sqlx::query_scalar!(
+                "SELECT json_object('label', label) AS \"record!: String\" FROM task_status_labels WHERE status = ?",
+                status
+            )
+            .fetch_optional(&mut *conn)
+            .await?,
+            None => None,
+        },
+        _ => None,
+    };
+    let Some(record) = record else { return Ok(None) };
+    let mut replica = Replica::new(entity, Scope::Settings);
+    if let Value::Object(fields) = codec::from_json::<Value>(&record)? {
+        replica.record = fields;
+    }
+    Ok(Some(replica))
+}
+
+/// The status a label entity stands for: its position in the fixed id space the settings use.
+pub(crate) fn label_status(id: Uuid) -> Option<&'static str> {
+    let offset = id.as_u128().checked_sub(0x0000_0000_0000_7000_8000_0000_0000_0300)?;
+    ["open", "in_progress", "waiting", "done", "cancelled"].get(usize::try_from(offset).ok()?).copied()
+}

@@ -1,0 +1,58 @@
+//! The merge order of concurrent writes: hybrid logical clock stamps, compared as uhlc compares
+//! them (time, then the writer's id, which is the client id). Pure functions, no IO: the client
+//! applies remote operations with them and tests fold the server's log with them.
+
+use std::cmp::Ordering;
+
+/// Compares two stamps in their text form. A stamp that does not parse sorts first, so a
+/// malformed stamp never overwrites a good one.
+pub fn compare(a: &str, b: &str) -> Ordering {
+    match (a.parse::<uhlc::Timestamp>(), b.parse::<uhlc::Timestamp>()) {
+        (Ok(a), Ok(b)) => a.cmp(&b),
+        (Ok(_), Err(_)) => Ordering::Greater,
+        (Err(_), Ok(_)) => Ordering::Less,
+        (Err(_), Err(_)) => a.cmp(b),
+    }
+}
+
+/// Last writer wins: does a write stamped `incoming` replace one stamped `current`?
+pub fn wins(incoming: &str, current: Option<&str>) -> bool {
+    current.is_none_or(|current| compare(incoming, current) == Ordering::Greater)
+}
+
+pub fn is_valid(stamp: &str) -> bool {
+    stamp.parse::<uhlc::Timestamp>().is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stamp(time: u64, id: u128) -> String {
+        let id = uhlc::ID::from(std::num::NonZeroU128::new(id).expect("non-zero"));
+        uhlc::Timestamp::new(uhlc::NTP64(time), id).to_string()
+    }
+
+    #[test]
+    fn later_time_wins_and_equal_time_breaks_ties_by_writer() {
+        assert!(wins(&stamp(200, 1), Some(&stamp(100, 9))));
+        assert!(!wins(&stamp(100, 9), Some(&stamp(200, 1))));
+        assert!(wins(&stamp(100, 2), Some(&stamp(100, 1))));
+        assert!(!wins(&stamp(100, 1), Some(&stamp(100, 2))));
+        assert!(!wins(&stamp(100, 1), Some(&stamp(100, 1))), "the same write does not win over itself");
+        assert!(wins(&stamp(1, 1), None));
+    }
+
+    #[test]
+    fn numeric_order_not_text_order() {
+        // 9 < 10 as numbers; as text "9…" > "1…".
+        assert!(wins(&stamp(10, 1), Some(&stamp(9, 1))));
+    }
+
+    #[test]
+    fn malformed_stamp_never_wins() {
+        assert!(!is_valid("yesterday"));
+        assert!(!wins("yesterday", Some(&stamp(1, 1))));
+        assert!(wins(&stamp(1, 1), Some("yesterday")));
+    }
+}

@@ -1,0 +1,51 @@
+//! Server settings: command-line flags, each also a `DULY_…` environment variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "DULY_LISTEN", default_value = "127.0.0.1:8720")]
+    pub listen: SocketAddr,
+    /// `sqlite://PATH` (created if missing) or `postgres://USER:PASS@HOST/DB`.
+    #[arg(long, env = "DULY_DATABASE", default_value = "sqlite://duly-server.db")]
+    pub database: String,
+    /// Folder for attachment blobs.
+    #[arg(long, env = "DULY_BLOB_DIR", default_value = "duly-blobs")]
+    pub blob_dir: PathBuf,
+    /// Largest JSON body accepted, in bytes.
+    #[arg(long, env = "DULY_MAX_BODY_BYTES", default_value_t = 4 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Largest attachment accepted, in bytes.
+    #[arg(long, env = "DULY_MAX_BLOB_BYTES", default_value_t = 50 * 1024 * 1024)]
+    pub max_blob_bytes: usize,
+    /// Login attempts one address may make in a burst; one more per `login_refill_ms`.
+    #[arg(long, env = "DULY_LOGIN_BURST", default_value_t = 10)]
+    pub login_burst: u32,
+    #[arg(long, env = "DULY_LOGIN_REFILL_MS", default_value_t = 1000)]
+    pub login_refill_ms: u64,
+    /// Failed logins one account may have within 15 minutes before it is refused for a while.
+    #[arg(long, env = "DULY_ACCOUNT_FAILURES", default_value_t = 5)]
+    pub account_failures: u32,
+    /// Most operations one pull returns.
+    #[arg(long, env = "DULY_PULL_LIMIT", default_value_t = 5000)]
+    pub pull_limit: u32,
+}
+
+impl Config {
+    /// Settings for tests and benchmarks: loopback port 0, the given database and blob folder.
+    pub fn local(database: String, blob_dir: PathBuf) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database,
+            blob_dir,
+            max_body_bytes: 4 * 1024 * 1024,
+            max_blob_bytes: 50 * 1024 * 1024,
+            login_burst: 10_000,
+            login_refill_ms: 1,
+            account_failures: 5,
+            pull_limit: 5000,
+        }
+    }
+}

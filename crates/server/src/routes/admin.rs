@@ -1,0 +1,125 @@
+//! Users and sharing, for admins and managers (C6, P3).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use duly_protocol::{CustomerShares, GrantRequest, NewUser, PasswordReset, Role, User};
+use uuid::Uuid;
+
+use crate::auth::{self, Authed, Manager};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
+use crate::state::AppState;
+
+#[utoipa::path(get, path = "/api/admin/users", tag = "admin",
+    responses((status = 200, body = Vec<User>), (status = 401, body = duly_protocol::ErrorBody), (status = 403, body = duly_protocol::ErrorBody)))]
+pub async fn list_users(State(state): State<AppState>, _manager: Manager) -> ApiResult<ApiJson<Vec<User>>> {
+    Ok(ApiJson(state.storage.users().await?))
+}
+
+#[utoipa::path(post, path = "/api/admin/users", tag = "admin", request_body = NewUser,
+    responses((status = 200, body = User), (status = 400, body = duly_protocol::ErrorBody), (status = 401, body = duly_protocol::ErrorBody),
+        (status = 403, body = duly_protocol::ErrorBody), (status = 409, body = duly_protocol::ErrorBody)))]
+pub async fn add_user(State(state): State<AppState>, Manager(by): Manager, ApiJson(new): ApiJson<NewUser>) -> ApiResult<ApiJson<User>> {
+    if new.role == Role::Admin && by.user.role != Role::Admin {
+        return Err(ApiError::forbidden("only an admin may create an admin"));
+    }
+    let user = create_user(&state, new).await?;
+    Ok(ApiJson(user))
+}
+
+/// Shared by the endpoint and the `duly-server user add` command.
+pub async fn create_user(state: &AppState, new: NewUser) -> ApiResult<User> {
+    let login = new.login.trim().to_lowercase();
+    if login.is_empty() || login.chars().count() > 100 || login.chars().any(char::is_whitespace) {
+        return Err(ApiError::bad_request("a login name is 1–100 characters without spaces"));
+    }
+    let name = new.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ApiError::bad_request("a name is 1–200 characters"));
+    }
+    auth::check_password_rules(&new.password)?;
+    let hash = auth::hash_password(new.password).await.map_err(ApiError::internal)?;
+    let user = User { id: Uuid::now_v7(), login, name: name.to_owned(), role: new.role, active: true, colleague_id: None };
+    state.storage.add_user(&user, &hash).await?;
+    Ok(user)
+}
+
+async fn target(state: &AppState, id: Uuid) -> ApiResult<User> {
+    state.storage.user(id).await?.ok_or_else(|| ApiError::not_found("user"))
+}
+
+/// Disabling ends the user's sessions at once.
+#[utoipa::path(post, path = "/api/admin/users/{id}/disable", tag = "admin", params(("id" = Uuid, Path)),
+    responses((status = 200, body = User), (status = 401, body = duly_protocol::ErrorBody), (status = 403, body = duly_protocol::ErrorBody),
+        (status = 404, body = duly_protocol::ErrorBody)))]
+pub async fn disable_user(State(state): State<AppState>, Manager(by): Manager, ApiPath(id): ApiPath<Uuid>) -> ApiResult<ApiJson<User>> {
+    set_active(&state, &by, id, false).await
+}
+
+#[utoipa::path(post, path = "/api/admin/users/{id}/enable", tag = "admin", params(("id" = Uuid, Path)),
+    responses((status = 200, body = User), (status = 401, body = duly_protocol::ErrorBody), (status = 403, body = duly_protocol::ErrorBody),
+        (status = 404, body = duly_protocol::ErrorBody)))]
+pub async fn enable_user(State(state): State<AppState>, Manager(by): Manager, ApiPath(id): ApiPath<Uuid>) -> ApiResult<ApiJson<User>> {
+    set_active(&state, &by, id, true).await
+}
+
+async fn set_active(state: &AppState, by: &Authed, id: Uuid, active: bool) -> ApiResult<ApiJson<User>> {
+    let user = target(state, id).await?;
+    if user.role == Role::Admin && by.user.role != Role::Admin {
+        return Err(ApiError::forbidden("only an admin may change an admin"));
+    }
+    state.storage.set_active(id, active).await?;
+    Ok(ApiJson(target(state, id).await?))
+}
+
+/// Sets a new password; the user's sessions end.
+#[utoipa::path(post, path = "/api/admin/users/{id}/password", tag = "admin", params(("id" = Uuid, Path)), request_body = PasswordReset,
+    responses((status = 204), (status = 400, body = duly_protocol::ErrorBody), (status = 401, body = duly_protocol::ErrorBody),
+        (status = 403, body = duly_protocol::ErrorBody), (status = 404, body = duly_protocol::ErrorBody)))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Manager(by): Manager,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(reset): ApiJson<PasswordReset>,
+) -> ApiResult<StatusCode> {
+    let user = target(&state, id).await?;
+    if user.role == Role::Admin && by.user.role != Role::Admin {
+        return Err(ApiError::forbidden("only an admin may change an admin"));
+    }
+    auth::check_password_rules(&reset.password)?;
+    let hash = auth::hash_password(reset.password).await.map_err(ApiError::internal)?;
+    state.storage.set_password(id, &hash).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// C6: shares customers (many at once) with one user.
+#[utoipa::path(post, path = "/api/admin/grants", tag = "admin", request_body = GrantRequest,
+    responses((status = 204), (status = 400, body = duly_protocol::ErrorBody), (status = 401, body = duly_protocol::ErrorBody),
+        (status = 403, body = duly_protocol::ErrorBody), (status = 404, body = duly_protocol::ErrorBody)))]
+pub async fn grant(State(state): State<AppState>, _manager: Manager, ApiJson(request): ApiJson<GrantRequest>) -> ApiResult<StatusCode> {
+    target(&state, request.user_id).await?;
+    state.storage.grant(request.user_id, &request.customer_ids).await?;
+    let _ = state.pokes.send(state.storage.latest_seq().await?);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Takes customers back; the user's devices purge them at their next pull.
+#[utoipa::path(post, path = "/api/admin/revokes", tag = "admin", request_body = GrantRequest,
+    responses((status = 204), (status = 400, body = duly_protocol::ErrorBody), (status = 401, body = duly_protocol::ErrorBody),
+        (status = 403, body = duly_protocol::ErrorBody), (status = 404, body = duly_protocol::ErrorBody)))]
+pub async fn revoke(State(state): State<AppState>, _manager: Manager, ApiJson(request): ApiJson<GrantRequest>) -> ApiResult<StatusCode> {
+    target(&state, request.user_id).await?;
+    state.storage.revoke(request.user_id, &request.customer_ids).await?;
+    let _ = state.pokes.send(state.storage.latest_seq().await?);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who a customer is shared with; any user who can see the customer may ask.
+#[utoipa::path(get, path = "/api/customers/{id}/shares", tag = "admin", params(("id" = Uuid, Path)),
+    responses((status = 200, body = CustomerShares), (status = 401, body = duly_protocol::ErrorBody), (status = 404, body = duly_protocol::ErrorBody)))]
+pub async fn customer_shares(State(state): State<AppState>, authed: Authed, ApiPath(id): ApiPath<Uuid>) -> ApiResult<ApiJson<CustomerShares>> {
+    let visible = authed.user.role.manages() || state.storage.grants_of(authed.user.id).await?.contains(&id);
+    if !visible || state.storage.entity_scope(id).await? != Some(duly_protocol::Scope::Customer(id)) {
+        return Err(ApiError::not_found("customer"));
+    }
+    Ok(ApiJson(CustomerShares { customer_id: id, users: state.storage.shares_of(id).await? }))
+}

@@ -1,0 +1,95 @@
+//! T8: attachments as content-addressed blobs; only metadata travels in the op stream.
+
+use std::collections::HashSet;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use duly_protocol::Scope;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::auth::Authed;
+use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult};
+use crate::rules;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct BlobScope {
+    /// The scope whose readers may fetch the blob: `customer`, `team`, `private` or `settings`.
+    scope_kind: String,
+    scope_id: Option<Uuid>,
+}
+
+fn scope_of(query: &BlobScope) -> ApiResult<Scope> {
+    match (query.scope_kind.as_str(), query.scope_id) {
+        ("customer", Some(id)) => Ok(Scope::Customer(id)),
+        ("private", Some(id)) => Ok(Scope::Private(id)),
+        ("team", None) => Ok(Scope::Team),
+        ("settings", None) => Ok(Scope::Settings),
+        _ => Err(ApiError::bad_request("scope_kind is customer, private (both with scope_id), team or settings")),
+    }
+}
+
+fn check_hash(sha256: &str) -> ApiResult<()> {
+    if sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request("a blob is named by its SHA-256 in lowercase hex"))
+    }
+}
+
+/// Stores a blob; refused when its content does not hash to its name or it is too large.
+#[utoipa::path(put, path = "/api/blobs/{sha256}", tag = "blobs", params(("sha256" = String, Path), BlobScope),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201), (status = 200), (status = 400, body = duly_protocol::ErrorBody), (status = 401, body = duly_protocol::ErrorBody),
+        (status = 403, body = duly_protocol::ErrorBody), (status = 413, body = duly_protocol::ErrorBody)))]
+pub async fn put_blob(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiPath(sha256): ApiPath<String>,
+    ApiQuery(query): ApiQuery<BlobScope>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<StatusCode> {
+    check_hash(&sha256)?;
+    let scope = scope_of(&query)?;
+    let granted: HashSet<Uuid> = state.storage.grants_of(authed.user.id).await?.into_iter().collect();
+    if !rules::may_read(&authed.user, &granted, &scope) || (scope == Scope::Settings && authed.user.role == duly_protocol::Role::Guest) {
+        return Err(ApiError::forbidden("you may not add files to that scope"));
+    }
+    let body = body?;
+    if body.len() > state.config.max_blob_bytes {
+        return Err(ApiError::too_large("the file is over the size limit"));
+    }
+    if hex::encode(Sha256::digest(&body)) != sha256 {
+        return Err(ApiError::bad_request("the content does not match its SHA-256"));
+    }
+    let path = state.config.blob_dir.join(&sha256);
+    if !tokio::fs::try_exists(&path).await.map_err(ApiError::internal)? {
+        // Write aside and rename, so a reader never sees half a file.
+        tokio::fs::create_dir_all(&state.config.blob_dir).await.map_err(ApiError::internal)?;
+        let partial = state.config.blob_dir.join(format!("{sha256}.{}.part", Uuid::now_v7()));
+        tokio::fs::write(&partial, &body).await.map_err(ApiError::internal)?;
+        tokio::fs::rename(&partial, &path).await.map_err(ApiError::internal)?;
+    }
+    let size = i64::try_from(body.len()).map_err(ApiError::internal)?;
+    let new = state.storage.add_blob(&sha256, size, scope).await?;
+    Ok(if new { StatusCode::CREATED } else { StatusCode::OK })
+}
+
+/// A blob, to a user who may read one of the scopes it was added to.
+#[utoipa::path(get, path = "/api/blobs/{sha256}", tag = "blobs", params(("sha256" = String, Path)),
+    responses((status = 200, content_type = "application/octet-stream"), (status = 400, body = duly_protocol::ErrorBody),
+        (status = 401, body = duly_protocol::ErrorBody), (status = 404, body = duly_protocol::ErrorBody)))]
+pub async fn get_blob(State(state): State<AppState>, authed: Authed, ApiPath(sha256): ApiPath<String>) -> ApiResult<impl IntoResponse> {
+    check_hash(&sha256)?;
+    let granted: HashSet<Uuid> = state.storage.grants_of(authed.user.id).await?.into_iter().collect();
+    let scopes = state.storage.blob_scopes(&sha256).await?;
+    if !scopes.iter().any(|scope| rules::may_read(&authed.user, &granted, scope)) {
+        return Err(ApiError::not_found("blob"));
+    }
+    let bytes = tokio::fs::read(state.config.blob_dir.join(&sha256)).await.map_err(ApiError::internal)?;
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes))
+}

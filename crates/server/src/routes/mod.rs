@@ -1,0 +1,146 @@
+//! The HTTP surface: routes, the protocol-version check and the OpenAPI document.
+
+mod admin;
+mod blobs;
+mod session;
+mod sync;
+
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use duly_protocol::{ErrorCode, PROTOCOL_HEADER, PROTOCOL_VERSION};
+use tower_governor::GovernorLayer;
+use tower_governor::governor::GovernorConfigBuilder;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+use crate::error::{ApiError, ApiJson};
+use crate::state::AppState;
+
+pub use admin::create_user;
+
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(title = "Duly server", description = "Scoped sync, users and sharing for Duly."),
+    paths(
+        session::health, session::login, session::logout, session::me, openapi_json,
+        sync::push, sync::pull, sync::events,
+        admin::list_users, admin::add_user, admin::disable_user, admin::enable_user, admin::reset_password,
+        admin::grant, admin::revoke, admin::customer_shares,
+        blobs::put_blob, blobs::get_blob,
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+/// The OpenAPI document of this server (this endpoint included).
+#[utoipa::path(get, path = "/api/openapi.json", tag = "session", security(()),
+    responses((status = 200, description = "OpenAPI 3.1 document")))]
+pub async fn openapi_json() -> ApiJson<serde_json::Value> {
+    ApiJson(openapi_document())
+}
+
+/// The document, with `security: []` on the endpoints that take no token.
+pub fn openapi_document() -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    if let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) {
+        for item in paths.values_mut().filter_map(|i| i.as_object_mut()) {
+            for operation in item.values_mut().filter_map(|o| o.as_object_mut()) {
+                let public = operation
+                    .get("security")
+                    .and_then(|s| s.as_array())
+                    .is_some_and(|s| s.iter().all(|r| r.as_object().is_some_and(|r| r.is_empty())));
+                if public {
+                    operation.insert("security".into(), serde_json::json!([]));
+                }
+            }
+        }
+    }
+    doc
+}
+
+pub fn router(state: AppState) -> Router {
+    let config = &state.config;
+    let login_limit = GovernorConfigBuilder::default()
+        .period(Duration::from_millis(config.login_refill_ms.max(1)))
+        .burst_size(config.login_burst.max(1))
+        .finish()
+        .map(|conf| {
+            GovernorLayer::new(conf).error_handler(|_| {
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, "too many login attempts from this address")
+                    .into_response_body()
+            })
+        });
+    let mut login = Router::new().route("/api/auth/login", post(session::login));
+    if let Some(layer) = login_limit {
+        login = login.layer(layer);
+    }
+    let blob_limit = config.max_blob_bytes + 1024;
+    let blob_routes = Router::new()
+        .route("/api/blobs/{sha256}", axum::routing::put(blobs::put_blob).get(blobs::get_blob))
+        .layer(DefaultBodyLimit::max(blob_limit));
+    Router::new()
+        .route("/health", get(session::health))
+        .route("/api/openapi.json", get(openapi_json))
+        .route("/api/auth/logout", post(session::logout))
+        .route("/api/me", get(session::me))
+        .route("/api/sync/push", post(sync::push))
+        .route("/api/sync/pull", get(sync::pull))
+        .route("/api/sync/events", get(sync::events))
+        .route("/api/admin/users", get(admin::list_users).post(admin::add_user))
+        .route("/api/admin/users/{id}/disable", post(admin::disable_user))
+        .route("/api/admin/users/{id}/enable", post(admin::enable_user))
+        .route("/api/admin/users/{id}/password", post(admin::reset_password))
+        .route("/api/admin/grants", post(admin::grant))
+        .route("/api/admin/revokes", post(admin::revoke))
+        .route("/api/customers/{id}/shares", get(admin::customer_shares))
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .merge(login)
+        .merge(blob_routes)
+        .fallback(|| async { ApiError::not_found("endpoint") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, ErrorCode::BadRequest, "method not allowed here")
+        })
+        .layer(middleware::from_fn_with_state(state.clone(), check_protocol))
+        .with_state(state)
+}
+
+/// A client that names a protocol version must name ours; sync calls must name one.
+async fn check_protocol(State(_state): State<AppState>, request: Request, next: Next) -> Result<Response, ApiError> {
+    let header = request.headers().get(PROTOCOL_HEADER).map(|v| v.to_str().unwrap_or("?").to_owned());
+    let needs = request.uri().path().starts_with("/api/sync/");
+    match header {
+        Some(version) if version != PROTOCOL_VERSION.to_string() => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::UnsupportedProtocol,
+            format!("protocol version {version} is not supported; this server speaks {PROTOCOL_VERSION}"),
+        )),
+        None if needs => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::UnsupportedProtocol,
+            format!("send the {PROTOCOL_HEADER} header (this server speaks {PROTOCOL_VERSION})"),
+        )),
+        _ => Ok(next.run(request).await),
+    }
+}
+
+impl ApiError {
+    fn into_response_body(self) -> axum::response::Response {
+        axum::response::IntoResponse::into_response(self)
+    }
+}

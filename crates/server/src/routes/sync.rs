@@ -1,0 +1,102 @@
+//! Push, pull and the live poke.
+
+use std::collections::HashSet;
+use std::convert::Infallible;
+
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use duly_protocol::{Poke, PullResponse, PushRequest, PushResponse, Scope, MAX_PUSH_OPS};
+use futures_util::Stream;
+use serde::Deserialize;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::BroadcastStream;
+use uuid::Uuid;
+
+use crate::auth::Authed;
+use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
+use crate::rules;
+use crate::state::AppState;
+
+/// Logs the operations the user may write; one result per op, in order. Idempotent.
+#[utoipa::path(post, path = "/api/sync/push", tag = "sync", request_body = PushRequest,
+    responses((status = 200, body = PushResponse), (status = 400, body = duly_protocol::ErrorBody),
+        (status = 401, body = duly_protocol::ErrorBody), (status = 413, body = duly_protocol::ErrorBody)))]
+pub async fn push(State(state): State<AppState>, authed: Authed, ApiJson(request): ApiJson<PushRequest>) -> ApiResult<ApiJson<PushResponse>> {
+    if request.ops.len() > MAX_PUSH_OPS {
+        return Err(ApiError::too_large(format!("at most {MAX_PUSH_OPS} operations per push")));
+    }
+    if request.ops.iter().any(|op| op.op_id.client_id != request.client_id) {
+        return Err(ApiError::bad_request("every operation must carry the pushing client's id"));
+    }
+    let results = state.storage.push(&authed.user, &request.ops, &state.rules).await?;
+    let latest_seq = state.storage.latest_seq().await?;
+    if results.iter().any(|r| matches!(r, duly_protocol::OpOutcome::Applied { .. })) {
+        let _ = state.pokes.send(latest_seq);
+    }
+    let results = request
+        .ops
+        .iter()
+        .zip(results)
+        .map(|(op, outcome)| duly_protocol::OpResult { op_id: op.op_id, outcome })
+        .collect();
+    Ok(ApiJson(PushResponse { results, latest_seq }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PullQuery {
+    /// Operations after this seq.
+    #[serde(default)]
+    since: i64,
+    limit: Option<u32>,
+    /// Only this scope (`customer`, `team`, `private`, `settings`): how a new grant is bootstrapped.
+    scope_kind: Option<String>,
+    scope_id: Option<Uuid>,
+}
+
+/// Operations after `since` in the user's scopes, and the scopes the user holds now.
+#[utoipa::path(get, path = "/api/sync/pull", tag = "sync", params(PullQuery),
+    responses((status = 200, body = PullResponse), (status = 400, body = duly_protocol::ErrorBody),
+        (status = 401, body = duly_protocol::ErrorBody), (status = 404, body = duly_protocol::ErrorBody)))]
+pub async fn pull(State(state): State<AppState>, authed: Authed, ApiQuery(query): ApiQuery<PullQuery>) -> ApiResult<ApiJson<PullResponse>> {
+    let user = &authed.user;
+    let granted = state.storage.grants_of(user.id).await?;
+    let every = if user.role.manages() { state.storage.customers().await? } else { Vec::new() };
+    let scopes = rules::held_scopes(user, &granted, &every);
+    let only = match (query.scope_kind.as_deref(), query.scope_id) {
+        (None, None) => None,
+        (Some("customer"), Some(id)) => Some(Scope::Customer(id)),
+        (Some("private"), Some(id)) => Some(Scope::Private(id)),
+        (Some("team"), None) => Some(Scope::Team),
+        (Some("settings"), None) => Some(Scope::Settings),
+        _ => return Err(ApiError::bad_request("scope_kind is customer, private (both with scope_id), team or settings")),
+    };
+    if let Some(scope) = &only
+        && !rules::may_read(user, &granted.iter().copied().collect::<HashSet<_>>(), scope)
+    {
+        return Err(ApiError::not_found("scope"));
+    }
+    // Read the newest seq first: ops logged while we read are fetched next time, never skipped.
+    let latest_seq = state.storage.latest_seq().await?;
+    let limit = query.limit.unwrap_or(state.config.pull_limit).clamp(1, state.config.pull_limit);
+    let ops = state.storage.pull(user, query.since, limit, only).await?;
+    let more = ops.len() == limit as usize;
+    let last = ops.last().map_or(query.since, |op| op.seq);
+    // Every op up to `latest_seq` was visible before the read, so a read that was not cut
+    // short has seen all of them that the user may read.
+    let next = if more { last } else { last.max(latest_seq) };
+    Ok(ApiJson(PullResponse { ops, next, more, scopes, latest_seq }))
+}
+
+/// Server-sent events: a `Poke` with the newest seq after every push. Pulling is still what
+/// syncs; this only says when.
+#[utoipa::path(get, path = "/api/sync/events", tag = "sync",
+    responses((status = 200, description = "text/event-stream of Poke"), (status = 401, body = duly_protocol::ErrorBody)))]
+pub async fn events(State(state): State<AppState>, _authed: Authed) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let first = state.storage.latest_seq().await.unwrap_or_default();
+    let pokes = BroadcastStream::new(state.pokes.subscribe()).filter_map(|seq| seq.ok());
+    let stream = tokio_stream::once(first).chain(pokes).map(|latest_seq| {
+        let body = serde_json::to_string(&Poke { latest_seq }).unwrap_or_default();
+        Ok(Event::default().event("poke").data(body))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}

@@ -1,0 +1,405 @@
+//! The embedded database (P6): one file, WAL, one writer at a time (`BEGIN IMMEDIATE`).
+
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use duly_protocol::{LoggedOp, OpOutcome, Operation, Role, Scope, User};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+use uuid::Uuid;
+
+use super::{
+    Credentials, PushFacts, Storage, StorageError, StorageResult, parse_role, parse_uuid, scope_columns,
+    scope_from_columns, sees_every_customer,
+};
+use crate::rules::{Decision, PushRules};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/server-sqlite");
+
+#[derive(Debug, Clone)]
+pub struct SqliteStorage {
+    pool: SqlitePool,
+}
+
+impl SqliteStorage {
+    pub async fn connect(url: &str) -> StorageResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(std::time::Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+fn user_from(row: &SqliteRow) -> StorageResult<User> {
+    let colleague: Option<String> = row.try_get("colleague_id")?;
+    Ok(User {
+        id: parse_uuid(&row.try_get::<String, _>("id")?)?,
+        login: row.try_get("login")?,
+        name: row.try_get("name")?,
+        role: parse_role(&row.try_get::<String, _>("role")?)?,
+        active: row.try_get::<i64, _>("active")? != 0,
+        colleague_id: colleague.as_deref().map(parse_uuid).transpose()?,
+    })
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+#[async_trait]
+impl Storage for SqliteStorage {
+    async fn add_user(&self, user: &User, password_hash: &str) -> StorageResult<()> {
+        let result = sqlx::query(
+            "INSERT INTO users (id, login, name, role, active, password_hash, colleague_id, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(user.id.to_string())
+        .bind(&user.login)
+        .bind(&user.name)
+        .bind(user.role.as_str())
+        .bind(i64::from(user.active))
+        .bind(password_hash)
+        .bind(user.colleague_id.map(|c| c.to_string()))
+        .bind(now())
+        .execute(&self.pool)
+        .await;
+        match result {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StorageError::Conflict(user.login.clone())),
+            other => other.map(|_| ()).map_err(Into::into),
+        }
+    }
+
+    async fn credentials(&self, login: &str) -> StorageResult<Option<Credentials>> {
+        let row = sqlx::query("SELECT id, login, name, role, active, colleague_id, password_hash FROM users WHERE login = ?")
+            .bind(login)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| Ok(Credentials { user: user_from(&row)?, password_hash: row.try_get("password_hash")? }))
+            .transpose()
+    }
+
+    async fn user(&self, id: Uuid) -> StorageResult<Option<User>> {
+        let row = sqlx::query("SELECT id, login, name, role, active, colleague_id FROM users WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user_from).transpose()
+    }
+
+    async fn user_by_login(&self, login: &str) -> StorageResult<Option<User>> {
+        Ok(self.credentials(login).await?.map(|c| c.user))
+    }
+
+    async fn users(&self) -> StorageResult<Vec<User>> {
+        let rows = sqlx::query("SELECT id, login, name, role, active, colleague_id FROM users ORDER BY login")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(user_from).collect()
+    }
+
+    async fn set_password(&self, id: Uuid, password_hash: &str) -> StorageResult<bool> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let done = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        // A new password ends the sessions the old one opened.
+        sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(id.to_string()).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn set_active(&self, id: Uuid, active: bool) -> StorageResult<bool> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let done = sqlx::query("UPDATE users SET active = ? WHERE id = ?")
+            .bind(i64::from(active))
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if !active {
+            sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(id.to_string()).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn set_role(&self, id: Uuid, role: Role) -> StorageResult<bool> {
+        let done = sqlx::query("UPDATE users SET role = ? WHERE id = ?")
+            .bind(role.as_str())
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn bind_colleague(&self, id: Uuid, colleague_id: Uuid) -> StorageResult<Option<Uuid>> {
+        sqlx::query("UPDATE users SET colleague_id = ? WHERE id = ? AND colleague_id IS NULL")
+            .bind(colleague_id.to_string())
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(self.user(id).await?.and_then(|u| u.colleague_id))
+    }
+
+    async fn add_session(&self, token_hash: &str, user_id: Uuid) -> StorageResult<()> {
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at) VALUES (?, ?, ?)")
+            .bind(token_hash)
+            .bind(user_id.to_string())
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn session_user(&self, token_hash: &str) -> StorageResult<Option<User>> {
+        let row = sqlx::query(
+            "SELECT u.id, u.login, u.name, u.role, u.active, u.colleague_id
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND u.active = 1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(user_from).transpose()
+    }
+
+    async fn end_session(&self, token_hash: &str) -> StorageResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn grant(&self, user_id: Uuid, customers: &[Uuid]) -> StorageResult<()> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        for customer in customers {
+            sqlx::query("INSERT OR IGNORE INTO grants (user_id, customer_id) VALUES (?, ?)")
+                .bind(user_id.to_string())
+                .bind(customer.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn revoke(&self, user_id: Uuid, customers: &[Uuid]) -> StorageResult<()> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        for customer in customers {
+            sqlx::query("DELETE FROM grants WHERE user_id = ? AND customer_id = ?")
+                .bind(user_id.to_string())
+                .bind(customer.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn grants_of(&self, user_id: Uuid) -> StorageResult<Vec<Uuid>> {
+        let rows: Vec<String> =
+            sqlx::query_scalar("SELECT customer_id FROM grants WHERE user_id = ? ORDER BY customer_id")
+                .bind(user_id.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(|id| parse_uuid(id)).collect()
+    }
+
+    async fn shares_of(&self, customer_id: Uuid) -> StorageResult<Vec<User>> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.login, u.name, u.role, u.active, u.colleague_id
+             FROM grants g JOIN users u ON u.id = g.user_id WHERE g.customer_id = ? ORDER BY u.login",
+        )
+        .bind(customer_id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(user_from).collect()
+    }
+
+    async fn customers(&self) -> StorageResult<Vec<Uuid>> {
+        let rows: Vec<String> = sqlx::query_scalar("SELECT customer_id FROM customers ORDER BY customer_id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|id| parse_uuid(id)).collect()
+    }
+
+    async fn entity_scope(&self, entity_id: Uuid) -> StorageResult<Option<Scope>> {
+        let row = sqlx::query("SELECT scope_kind, scope_id FROM entities WHERE entity_id = ?")
+            .bind(entity_id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| scope_from_columns(&r.try_get::<String, _>(0)?, &r.try_get::<String, _>(1)?)).transpose()
+    }
+
+    async fn push(&self, user: &User, ops: &[Operation], rules: &PushRules) -> StorageResult<Vec<OpOutcome>> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut facts = PushFacts::default();
+        let uid = user.id.to_string();
+        for id in sqlx::query_scalar::<_, String>("SELECT customer_id FROM grants WHERE user_id = ?")
+            .bind(&uid)
+            .fetch_all(&mut *tx)
+            .await?
+        {
+            facts.granted.insert(parse_uuid(&id)?);
+        }
+        for op in ops {
+            let seq: Option<i64> = sqlx::query_scalar("SELECT seq FROM ops WHERE client_id = ? AND client_seq = ?")
+                .bind(op.op_id.client_id.to_string())
+                .bind(op.op_id.client_seq)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(seq) = seq {
+                facts.existing.insert(op.op_id, seq);
+            }
+            if !facts.entity_scopes.contains_key(&op.entity_id)
+                && let Some(r) = sqlx::query("SELECT scope_kind, scope_id FROM entities WHERE entity_id = ?")
+                    .bind(op.entity_id.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?
+            {
+                let scope = scope_from_columns(&r.try_get::<String, _>(0)?, &r.try_get::<String, _>(1)?)?;
+                facts.entity_scopes.insert(op.entity_id, scope);
+            }
+            if let Scope::Customer(customer) = op.scope
+                && !facts.known_customers.contains(&customer)
+                && sqlx::query_scalar::<_, i64>("SELECT 1 FROM customers WHERE customer_id = ?")
+                    .bind(customer.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .is_some()
+            {
+                facts.known_customers.insert(customer);
+            }
+        }
+        let received = now();
+        // History on every replica names the colleague who wrote, not the login.
+        let author = user.colleague_id.unwrap_or(user.id).to_string();
+        let mut outcomes = Vec::with_capacity(ops.len());
+        for op in ops {
+            let decision = rules.decide(user, &mut facts, op);
+            let mut seq = None;
+            if let Decision::Accept { grant_customer } = &decision {
+                if let Some(customer) = grant_customer {
+                    sqlx::query("INSERT OR IGNORE INTO customers (customer_id, created_by) VALUES (?, ?)")
+                        .bind(customer.to_string())
+                        .bind(&uid)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("INSERT OR IGNORE INTO grants (user_id, customer_id) VALUES (?, ?)")
+                        .bind(&uid)
+                        .bind(customer.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let (kind, id) = scope_columns(&op.scope);
+                sqlx::query(
+                    "INSERT INTO entities (entity_id, scope_kind, scope_id) VALUES (?, ?, ?)
+                     ON CONFLICT (entity_id) DO UPDATE SET scope_kind = excluded.scope_kind, scope_id = excluded.scope_id",
+                )
+                .bind(op.entity_id.to_string())
+                .bind(kind)
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?;
+                let value = serde_json::to_string(&op.value).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+                let logged: i64 = sqlx::query_scalar(
+                    "INSERT INTO ops (client_id, client_seq, author, scope_kind, scope_id, entity, entity_id, kind,
+                        field, value, hlc, base, received_at)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+                )
+                .bind(op.op_id.client_id.to_string())
+                .bind(op.op_id.client_seq)
+                .bind(&author)
+                .bind(kind)
+                .bind(&id)
+                .bind(op.entity.as_str())
+                .bind(op.entity_id.to_string())
+                .bind(super::op_kind_text(op.kind))
+                .bind(op.field.as_deref())
+                .bind(value)
+                .bind(&op.hlc)
+                .bind(op.base.as_deref())
+                .bind(&received)
+                .fetch_one(&mut *tx)
+                .await?;
+                facts.existing.insert(op.op_id, logged);
+                seq = Some(logged);
+            }
+            outcomes.push(decision.outcome(seq));
+        }
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    async fn pull(&self, user: &User, since: i64, limit: u32, scope: Option<Scope>) -> StorageResult<Vec<LoggedOp>> {
+        let every = i64::from(sees_every_customer(user));
+        let team = i64::from(user.role != Role::Guest);
+        let private = user.colleague_id.map(|c| c.to_string()).unwrap_or_default();
+        let (only_kind, only_id) = scope.as_ref().map_or(("", String::new()), |s| {
+            let (k, i) = scope_columns(s);
+            (k, i)
+        });
+        let rows = sqlx::query(
+            "SELECT seq, author, client_id, client_seq, scope_kind, scope_id, entity, entity_id, kind, field, value, hlc, base
+             FROM ops
+             WHERE seq > ?1
+               AND (?2 = '' OR (scope_kind = ?2 AND scope_id = ?3))
+               AND ((scope_kind = 'customer' AND (?4 = 1 OR scope_id IN (SELECT customer_id FROM grants WHERE user_id = ?5)))
+                    OR scope_kind = 'settings'
+                    OR (scope_kind = 'team' AND ?6 = 1)
+                    OR (scope_kind = 'private' AND scope_id = ?7))
+             ORDER BY seq LIMIT ?8",
+        )
+        .bind(since)
+        .bind(only_kind)
+        .bind(only_id)
+        .bind(every)
+        .bind(user.id.to_string())
+        .bind(team)
+        .bind(private)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(super::logged_op_from_sqlite).collect()
+    }
+
+    async fn latest_seq(&self) -> StorageResult<i64> {
+        Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM ops").fetch_one(&self.pool).await?.unwrap_or(0))
+    }
+
+    async fn logged_seqs(&self, client_id: Uuid) -> StorageResult<Vec<i64>> {
+        Ok(sqlx::query_scalar("SELECT client_seq FROM ops WHERE client_id = ? ORDER BY client_seq")
+            .bind(client_id.to_string())
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn add_blob(&self, sha256: &str, size: i64, scope: Scope) -> StorageResult<bool> {
+        let known: Option<i64> = sqlx::query_scalar("SELECT 1 FROM blob_scopes WHERE sha256 = ? LIMIT 1")
+            .bind(sha256)
+            .fetch_optional(&self.pool)
+            .await?;
+        let (kind, id) = scope_columns(&scope);
+        sqlx::query("INSERT OR IGNORE INTO blob_scopes (sha256, size, scope_kind, scope_id) VALUES (?, ?, ?, ?)")
+            .bind(sha256)
+            .bind(size)
+            .bind(kind)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(known.is_none())
+    }
+
+    async fn blob_scopes(&self, sha256: &str) -> StorageResult<Vec<Scope>> {
+        let rows = sqlx::query("SELECT scope_kind, scope_id FROM blob_scopes WHERE sha256 = ?")
+            .bind(sha256)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| scope_from_columns(&r.try_get::<String, _>(0)?, &r.try_get::<String, _>(1)?))
+            .collect()
+    }
+}

@@ -1,0 +1,211 @@
+//! Randomized sync: six replicas (a manager, four members, a guest) make random creates,
+//! renames, completions, deletions and comments, go offline, run with clocks up to an hour
+//! apart, crash mid-push, and are granted and revoked customers at random. One replica always
+//! builds an offline batch over 1 MB (more than one push). After everyone syncs, each replica
+//! equals the server's state for its scopes, and every op ever made is in the server log or
+//! in its maker's rejected list.
+
+use duly_core::model::{CommentInput, CommentTarget, CustomerInput, CustomerKind, StatusChange, TaskInput, TaskStatus};
+use duly_protocol::{Role, Scope};
+use proptest::prelude::*;
+use uuid::Uuid;
+
+use crate::sync_support::{Backend, Device, TestServer, ops_made, snapshot_of};
+
+const REPLICAS: usize = 6;
+
+#[derive(Debug, Clone)]
+enum Step {
+    CreateCustomer(usize),
+    CreateTask { replica: usize, customer: Option<usize> },
+    Rename { replica: usize, task: usize, title: u16 },
+    Complete { replica: usize, task: usize },
+    Reopen { replica: usize, task: usize },
+    Delete { replica: usize, task: usize },
+    Comment { replica: usize, task: usize },
+    Grant { replica: usize, customer: usize },
+    Revoke { replica: usize, customer: usize },
+    ToggleOffline(usize),
+    Sync(usize),
+    CrashMidPush(usize),
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    let r = 0..REPLICAS;
+    prop_oneof![
+        1 => r.clone().prop_map(Step::CreateCustomer),
+        3 => (r.clone(), proptest::option::of(0..6usize)).prop_map(|(replica, customer)| Step::CreateTask { replica, customer }),
+        4 => (r.clone(), 0..40usize, any::<u16>()).prop_map(|(replica, task, title)| Step::Rename { replica, task, title }),
+        1 => (r.clone(), 0..40usize).prop_map(|(replica, task)| Step::Complete { replica, task }),
+        1 => (r.clone(), 0..40usize).prop_map(|(replica, task)| Step::Reopen { replica, task }),
+        1 => (r.clone(), 0..40usize).prop_map(|(replica, task)| Step::Delete { replica, task }),
+        3 => (r.clone(), 0..40usize).prop_map(|(replica, task)| Step::Comment { replica, task }),
+        1 => (r.clone(), 0..6usize).prop_map(|(replica, customer)| Step::Grant { replica, customer }),
+        1 => (r.clone(), 0..6usize).prop_map(|(replica, customer)| Step::Revoke { replica, customer }),
+        2 => r.clone().prop_map(Step::ToggleOffline),
+        4 => r.clone().prop_map(Step::Sync),
+        1 => r.prop_map(Step::CrashMidPush),
+    ]
+}
+
+struct World {
+    server: TestServer,
+    admin: duly_core::sync::SyncClient,
+    devices: Vec<Option<Device>>,
+    offline: Vec<bool>,
+    customers: Vec<Uuid>,
+    tasks: Vec<Uuid>,
+}
+
+impl World {
+    fn device(&self, replica: usize) -> &Device {
+        self.devices[replica].as_ref().expect("device present")
+    }
+
+    fn pick(list: &[Uuid], index: usize) -> Option<Uuid> {
+        (!list.is_empty()).then(|| list[index % list.len()])
+    }
+
+    async fn run(&mut self, step: &Step) {
+        match *step {
+            Step::CreateCustomer(r) => {
+                let d = self.device(r);
+                let name = format!("Ügyfél {}", self.customers.len());
+                if let Ok(c) = d.store.create_customer(d.ctx(), CustomerInput::named(name, CustomerKind::Company)).await {
+                    self.customers.push(c.id);
+                }
+            }
+            Step::CreateTask { replica, customer } => {
+                let d = self.device(replica);
+                let mut input = TaskInput::new(format!("Feladat {}", self.tasks.len()), d.me.id);
+                input.customer_id = customer.and_then(|c| Self::pick(&self.customers, c));
+                if let Ok(t) = d.store.create_task(d.ctx(), input).await {
+                    self.tasks.push(t.id);
+                }
+            }
+            Step::Rename { replica, task, title } => {
+                let Some(id) = Self::pick(&self.tasks, task) else { return };
+                let d = self.device(replica);
+                if let Ok(t) = d.store.task(id).await {
+                    let mut fields = t.fields;
+                    fields.title = format!("Átnevezve {title}");
+                    let _ = d.store.update_task(d.ctx(), id, fields).await;
+                }
+            }
+            Step::Complete { replica, task } | Step::Reopen { replica, task } => {
+                let Some(id) = Self::pick(&self.tasks, task) else { return };
+                let d = self.device(replica);
+                let change = if matches!(step, Step::Complete { .. }) {
+                    StatusChange { status: TaskStatus::Done, outcome: Some("Kész".into()), reason: None }
+                } else {
+                    StatusChange { status: TaskStatus::Open, outcome: None, reason: None }
+                };
+                let _ = d.store.set_task_status(d.ctx(), id, change).await;
+            }
+            Step::Delete { replica, task } => {
+                let Some(id) = Self::pick(&self.tasks, task) else { return };
+                let d = self.device(replica);
+                let _ = d.store.delete_task(d.ctx(), id).await;
+            }
+            Step::Comment { replica, task } => {
+                let Some(id) = Self::pick(&self.tasks, task) else { return };
+                let d = self.device(replica);
+                let _ = d.store.add_comment(d.ctx(), CommentInput::on(CommentTarget::Task(id), format!("megjegyzés {replica}"))).await;
+            }
+            Step::Grant { replica, customer } | Step::Revoke { replica, customer } => {
+                let Some(c) = Self::pick(&self.customers, customer) else { return };
+                let user = self.device(replica).user.id;
+                let result = if matches!(step, Step::Grant { .. }) {
+                    self.admin.grant(user, vec![c]).await
+                } else {
+                    self.admin.revoke(user, vec![c]).await
+                };
+                result.expect("admin call");
+            }
+            Step::ToggleOffline(r) => self.offline[r] = !self.offline[r],
+            Step::Sync(r) => {
+                if !self.offline[r] {
+                    self.device(r).sync().await;
+                }
+            }
+            Step::CrashMidPush(r) => {
+                if self.offline[r] {
+                    return;
+                }
+                let d = self.devices[r].take().expect("device");
+                let ops = d.store.pending_ops(20).await.expect("pending");
+                if !ops.is_empty() {
+                    d.client.push(d.store.client_id(), ops).await.expect("push reaches the server");
+                }
+                self.devices[r] = Some(d.reopen().await);
+            }
+        }
+    }
+}
+
+async fn scenario(steps: Vec<Step>, skews: Vec<u32>) {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let (admin, _) = server.client("admin", Role::Admin).await;
+    let roles = [Role::Manager, Role::Member, Role::Member, Role::Member, Role::Member, Role::Guest];
+    let mut devices = Vec::new();
+    for (n, role) in roles.iter().enumerate() {
+        let device = Device::join(&server, &format!("user{n}"), *role).await;
+        // Clock skew: this replica's clock runs up to an hour ahead of the others.
+        let ahead = uhlc::NTP64::from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time")
+            + std::time::Duration::from_secs(u64::from(skews[n])));
+        let id = uhlc::ID::from(std::num::NonZeroU128::new(device.store.client_id().as_u128()).expect("id"));
+        device.store.observe_stamp_text(&uhlc::Timestamp::new(ahead, id).to_string());
+        devices.push(Some(device));
+    }
+    let mut world = World { server, admin, devices, offline: vec![false; REPLICAS], customers: Vec::new(), tasks: Vec::new() };
+    // The big offline batch: a member writes over 1 MB before syncing.
+    world.run(&Step::CreateTask { replica: 1, customer: None }).await;
+    let big = "ö".repeat(4_500);
+    let task = world.tasks[0];
+    for n in 0..130 {
+        let d = world.device(1);
+        d.store.add_comment(d.ctx(), CommentInput::on(CommentTarget::Task(task), format!("{n} {big}"))).await.expect("comment");
+    }
+    for step in &steps {
+        world.run(step).await;
+    }
+    let auditor = Device::join(&world.server, "auditor", Role::Manager).await;
+    for _ in 0..3 {
+        for r in 0..REPLICAS {
+            world.device(r).sync().await;
+        }
+        auditor.sync().await;
+    }
+    for r in 0..REPLICAS {
+        let d = world.device(r);
+        assert_eq!(d.store.pending_op_count().await.expect("pending"), 0);
+        let held: Vec<Uuid> = d.store.sync_scopes().await.expect("scopes").unwrap_or_default().iter()
+            .filter_map(|s| if let Scope::Customer(id) = s { Some(*id) } else { None })
+            .collect();
+        let team = roles[r] != Role::Guest;
+        assert_eq!(
+            snapshot_of(&d.path, Some(&held), team).await,
+            snapshot_of(&auditor.path, Some(&held), team).await,
+            "replica {r} ({:?}) equals the server's state for its scopes",
+            roles[r]
+        );
+        let logged = world.server.server.state.storage.logged_seqs(d.store.client_id()).await.expect("log");
+        let rejected: Vec<i64> = d.store.rejected_ops().await.expect("rejected").iter().map(|o| o.client_seq).collect();
+        let mut accounted: Vec<i64> = logged.iter().chain(rejected.iter()).copied().collect();
+        accounted.sort_unstable();
+        assert_eq!(accounted, (1..=ops_made(&d.path).await).collect::<Vec<_>>(), "replica {r}: every op is logged or rejected, once");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 6, max_shrink_iters: 16, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn replicas_converge_and_no_op_is_lost(
+        steps in proptest::collection::vec(step(), 40..80),
+        skews in proptest::collection::vec(0u32..3600, REPLICAS),
+    ) {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+        runtime.block_on(scenario(steps, skews));
+    }
+}
