@@ -28,6 +28,7 @@ enum Step {
     ToggleOffline(usize),
     Sync(usize),
     CrashMidPush(usize),
+    SyncAll,
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -35,7 +36,8 @@ fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         1 => r.clone().prop_map(Step::CreateCustomer),
         3 => (r.clone(), proptest::option::of(0..6usize)).prop_map(|(replica, customer)| Step::CreateTask { replica, customer }),
-        4 => (r.clone(), 0..40usize, any::<u16>()).prop_map(|(replica, task, title)| Step::Rename { replica, task, title }),
+        // Edits crowd onto a few tasks so that replicas often edit the same one concurrently.
+        6 => (r.clone(), 0..4usize, any::<u16>()).prop_map(|(replica, task, title)| Step::Rename { replica, task, title }),
         1 => (r.clone(), 0..40usize).prop_map(|(replica, task)| Step::Complete { replica, task }),
         1 => (r.clone(), 0..40usize).prop_map(|(replica, task)| Step::Reopen { replica, task }),
         1 => (r.clone(), 0..40usize).prop_map(|(replica, task)| Step::Delete { replica, task }),
@@ -45,6 +47,7 @@ fn step() -> impl Strategy<Value = Step> {
         2 => r.clone().prop_map(Step::ToggleOffline),
         4 => r.clone().prop_map(Step::Sync),
         1 => r.prop_map(Step::CrashMidPush),
+        2 => Just(Step::SyncAll),
     ]
 }
 
@@ -128,6 +131,13 @@ impl World {
                     self.device(r).sync().await;
                 }
             }
+            Step::SyncAll => {
+                for r in 0..REPLICAS {
+                    if !self.offline[r] {
+                        self.device(r).sync().await;
+                    }
+                }
+            }
             Step::CrashMidPush(r) => {
                 if self.offline[r] {
                     return;
@@ -176,6 +186,19 @@ async fn scenario(steps: Vec<Step>, skews: Vec<u32>) {
         }
         auditor.sync().await;
     }
+    let mut conflicts = 0;
+    let mut rejected_total = 0;
+    for r in 0..REPLICAS {
+        let d = world.device(r);
+        for task in &world.tasks {
+            conflicts += d.store.conflicts(*task).await.expect("conflicts").len();
+        }
+        rejected_total += d.store.rejected_ops().await.expect("rejected").len();
+    }
+    eprintln!(
+        "case: {} steps, {} customers, {} tasks, {} lost concurrent edits seen, {} rejected ops",
+        steps.len(), world.customers.len(), world.tasks.len(), conflicts, rejected_total
+    );
     for r in 0..REPLICAS {
         let d = world.device(r);
         assert_eq!(d.store.pending_op_count().await.expect("pending"), 0);
@@ -198,11 +221,11 @@ async fn scenario(steps: Vec<Step>, skews: Vec<u32>) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 6, max_shrink_iters: 16, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 8, max_shrink_iters: 16, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn replicas_converge_and_no_op_is_lost(
-        steps in proptest::collection::vec(step(), 40..80),
+        steps in proptest::collection::vec(step(), 60..120),
         skews in proptest::collection::vec(0u32..3600, REPLICAS),
     ) {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
