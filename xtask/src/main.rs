@@ -8,6 +8,7 @@
 //! prepare    refresh the committed SQL query data (crates/*/.sqlx) after changing a query
 
 mod desktop;
+mod postgres;
 mod setup;
 
 use std::process::Command;
@@ -25,8 +26,9 @@ fn main() -> Result<()> {
         "prepare" => prepare(),
         "gen-types" => gen_types(),
         "bundle" => bundle(),
+        "postgres" => postgres::ensure().map(|url| println!("{url}")),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|bench|bundle|gen-types|prepare>");
+            eprintln!("usage: cargo xtask <run|test|bench|bundle|gen-types|prepare|postgres>");
             bail!("unknown command {command:?}")
         }
     }
@@ -52,12 +54,26 @@ fn test() -> Result<()> {
     // The app embeds the built UI, so it is built before the Rust side.
     desktop::build_ui()?;
     cargo(&["test", "--workspace", "--locked"])?;
+    server_on_postgres()?;
     if Command::new(env!("CARGO")).args(["clippy", "--version"]).output().is_ok_and(|o| o.status.success()) {
         cargo(&["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])?;
     } else {
         eprintln!("[xtask] clippy is not installed; lints skipped (rustup component add clippy)");
     }
     desktop_e2e()
+}
+
+/// The server suite again, on PostgreSQL (the same tests ran on SQLite above).
+fn server_on_postgres() -> Result<()> {
+    let url = postgres::ensure()?;
+    let status = Command::new(env!("CARGO"))
+        .current_dir(setup::root())
+        .args(["test", "--locked", "--package", "duly-tests", "--test", "it", "--", "--ignored"])
+        .env("DULY_TEST_POSTGRES", url)
+        .env("SQLX_OFFLINE", "true")
+        .status()?;
+    anyhow::ensure!(status.success(), "the server suite failed on PostgreSQL");
+    Ok(())
 }
 
 /// The real window under Xvfb inside its own D-Bus session, driven over WebDriver.
