@@ -36,6 +36,12 @@ pub fn export(dir: &Path) -> Result<(), ExportError> {
         crate::commands::search::SearchResults,
         duly_core::model::CustomerStatusInput,
         duly_core::store::TrashItem,
+        crate::sync_service::SyncView,
+        duly_core::sync::RejectedOp,
+        duly_core::sync::Conflict,
+        duly_protocol::User,
+        duly_protocol::NewUser,
+        duly_protocol::CustomerShares,
     );
     Ok(())
 }

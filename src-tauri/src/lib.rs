@@ -6,6 +6,8 @@ mod commands;
 mod error;
 mod events;
 mod state;
+mod sync_service;
+mod vault;
 
 use tauri::Manager;
 
@@ -28,6 +30,11 @@ pub fn run() {
             let state = tauri::async_runtime::block_on(state::AppState::open(&handle))?;
             events::forward(&handle, state.store.subscribe());
             app.manage(state);
+            let resume = handle.clone();
+            tauri::async_runtime::spawn(async move {
+                let state = resume.state::<state::AppState>();
+                state.sync.resume(&resume).await;
+            });
             Ok(())
         })
         .invoke_handler(commands::handler())

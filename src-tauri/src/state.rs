@@ -13,6 +13,7 @@ use crate::error::{IpcError, IpcResult};
 
 pub struct AppState {
     pub store: Store,
+    pub sync: crate::sync_service::SyncService,
 }
 
 impl AppState {
@@ -25,7 +26,8 @@ impl AppState {
         };
         std::fs::create_dir_all(&dir)?;
         let store = Store::open(dir.join("duly.db")).await?;
-        Ok(Self { store })
+        let sync = crate::sync_service::SyncService::new(store.clone(), crate::vault::Vault::platform());
+        Ok(Self { store, sync })
     }
 
     /// The colleague at the keyboard; every write is theirs.

@@ -21,6 +21,18 @@ pub enum ErrorCode {
     Deleted,
     Storage,
     Internal,
+    /// The sync server cannot be reached; work goes on locally.
+    Offline,
+    /// The server ended the session (logged out, disabled, password changed): log in again.
+    SessionEnded,
+    InvalidCredentials,
+    /// The server refused: the user may not do this.
+    Forbidden,
+    /// The server has this already (a login name).
+    Conflict,
+    RateLimited,
+    /// The server answered with an error of its own, or something unexpected.
+    ServerError,
 }
 
 #[derive(Debug, thiserror::Error)]

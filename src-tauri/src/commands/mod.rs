@@ -5,6 +5,7 @@
 pub mod app;
 pub mod customers;
 pub mod search;
+pub mod server;
 pub mod settings;
 pub mod tasks;
 
@@ -39,5 +40,17 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         settings::update_colleague,
         settings::trash,
         settings::restore,
+        server::sync_view,
+        server::log_in,
+        server::log_out,
+        server::sync_now,
+        server::rejected_ops,
+        server::export_rejected_ops,
+        server::task_conflicts,
+        server::server_users,
+        server::add_server_user,
+        server::set_server_user_active,
+        server::customer_shares,
+        server::share_customers,
     ]
 }

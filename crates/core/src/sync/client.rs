@@ -27,6 +27,29 @@ pub enum SyncError {
     Store(#[from] crate::error::CoreError),
 }
 
+impl SyncError {
+    /// The closed code the window branches on.
+    pub fn code(&self) -> crate::error::ErrorCode {
+        use crate::error::ErrorCode as Code;
+        match self {
+            Self::Offline(_) => Code::Offline,
+            Self::Unauthorized => Code::SessionEnded,
+            Self::Refused { code, .. } => match code {
+                ErrorCode::InvalidCredentials => Code::InvalidCredentials,
+                ErrorCode::Forbidden | ErrorCode::ForbiddenScope => Code::Forbidden,
+                ErrorCode::NotFound => Code::NotFound,
+                ErrorCode::Conflict => Code::Conflict,
+                ErrorCode::RateLimited => Code::RateLimited,
+                ErrorCode::BadRequest | ErrorCode::TooLarge | ErrorCode::InvalidOperation => Code::InvalidInput,
+                ErrorCode::Unauthorized => Code::SessionEnded,
+                ErrorCode::UnsupportedProtocol | ErrorCode::Internal => Code::ServerError,
+            },
+            Self::Protocol(_) => Code::ServerError,
+            Self::Store(error) => error.code(),
+        }
+    }
+}
+
 /// A client for one server with one session token.
 #[derive(Debug, Clone)]
 pub struct SyncClient {

@@ -180,3 +180,23 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// After logging in: the colleague that stands for the user on the server becomes this
+    /// device's profile, once sync has brought it. Returns whether it was adopted.
+    pub async fn adopt_profile(&self, colleague_id: Uuid) -> Result<bool> {
+        if self.profile_id().await? == Some(colleague_id) {
+            return Ok(true);
+        }
+        let key = colleague_id.to_string();
+        let known = sqlx::query_scalar!("SELECT 1 AS \"one!: i64\" FROM colleagues WHERE id = ?", key)
+            .fetch_optional(self.reader())
+            .await?
+            .is_some();
+        if known {
+            self.set_meta("profile_id", &key).await?;
+            self.announce(duly_protocol::EntityKind::Colleague, Some(colleague_id));
+        }
+        Ok(known)
+    }
+}

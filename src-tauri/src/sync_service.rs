@@ -1,0 +1,151 @@
+//! The shell's side of sync: which server and login this installation uses (preferences), the
+//! session token (keychain only, see `vault`), the running sync loop, and its state for the
+//! window (`duly://sync` events).
+
+use std::time::Duration;
+
+use duly_core::Store;
+use duly_core::sync::{SyncClient, SyncLoop, SyncState};
+use duly_protocol::User;
+use serde::Serialize;
+use tauri::{AppHandle, Emitter};
+use tokio::sync::Mutex;
+
+use crate::error::{IpcError, IpcResult};
+use crate::vault::Vault;
+
+pub const SYNC_EVENT: &str = "duly://sync";
+/// How often the loop pulls when nothing pokes it.
+const POLL: Duration = Duration::from_secs(30);
+
+/// What the Server page shows.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct SyncView {
+    pub state: SyncState,
+    /// False when no keychain could be reached: the token then lasts only this session.
+    pub keychain: bool,
+}
+
+struct Session {
+    client: SyncClient,
+    user: User,
+    sync: SyncLoop,
+}
+
+pub struct SyncService {
+    store: Store,
+    vault: Vault,
+    session: Mutex<Option<Session>>,
+}
+
+fn account(server: &str, login: &str) -> String {
+    format!("{server}|{login}")
+}
+
+impl SyncService {
+    pub fn new(store: Store, vault: Vault) -> Self {
+        Self { store, vault, session: Mutex::new(None) }
+    }
+
+    /// At start: picks up the saved server and login, with the token from the keychain.
+    pub async fn resume(&self, app: &AppHandle) {
+        let (Ok(Some(server)), Ok(Some(login))) =
+            (self.store.preference("sync_server").await, self.store.preference("sync_login").await)
+        else {
+            return;
+        };
+        let Some(token) = self.vault.load(&account(&server, &login)) else { return };
+        let Ok(client) = SyncClient::new(&server) else { return };
+        let client = client.with_token(token);
+        // Offline at start is normal: the loop retries; the user is known from the last login.
+        let user = match client.me().await {
+            Ok(user) => user,
+            Err(_) => User {
+                id: uuid::Uuid::nil(),
+                login: login.clone(),
+                name: login.clone(),
+                role: duly_protocol::Role::Member,
+                active: true,
+                colleague_id: None,
+            },
+        };
+        self.start(app, client, user).await;
+    }
+
+    pub async fn log_in(&self, app: &AppHandle, server: &str, login: &str, password: &str) -> IpcResult<SyncView> {
+        let client = SyncClient::new(server).map_err(sync_error)?;
+        let profile = self.store.profile_id().await?;
+        let session = client.login(login, password, profile).await.map_err(sync_error)?;
+        let server = client.base_url().to_owned();
+        self.log_out().await;
+        self.vault.save(&account(&server, login), &session.token);
+        self.store.set_preferences(&[("sync_server", &server), ("sync_login", login)]).await?;
+        self.start(app, client.with_token(session.token), session.user).await;
+        Ok(self.view().await)
+    }
+
+    async fn start(&self, app: &AppHandle, client: SyncClient, user: User) {
+        let sync = SyncLoop::start(self.store.clone(), client.clone(), user.clone(), POLL);
+        let mut changes = sync.subscribe();
+        let (app, store, keychain) = (app.clone(), self.store.clone(), self.vault.persistent());
+        let colleague = user.colleague_id;
+        tauri::async_runtime::spawn(async move {
+            while changes.changed().await.is_ok() {
+                let state = changes.borrow_and_update().clone();
+                if let (Some(colleague), Some(_)) = (colleague, state.synced_at) {
+                    let _ = store.adopt_profile(colleague).await;
+                }
+                let _ = app.emit(SYNC_EVENT, SyncView { state, keychain });
+            }
+        });
+        *self.session.lock().await = Some(Session { client, user, sync });
+    }
+
+    /// Ends the session on the server (when reachable) and forgets the token here.
+    pub async fn log_out(&self) {
+        let Some(session) = self.session.lock().await.take() else { return };
+        session.sync.stop();
+        let _ = session.client.logout().await;
+        if let (Ok(Some(server)), Ok(Some(login))) =
+            (self.store.preference("sync_server").await, self.store.preference("sync_login").await)
+        {
+            self.vault.forget(&account(&server, &login));
+        }
+    }
+
+    pub async fn view(&self) -> SyncView {
+        let keychain = self.vault.persistent();
+        let session = self.session.lock().await;
+        let mut state = session.as_ref().map_or_else(SyncState::logged_out, |s| s.sync.state());
+        if session.is_none() {
+            state.server_url = self.store.preference("sync_server").await.ok().flatten();
+        }
+        state.pending_ops = self.store.pending_op_count().await.unwrap_or_default();
+        state.rejected_ops = self.store.rejected_count().await.unwrap_or_default();
+        SyncView { state, keychain }
+    }
+
+    pub async fn sync_now(&self) {
+        if let Some(session) = self.session.lock().await.as_ref() {
+            session.sync.sync_now();
+        }
+    }
+
+    /// The logged-in client, for the admin and sharing calls.
+    pub async fn client(&self) -> IpcResult<(SyncClient, User)> {
+        let session = self.session.lock().await;
+        let session = session.as_ref().ok_or_else(|| IpcError {
+            code: duly_core::ErrorCode::SessionEnded,
+            message: "not logged in to a server".into(),
+        })?;
+        Ok((session.client.clone(), session.user.clone()))
+    }
+}
+
+pub fn sync_error(error: duly_core::sync::SyncError) -> IpcError {
+    let code = error.code();
+    if matches!(code, duly_core::ErrorCode::ServerError | duly_core::ErrorCode::Storage | duly_core::ErrorCode::Internal) {
+        tracing::error!(%error, "sync call failed");
+    }
+    IpcError { code, message: error.to_string() }
+}
