@@ -199,18 +199,17 @@ async fn scenario(steps: Vec<Step>, skews: Vec<u32>) {
         "case: {} steps, {} customers, {} tasks, {} lost concurrent edits seen, {} rejected ops",
         steps.len(), world.customers.len(), world.tasks.len(), conflicts, rejected_total
     );
-    for r in 0..REPLICAS {
+    for (r, role) in roles.iter().enumerate() {
         let d = world.device(r);
         assert_eq!(d.store.pending_op_count().await.expect("pending"), 0);
         let held: Vec<Uuid> = d.store.sync_scopes().await.expect("scopes").unwrap_or_default().iter()
             .filter_map(|s| if let Scope::Customer(id) = s { Some(*id) } else { None })
             .collect();
-        let team = roles[r] != Role::Guest;
+        let team = *role != Role::Guest;
         assert_eq!(
             snapshot_of(&d.path, Some(&held), team).await,
             snapshot_of(&auditor.path, Some(&held), team).await,
-            "replica {r} ({:?}) equals the server's state for its scopes",
-            roles[r]
+            "replica {r} ({role:?}) equals the server's state for its scopes"
         );
         let logged = world.server.server.state.storage.logged_seqs(d.store.client_id()).await.expect("log");
         let rejected: Vec<i64> = d.store.rejected_ops().await.expect("rejected").iter().map(|o| o.client_seq).collect();

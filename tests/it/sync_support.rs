@@ -146,6 +146,9 @@ impl Device {
     }
 }
 
+/// id, title, status, responsible, customer, deleted_at
+type TaskRow = (String, String, String, String, Option<String>, Option<String>);
+
 /// What a store holds, read straight from its file: the rows that must agree across replicas.
 pub async fn snapshot(path: &std::path::Path, customers: Option<&[Uuid]>) -> Vec<String> {
     snapshot_of(path, customers, true).await
@@ -168,7 +171,7 @@ pub async fn snapshot_of(path: &std::path::Path, customers: Option<&[Uuid]>, tea
             rows.push(format!("customer {id} {name} deleted={}", deleted.is_some()));
         }
     }
-    let tasks: Vec<(String, String, String, String, Option<String>, Option<String>)> =
+    let tasks: Vec<TaskRow> =
         sqlx::query_as("SELECT id, title, status, responsible_id, customer_id, deleted_at FROM tasks")
             .fetch_all(&mut conn)
             .await

@@ -7,23 +7,28 @@ import type { ChangeEvent } from './bindings/ChangeEvent';
 import type { ColleagueInput } from './bindings/ColleagueInput';
 import type { Colleague } from './bindings/Colleague';
 import type { Comment } from './bindings/Comment';
+import type { Conflict } from './bindings/Conflict';
 import type { CommentInput } from './bindings/CommentInput';
 import type { Customer } from './bindings/Customer';
 import type { CustomerFilter } from './bindings/CustomerFilter';
 import type { CustomerInput } from './bindings/CustomerInput';
 import type { CustomerPage } from './bindings/CustomerPage';
+import type { CustomerShares } from './bindings/CustomerShares';
 import type { CustomerStatus } from './bindings/CustomerStatus';
 import type { CustomerStatusInput } from './bindings/CustomerStatusInput';
 import type { CustomerSummary } from './bindings/CustomerSummary';
 import type { DemoCounts } from './bindings/DemoCounts';
 import type { IpcError } from './bindings/IpcError';
 import type { Keyword } from './bindings/Keyword';
+import type { NewUser } from './bindings/NewUser';
 import type { Preferences } from './bindings/Preferences';
 import type { Project } from './bindings/Project';
 import type { ProjectInput } from './bindings/ProjectInput';
+import type { RejectedOp } from './bindings/RejectedOp';
 import type { SearchQuery } from './bindings/SearchQuery';
 import type { SearchResults } from './bindings/SearchResults';
 import type { StatusChange } from './bindings/StatusChange';
+import type { SyncView } from './bindings/SyncView';
 import type { Task } from './bindings/Task';
 import type { TaskDetail } from './bindings/TaskDetail';
 import type { TaskFilter } from './bindings/TaskFilter';
@@ -32,6 +37,7 @@ import type { TaskStatus } from './bindings/TaskStatus';
 import type { TaskSummary } from './bindings/TaskSummary';
 import type { TaskView } from './bindings/TaskView';
 import type { TrashItem } from './bindings/TrashItem';
+import type { User } from './bindings/User';
 
 export interface Backend {
   bootstrap(): Promise<Bootstrap>;
@@ -63,8 +69,25 @@ export interface Backend {
   restore(batch: string): Promise<void>;
   /** The first real paint, for the desktop benchmark. */
   markPainted(at: number): Promise<void>;
+  /** The server connection: phase, user, counts, and whether the token has a keychain. */
+  syncView(): Promise<SyncView>;
+  logIn(server: string, login: string, password: string): Promise<SyncView>;
+  logOut(): Promise<SyncView>;
+  syncNow(): Promise<void>;
+  rejectedOps(): Promise<RejectedOp[]>;
+  /** Writes the rejected operations to a JSON file; returns its path. */
+  exportRejectedOps(): Promise<string>;
+  /** Lost concurrent edits of a task, newest first. */
+  taskConflicts(taskId: string): Promise<Conflict[]>;
+  serverUsers(): Promise<User[]>;
+  addServerUser(user: NewUser): Promise<User>;
+  setServerUserActive(id: string, active: boolean): Promise<User>;
+  customerShares(customerId: string): Promise<CustomerShares>;
+  shareCustomers(userId: string, customerIds: string[], shared: boolean): Promise<void>;
   /** Every committed write in the core; `null` means "refresh everything". */
   onChange(handler: (event: ChangeEvent | null) => void): Promise<() => void>;
+  /** Every change of the sync state (`duly://sync`). */
+  onSync(handler: (view: SyncView) => void): Promise<() => void>;
 }
 
 /** A failed command: `code` comes from the core's closed set (see bindings/ErrorCode). */
@@ -115,5 +138,18 @@ export const tauriBackend: Backend = {
   trash: () => call('trash'),
   restore: (batch) => call('restore', { batch }),
   markPainted: (at) => call('mark_painted', { at }),
+  syncView: () => call('sync_view'),
+  logIn: (server, login, password) => call('log_in', { server, login, password }),
+  logOut: () => call('log_out'),
+  syncNow: () => call('sync_now'),
+  rejectedOps: () => call('rejected_ops'),
+  exportRejectedOps: () => call('export_rejected_ops'),
+  taskConflicts: (taskId) => call('task_conflicts', { task_id: taskId }),
+  serverUsers: () => call('server_users'),
+  addServerUser: (user) => call('add_server_user', { user }),
+  setServerUserActive: (id, active) => call('set_server_user_active', { id, active }),
+  customerShares: (customerId) => call('customer_shares', { customer_id: customerId }),
+  shareCustomers: (userId, customerIds, shared) => call('share_customers', { user_id: userId, customer_ids: customerIds, shared }),
   onChange: (handler) => listen<ChangeEvent | null>('duly://change', (event) => handler(event.payload)),
+  onSync: (handler) => listen<SyncView>('duly://sync', (event) => handler(event.payload)),
 };

@@ -9,6 +9,7 @@ import type { TaskStatus } from '../api/bindings/TaskStatus';
 import type { TaskView } from '../api/bindings/TaskView';
 import { hu } from '../i18n/hu';
 import { i18n, t } from '../i18n/index.svelte';
+import { SyncStatus } from './sync.svelte';
 
 export type Route =
   | { name: 'tasks'; view: TaskView }
@@ -32,7 +33,12 @@ export class AppState {
   /** The page sets this after its first real paint (the desktop benchmark reads it). */
   painted = $state(false);
 
-  constructor(public readonly backend: Backend) {}
+  /** The server connection (Settings → Server, sharing, conflicts). */
+  readonly sync: SyncStatus;
+
+  constructor(public readonly backend: Backend) {
+    this.sync = new SyncStatus(backend);
+  }
 
   async start() {
     await this.reload();
@@ -44,6 +50,8 @@ export class AppState {
         void this.reload();
       }
     });
+    // The app works without a server: a failure here only leaves the Server page without a state.
+    await this.sync.start().catch((error) => (this.sync.error = error));
   }
 
   async reload() {
