@@ -6,6 +6,7 @@ mod app_bench;
 mod core_bench;
 mod raw;
 mod stats;
+mod sync_bench;
 
 use std::time::Instant;
 
@@ -13,7 +14,7 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
     let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).cloned();
-    let parts = ["core", "app"];
+    let parts = ["core", "app", "sync"];
     if let Some(part) = &only {
         anyhow::ensure!(parts.contains(&part.as_str()), "unknown part {part}; known: {}", parts.join(", "));
     }
@@ -22,6 +23,9 @@ fn main() -> anyhow::Result<()> {
     let mut figures = serde_json::Map::new();
     if only.as_deref().is_none_or(|p| p == "core") {
         figures.extend(runtime.block_on(core_bench::run(quick))?);
+    }
+    if only.as_deref().is_none_or(|p| p == "sync") {
+        figures.extend(runtime.block_on(sync_bench::run(quick))?);
     }
     if only.as_deref().is_none_or(|p| p == "app") {
         figures.extend(runtime.block_on(app_bench::run(quick))?);

@@ -3,7 +3,9 @@ import type { Backend } from '../lib/api/backend';
 import { CommandError } from '../lib/api/backend';
 import type { Bootstrap } from '../lib/api/bindings/Bootstrap';
 import type { ChangeEvent } from '../lib/api/bindings/ChangeEvent';
+import type { SyncView } from '../lib/api/bindings/SyncView';
 import type { TaskSummary } from '../lib/api/bindings/TaskSummary';
+import { type FakeServer, fakeServer, serverCalls } from './fake-server';
 
 export const ME = '00000000-0000-7000-8000-00000000aaaa';
 export const GABOR = '00000000-0000-7000-8000-00000000bbbb';
@@ -44,9 +46,20 @@ export function summary(patch: Partial<TaskSummary>): TaskSummary {
 
 export type Calls = { name: string; args: unknown[] }[];
 
-export function fakeBackend(overrides: Partial<Backend> = {}): { backend: Backend; calls: Calls; emit: (event: ChangeEvent | null) => void } {
+export type Fake = {
+  backend: Backend;
+  calls: Calls;
+  /** The in-memory server behind the sync calls; tests may change it between steps. */
+  server: FakeServer;
+  emit: (event: ChangeEvent | null) => void;
+  /** What the shell's `duly://sync` event would deliver. */
+  emitSync: (view: SyncView) => void;
+};
+
+export function fakeBackend(overrides: Partial<Backend> = {}, server: FakeServer = fakeServer()): Fake {
   const calls: Calls = [];
   let listener: ((event: ChangeEvent | null) => void) | null = null;
+  let syncListener: ((view: SyncView) => void) | null = null;
   const unexpected = (name: string) => () => Promise.reject(new CommandError({ code: 'internal', message: `unexpected ${name}` }));
   const base: Record<string, unknown> = {};
   const names = ['bootstrap', 'createProfile', 'loadDemo', 'setPreferences', 'listTasks', 'taskDetail', 'createTask', 'updateTask', 'setTaskStatus', 'deleteTask', 'addComment', 'listCustomers', 'customerPage', 'createCustomer', 'updateCustomer', 'setCustomerStatus', 'createProject', 'search', 'createCustomerStatus', 'updateCustomerStatus', 'createKeyword', 'renameKeyword', 'setTaskStatusLabel', 'createColleague', 'updateColleague', 'trash', 'restore', 'markPainted'];
@@ -54,6 +67,7 @@ export function fakeBackend(overrides: Partial<Backend> = {}): { backend: Backen
   base.bootstrap = () => Promise.resolve(bootstrap());
   base.listCustomers = () => Promise.resolve([]);
   base.markPainted = () => Promise.resolve();
+  Object.assign(base, serverCalls(server));
   const merged = { ...base, ...overrides } as Record<string, (...args: unknown[]) => Promise<unknown>>;
   const backend = {} as Record<string, unknown>;
   for (const [name, fn] of Object.entries(merged)) {
@@ -66,5 +80,15 @@ export function fakeBackend(overrides: Partial<Backend> = {}): { backend: Backen
     listener = handler;
     return Promise.resolve(() => (listener = null));
   };
-  return { backend: backend as unknown as Backend, calls, emit: (event) => listener?.(event) };
+  backend.onSync = (handler: (view: SyncView) => void) => {
+    syncListener = handler;
+    return Promise.resolve(() => (syncListener = null));
+  };
+  return {
+    backend: backend as unknown as Backend,
+    calls,
+    server,
+    emit: (event) => listener?.(event),
+    emitSync: (view) => syncListener?.(view),
+  };
 }

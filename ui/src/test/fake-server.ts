@@ -72,8 +72,11 @@ type ServerCalls = Pick<
 
 export function serverCalls(server: FakeServer): ServerCalls {
   const live = () => !!server.user && server.phase !== 'logged_out' && server.phase !== 'session_ended';
-  const session = <T>(answer: () => T): Promise<T> =>
-    live() ? new Promise<T>((resolve) => resolve(answer())) : refuse('session_ended', 'not logged in to a server');
+  const session = <T>(answer: () => T): Promise<T> => {
+    if (!live()) return refuse('session_ended', 'not logged in to a server');
+    if (server.phase === 'offline') return refuse('offline', 'server unreachable');
+    return new Promise<T>((resolve) => resolve(answer()));
+  };
   const manager = <T>(answer: () => T): Promise<T> =>
     live() && server.user?.role !== 'admin' && server.user?.role !== 'manager' ? refuse('forbidden', 'admins and managers only') : session(answer);
   const account = (id: string) => server.accounts.find((a) => a.user.id === id);

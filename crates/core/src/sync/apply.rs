@@ -94,14 +94,13 @@ impl Store {
         let mut replicas: HashMap<Uuid, Replica> = HashMap::new();
         let mut effects = Effects { history: Vec::new(), conflicts: Vec::new(), parked: Vec::new() };
         let mut report = ApplyReport::default();
+        let mut wanted: Vec<(EntityKind, Uuid)> = ops.iter().map(|l| (l.op.entity, l.op.entity_id)).collect();
+        wanted.sort_by_key(|(_, id)| *id);
+        wanted.dedup_by_key(|(_, id)| *id);
+        replicas.extend(replica::load_many(&mut w.tx, &wanted).await?);
         for logged in ops {
             let op = &logged.op;
             let id = op.entity_id;
-            if !replicas.contains_key(&id)
-                && let Some(found) = replica::load(&mut w.tx, op.entity, id).await?
-            {
-                replicas.insert(id, found);
-            }
             let changed = match replicas.get_mut(&id) {
                 Some(current) => merge(current, logged, &mut effects),
                 None if op.kind == OpKind::Create => {

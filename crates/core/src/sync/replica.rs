@@ -51,28 +51,31 @@ impl Replica {
     }
 }
 
-/// Folds the entity's history; falls back to the row for settings that ship with the store
-/// (default statuses, keywords, status labels have rows but no history).
-pub(crate) async fn load(conn: &mut SqliteConnection, entity: EntityKind, id: Uuid) -> Result<Option<Replica>> {
-    let key = id.to_string();
+/// Folds the history of every entity a page of operations touches, in one query; falls back
+/// to the row for settings that ship with the store (default statuses, keywords, status
+/// labels have rows but no history).
+pub(crate) async fn load_many(conn: &mut SqliteConnection, wanted: &[(EntityKind, Uuid)]) -> Result<HashMap<Uuid, Replica>> {
+    let ids: Vec<String> = wanted.iter().map(|(_, id)| id.to_string()).collect();
+    let ids = codec::json(&ids)?;
     let rows = sqlx::query!(
-        "SELECT kind, field, new_value, hlc, scope, actor_id FROM history WHERE entity_id = ? ORDER BY seq",
-        key
+        "SELECT entity_id, kind, field, new_value, hlc, scope, actor_id FROM history
+         WHERE entity_id IN (SELECT value FROM json_each(?)) ORDER BY seq",
+        ids
     )
     .fetch_all(&mut *conn)
     .await?;
-    if rows.is_empty() {
-        return shipped(conn, entity, id).await;
-    }
-    let mut replica = Replica::new(entity, Scope::Settings);
-    let mut created = false;
+    let kinds: HashMap<Uuid, EntityKind> = wanted.iter().map(|(kind, id)| (*id, *kind)).collect();
+    let mut folded: HashMap<Uuid, (Replica, bool)> = HashMap::new();
     for row in rows {
+        let id = codec::id(&row.entity_id)?;
+        let Some(kind) = kinds.get(&id) else { continue };
+        let (replica, created) = folded.entry(id).or_insert_with(|| (Replica::new(*kind, Scope::Settings), false));
         replica.scope = codec::from_json(&row.scope)?;
         replica.seen.insert(row.hlc.clone());
         let value: Value = row.new_value.as_deref().map(codec::from_json).transpose()?.unwrap_or(Value::Null);
         match row.kind.as_str() {
             "created" => {
-                created = true;
+                *created = true;
                 if let Value::Object(fields) = value {
                     for (field, v) in fields {
                         replica.stamps.insert(field.clone(), (row.hlc.clone(), row.actor_id.clone()));
@@ -98,21 +101,32 @@ pub(crate) async fn load(conn: &mut SqliteConnection, entity: EntityKind, id: Uu
             _ => {}
         }
     }
-    if !created {
-        // Only changes are in history (a shipped setting that was edited): start from the row.
-        if let Some(mut base) = shipped(conn, entity, id).await? {
-            for (field, v) in std::mem::take(&mut replica.record) {
+    let mut found = HashMap::new();
+    for (id, (replica, created)) in folded {
+        if created {
+            found.insert(id, replica);
+        } else if let Some(mut base) = shipped(conn, replica.entity, id).await? {
+            // Only changes are in history (a shipped setting that was edited): start from the row.
+            for (field, v) in replica.record {
                 base.record.insert(field, v);
             }
             base.stamps = replica.stamps;
             base.seen = replica.seen;
             base.deleted = replica.deleted;
             base.trash_stamp = replica.trash_stamp;
-            return Ok(Some(base));
+            found.insert(id, base);
         }
-        return Ok(None);
     }
-    Ok(Some(replica))
+    for (kind, id) in wanted {
+        let settings = matches!(kind, EntityKind::CustomerStatus | EntityKind::Keyword | EntityKind::TaskStatusLabel);
+        if settings
+            && !found.contains_key(id)
+            && let Some(replica) = shipped(conn, *kind, *id).await?
+        {
+            found.insert(*id, replica);
+        }
+    }
+    Ok(found)
 }
 
 async fn shipped(conn: &mut SqliteConnection, entity: EntityKind, id: Uuid) -> Result<Option<Replica>> {
