@@ -83,17 +83,6 @@ pub async fn run(quick: bool) -> anyhow::Result<Map<String, Value>> {
         sync_once(&reader, &reader_client).await?;
         samples.push(ms(started.elapsed()));
     }
-    let mut pulls = Vec::new();
-    let mut pushes = Vec::new();
-    for _ in 0..40 {
-        let t = Instant::now();
-        reader_client.pull(reader.sync_cursor().await?, None).await?;
-        pulls.push(ms(t.elapsed()));
-        let t = Instant::now();
-        reader_client.push(reader.client_id(), vec![]).await?;
-        pushes.push(ms(t.elapsed()));
-    }
-    log(format!("EXPERIMENT pull p50 {} push-empty p50 {}", percentile(&mut pulls, 50.0), percentile(&mut pushes, 50.0)));
     let roundtrip_p50 = percentile(&mut samples, 50.0);
     let roundtrip_p95 = percentile(&mut samples, 95.0);
 

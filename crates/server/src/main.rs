@@ -123,6 +123,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Grant(sharing) | Command::Revoke(sharing) if sharing.customers.is_empty() => bail!("name at least one customer"),
         Command::Grant(sharing) => {
             let state = open(&sharing.database).await?;
+            for customer in &sharing.customers {
+                if state.storage.entity_scope(*customer).await? != Some(duly_protocol::Scope::Customer(*customer)) {
+                    bail!("no customer {customer} on this server");
+                }
+            }
             state.storage.grant(user_id(&state, &sharing.user).await?, &sharing.customers).await?;
         }
         Command::Revoke(sharing) => {

@@ -129,6 +129,14 @@ impl Store {
                 last_write_ms: AtomicI64::new(0),
             }),
         };
+        // A remote clock ahead of ours moved our clock; a restart must not move it back, or a
+        // later local edit would stamp below one it replaced and lose everywhere else.
+        if let Some(high) = sqlx::query_scalar!("SELECT value FROM meta WHERE key = 'hlc_high'")
+            .fetch_optional(&store.inner.writer)
+            .await?
+        {
+            store.observe_stamp_text(&high);
+        }
         if options.background_maintenance {
             store.spawn_idle_maintenance();
         }

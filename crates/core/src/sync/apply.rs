@@ -122,6 +122,18 @@ impl Store {
         report.conflicts = effects.conflicts.len();
         write_rows::records(&mut w, &replicas).await?;
         write_rows::effects(&mut w, &effects).await?;
+        let high = ops.iter().map(|l| l.op.hlc.as_str()).filter(|s| stamp::is_valid(s)).max_by(|a, b| stamp::compare(a, b));
+        if let Some(high) = high {
+            let current = sqlx::query_scalar!("SELECT value FROM meta WHERE key = 'hlc_high'").fetch_optional(&mut *w.tx).await?;
+            if stamp::wins(high, current.as_deref()) {
+                sqlx::query!(
+                    "INSERT INTO meta (key, value) VALUES ('hlc_high', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    high
+                )
+                .execute(&mut *w.tx)
+                .await?;
+            }
+        }
         if let Some(cursor) = cursor {
             let text = cursor.to_string();
             sqlx::query!("INSERT INTO meta (key, value) VALUES ('sync_cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", text)

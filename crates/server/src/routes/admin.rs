@@ -97,6 +97,12 @@ pub async fn reset_password(
         (status = 403, body = duly_protocol::ErrorBody), (status = 404, body = duly_protocol::ErrorBody)))]
 pub async fn grant(State(state): State<AppState>, _manager: Manager, ApiJson(request): ApiJson<GrantRequest>) -> ApiResult<StatusCode> {
     target(&state, request.user_id).await?;
+    for customer in &request.customer_ids {
+        // Only customers the server has: a grant of an unknown id would open a scope nobody created.
+        if state.storage.entity_scope(*customer).await? != Some(duly_protocol::Scope::Customer(*customer)) {
+            return Err(ApiError::not_found("customer"));
+        }
+    }
     state.storage.grant(request.user_id, &request.customer_ids).await?;
     let _ = state.pokes.send(state.storage.latest_seq().await?);
     Ok(StatusCode::NO_CONTENT)

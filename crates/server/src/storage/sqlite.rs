@@ -342,17 +342,29 @@ impl Storage for SqliteStorage {
             let (k, i) = scope_columns(s);
             (k, i)
         });
-        let rows = sqlx::query(
+        // Two shapes so each uses its index: one scope (a bootstrap) walks ops_by_scope; every
+        // readable scope walks the seq order, the `+` keeping the planner off the scope index
+        // (an OR over it would read every op of every customer and sort them).
+        let sql = if scope.is_some() {
             "SELECT seq, author, client_id, client_seq, scope_kind, scope_id, entity, entity_id, kind, field, value, hlc, base
              FROM ops
-             WHERE seq > ?1
-               AND (?2 = '' OR (scope_kind = ?2 AND scope_id = ?3))
-               AND ((scope_kind = 'customer' AND (?4 = 1 OR scope_id IN (SELECT customer_id FROM grants WHERE user_id = ?5)))
-                    OR scope_kind = 'settings'
-                    OR (scope_kind = 'team' AND ?6 = 1)
-                    OR (scope_kind = 'private' AND scope_id = ?7))
-             ORDER BY seq LIMIT ?8",
-        )
+             WHERE scope_kind = ?2 AND scope_id = ?3 AND seq > ?1
+               AND ((+scope_kind = 'customer' AND (?4 = 1 OR +scope_id IN (SELECT customer_id FROM grants WHERE user_id = ?5)))
+                    OR +scope_kind = 'settings'
+                    OR (+scope_kind = 'team' AND ?6 = 1)
+                    OR (+scope_kind = 'private' AND +scope_id = ?7))
+             ORDER BY seq LIMIT ?8"
+        } else {
+            "SELECT seq, author, client_id, client_seq, scope_kind, scope_id, entity, entity_id, kind, field, value, hlc, base
+             FROM ops
+             WHERE seq > ?1 AND ?2 = ?2 AND ?3 = ?3
+               AND ((+scope_kind = 'customer' AND (?4 = 1 OR +scope_id IN (SELECT customer_id FROM grants WHERE user_id = ?5)))
+                    OR +scope_kind = 'settings'
+                    OR (+scope_kind = 'team' AND ?6 = 1)
+                    OR (+scope_kind = 'private' AND +scope_id = ?7))
+             ORDER BY seq LIMIT ?8"
+        };
+        let rows = sqlx::query(sql)
         .bind(since)
         .bind(only_kind)
         .bind(only_id)
