@@ -3,6 +3,7 @@
 //! window says so: it is never written to a file.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use keyring_core::{CredentialStore, Entry};
@@ -12,6 +13,8 @@ const SERVICE: &str = "duly";
 pub struct Vault {
     store: Option<Arc<CredentialStore>>,
     memory: Mutex<HashMap<String, String>>,
+    /// Set when the keychain was there but refused to keep a token.
+    refused: AtomicBool,
 }
 
 impl Vault {
@@ -24,12 +27,12 @@ impl Vault {
                 None
             }
         };
-        Self { store, memory: Mutex::new(HashMap::new()) }
+        Self { store, memory: Mutex::new(HashMap::new()), refused: AtomicBool::new(false) }
     }
 
     #[cfg(test)]
     pub fn with_store(store: Arc<CredentialStore>) -> Self {
-        Self { store: Some(store), memory: Mutex::new(HashMap::new()) }
+        Self { store: Some(store), memory: Mutex::new(HashMap::new()), refused: AtomicBool::new(false) }
     }
 
     fn entry(&self, account: &str) -> Option<Entry> {
@@ -42,7 +45,10 @@ impl Vault {
         if let Some(entry) = self.entry(account) {
             match entry.set_password(token) {
                 Ok(()) => return true,
-                Err(error) => tracing::warn!(%error, "the keychain refused the token; keeping it in memory"),
+                Err(error) => {
+                    tracing::warn!(%error, "the keychain refused the token; keeping it in memory");
+                    self.refused.store(true, Ordering::Relaxed);
+                }
             }
         }
         if let Ok(mut memory) = self.memory.lock() {
@@ -69,7 +75,7 @@ impl Vault {
 
     /// Whether tokens survive a restart (they do only in a keychain).
     pub fn persistent(&self) -> bool {
-        self.store.is_some()
+        self.store.is_some() && !self.refused.load(Ordering::Relaxed)
     }
 }
 
@@ -92,11 +98,11 @@ mod tests {
 
     #[test]
     fn without_a_keychain_the_token_lives_in_memory_only() {
-        let vault = Vault { store: None, memory: Mutex::new(HashMap::new()) };
+        let vault = Vault { store: None, memory: Mutex::new(HashMap::new()), refused: AtomicBool::new(false) };
         assert!(!vault.save("server|anna", "t"), "says it is not persistent");
         assert!(!vault.persistent());
         assert_eq!(vault.load("server|anna").as_deref(), Some("t"));
-        let after_restart = Vault { store: None, memory: Mutex::new(HashMap::new()) };
+        let after_restart = Vault { store: None, memory: Mutex::new(HashMap::new()), refused: AtomicBool::new(false) };
         assert_eq!(after_restart.load("server|anna"), None, "nothing was written anywhere");
     }
 }

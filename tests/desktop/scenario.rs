@@ -126,5 +126,31 @@ async fn a_day_with_kovacs_kft_in_the_real_window() {
     h.choose("language", "Magyar").await;
     h.wait_text("Általam kiadott", true).await;
 
+    // The store used alone joins a real server: everything written so far is pushed and the
+    // customer is granted to Anna, who created it.
+    let dir = tempfile::tempdir().expect("server dir");
+    let database = format!("sqlite://{}", dir.path().join("server.db").display());
+    let server = duly_server::start(duly_server::Config::local(database, dir.path().join("blobs"))).await.expect("server");
+    let new = duly_protocol::NewUser { login: "anna".into(), name: "Kiss Anna".into(), password: "correct horse battery".into(), role: duly_protocol::Role::Manager };
+    let anna = duly_server::routes::create_user(&server.state, new).await.expect("user");
+    h.click("settings-server").await;
+    h.type_into("server-address", &server.url()).await;
+    h.type_into("server-user", "anna").await;
+    h.type_into("server-password", "correct horse battery").await;
+    h.click("server-login-submit").await;
+    h.wait_text("Szinkronizálva", true).await;
+    let grants = server.state.storage.grants_of(anna.id).await.expect("grants");
+    assert_eq!(grants.len(), 1, "Kovács Kft reached the server and is Anna's");
+    let pending = h.by_test_id("sync-pending").await.text().await.expect("pending");
+    assert!(pending.contains('0'), "nothing waits to be pushed: {pending}");
+    h.shot("server").await;
+    h.click("nav-customers").await;
+    h.client.find(Locator::Css("[data-testid='customer-row'] button")).await.expect("row").click().await.expect("open");
+    h.by_test_id("customer-shares").await;
+    let shared = h.by_test_id("shared-user").await.text().await.expect("shared user");
+    assert!(shared.contains("anna") || shared.contains("Kiss Anna"), "{shared}");
+    h.shot("customer-shares").await;
+
     h.stop().await;
+    server.shutdown().await;
 }
