@@ -197,3 +197,43 @@ async fn a_client_killed_mid_push_resends_and_nothing_is_logged_twice(backend: B
     assert_eq!(snapshot(&bela.path, None).await.iter().filter(|r| r.starts_with("comment")).count(), 160);
     let _ = EntityKind::Comment;
 }
+
+on_both_backends!(attachments_travel_as_blobs_and_stay_readable_offline);
+async fn attachments_travel_as_blobs_and_stay_readable_offline(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let anna = Device::join(&server, "anna", Role::Member).await;
+    let bela = Device::join(&server, "bela", Role::Member).await;
+    let partner = Device::join(&server, "partner", Role::Guest).await;
+    let (admin, _) = server.client("admin", Role::Admin).await;
+    let customer = anna.store.create_customer(anna.ctx(), CustomerInput::named("Irat Kft", CustomerKind::Company)).await.expect("c");
+    let mut input = TaskInput::new("Szerződés aláírása", anna.me.id);
+    input.customer_id = Some(customer.id);
+    let task = anna.store.create_task(anna.ctx(), input).await.expect("task");
+    let contents = "%PDF-1.7 szerződés tervezet ".repeat(2000).into_bytes();
+    let meta = anna
+        .store
+        .keep_attachment(&contents, "szerzodes.pdf", "application/pdf", Scope::Customer(customer.id))
+        .await
+        .expect("kept");
+    let mut fields = task.fields.clone();
+    fields.attachments = vec![meta.clone()];
+    anna.store.update_task(anna.ctx(), task.id, fields).await.expect("attached");
+    let outcome = anna.sync().await;
+    assert_eq!(outcome.blobs_uploaded, 1);
+    assert_eq!(anna.store.pending_blob_count().await.expect("count"), 0);
+
+    admin.grant(bela.user.id, vec![customer.id]).await.expect("grant");
+    bela.sync().await;
+    let arrived = bela.store.task(task.id).await.expect("task").fields.attachments;
+    assert_eq!(arrived, vec![meta.clone()], "only the metadata travels in the operations");
+    assert_eq!(bela.store.attachment(&meta.sha256).await.expect("read"), None, "not fetched yet");
+    let fetched = duly_core::sync::fetch_attachment(&bela.store, &bela.client, &meta.sha256).await.expect("fetch");
+    assert_eq!(fetched, contents);
+    // Offline now: the copy fetched once still opens.
+    let unreachable = duly_core::sync::SyncClient::new("http://127.0.0.1:9").expect("client");
+    let offline = duly_core::sync::fetch_attachment(&bela.store, &unreachable, &meta.sha256).await.expect("from this device");
+    assert_eq!(offline, contents);
+    // A guest the customer is not shared with cannot read it.
+    let refused = duly_core::sync::fetch_attachment(&partner.store, &partner.client, &meta.sha256).await.expect_err("not shared");
+    assert_eq!(refused.code(), duly_core::ErrorCode::NotFound, "{refused}");
+}

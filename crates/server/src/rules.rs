@@ -163,3 +163,99 @@ pub fn held_scopes(user: &User, granted: &[Uuid], every_customer: &[Uuid]) -> Ve
     scopes.push(Scope::Settings);
     scopes
 }
+
+#[cfg(test)]
+mod tests {
+    use duly_protocol::{OpId, OpKind};
+    use serde_json::json;
+
+    use super::*;
+
+    fn user(role: Role) -> User {
+        User { id: Uuid::now_v7(), login: "u".into(), name: "U".into(), role, active: true, colleague_id: Some(Uuid::now_v7()) }
+    }
+
+    fn op(seq: i64, scope: Scope, entity: EntityKind, entity_id: Uuid, kind: OpKind) -> Operation {
+        let hlc = uhlc::HLCBuilder::new().build().new_timestamp().to_string();
+        let value = if kind == OpKind::Create { json!({"name": "x"}) } else { json!("x") };
+        let field = (kind == OpKind::Set).then(|| "name".to_owned());
+        Operation { op_id: OpId { client_id: Uuid::nil(), client_seq: seq }, scope, entity, entity_id, kind, field, value, hlc, base: None }
+    }
+
+    #[test]
+    fn a_new_customer_is_granted_to_its_creator_and_closed_to_others() {
+        let rules = PushRules::default();
+        let (anna, bela) = (user(Role::Member), user(Role::Member));
+        let customer = Uuid::now_v7();
+        let mut facts = PushFacts::default();
+        let create = op(1, Scope::Customer(customer), EntityKind::Customer, customer, OpKind::Create);
+        assert_eq!(rules.decide(&anna, &mut facts, &create), Decision::Accept { grant_customer: Some(customer) });
+        let task = op(2, Scope::Customer(customer), EntityKind::Task, Uuid::now_v7(), OpKind::Create);
+        assert!(matches!(rules.decide(&anna, &mut facts, &task), Decision::Accept { grant_customer: None }), "the same batch sees the grant");
+        let mut bela_facts = PushFacts { known_customers: facts.known_customers.clone(), ..PushFacts::default() };
+        assert!(matches!(rules.decide(&bela, &mut bela_facts, &task), Decision::Reject(ErrorCode::ForbiddenScope, _)));
+    }
+
+    #[test]
+    fn only_a_customers_own_creation_opens_its_scope() {
+        let rules = PushRules::default();
+        let customer = Uuid::now_v7();
+        let sneaky = op(1, Scope::Customer(customer), EntityKind::Task, Uuid::now_v7(), OpKind::Create);
+        assert!(matches!(rules.decide(&user(Role::Member), &mut PushFacts::default(), &sneaky), Decision::Reject(ErrorCode::ForbiddenScope, _)));
+    }
+
+    #[test]
+    fn guests_write_only_shared_customers_and_their_own_colleague() {
+        let rules = PushRules::default();
+        let guest = user(Role::Guest);
+        let mut facts = PushFacts::default();
+        let team = op(1, Scope::Team, EntityKind::Task, Uuid::now_v7(), OpKind::Create);
+        assert!(matches!(rules.decide(&guest, &mut facts, &team), Decision::Reject(ErrorCode::ForbiddenScope, _)));
+        let keyword = op(2, Scope::Settings, EntityKind::Keyword, Uuid::now_v7(), OpKind::Create);
+        assert!(matches!(rules.decide(&guest, &mut facts, &keyword), Decision::Reject(ErrorCode::ForbiddenScope, _)));
+        let me = guest.colleague_id.unwrap_or_default();
+        let own = op(3, Scope::Settings, EntityKind::Colleague, me, OpKind::Create);
+        assert!(matches!(rules.decide(&guest, &mut facts, &own), Decision::Accept { .. }));
+        let customer = Uuid::now_v7();
+        let mut shared = PushFacts { known_customers: [customer].into(), granted: [customer].into(), ..PushFacts::default() };
+        let comment = op(4, Scope::Customer(customer), EntityKind::Comment, Uuid::now_v7(), OpKind::Create);
+        assert!(matches!(rules.decide(&guest, &mut shared, &comment), Decision::Accept { .. }));
+    }
+
+    #[test]
+    fn an_entity_cannot_be_reached_through_a_scope_it_does_not_live_in() {
+        let rules = PushRules::default();
+        let anna = user(Role::Member);
+        let (hers, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let task = Uuid::now_v7();
+        let mut facts = PushFacts {
+            known_customers: [hers, other].into(),
+            granted: [hers].into(),
+            entity_scopes: [(task, Scope::Customer(other))].into(),
+            ..PushFacts::default()
+        };
+        let relabelled = op(1, Scope::Customer(hers), EntityKind::Task, task, OpKind::Set);
+        assert!(matches!(rules.decide(&anna, &mut facts, &relabelled), Decision::Reject(ErrorCode::ForbiddenScope, _)));
+    }
+
+    #[test]
+    fn malformed_operations_are_refused_and_retries_are_duplicates() {
+        let rules = PushRules { max_value_bytes: 64 };
+        let anna = user(Role::Member);
+        let mut bad = op(1, Scope::Team, EntityKind::Task, Uuid::now_v7(), OpKind::Set);
+        bad.hlc = "yesterday".into();
+        assert!(matches!(rules.decide(&anna, &mut PushFacts::default(), &bad), Decision::Reject(ErrorCode::InvalidOperation, _)));
+        let mut big = op(2, Scope::Team, EntityKind::Task, Uuid::now_v7(), OpKind::Set);
+        big.value = json!("x".repeat(100));
+        assert!(matches!(rules.decide(&anna, &mut PushFacts::default(), &big), Decision::Reject(ErrorCode::InvalidOperation, _)));
+        let mut nameless = op(3, Scope::Team, EntityKind::Task, Uuid::now_v7(), OpKind::Set);
+        nameless.field = None;
+        assert!(matches!(rules.decide(&anna, &mut PushFacts::default(), &nameless), Decision::Reject(ErrorCode::InvalidOperation, _)));
+        let customer_elsewhere = op(4, Scope::Team, EntityKind::Customer, Uuid::now_v7(), OpKind::Create);
+        assert!(matches!(rules.decide(&anna, &mut PushFacts::default(), &customer_elsewhere), Decision::Reject(ErrorCode::InvalidOperation, _)));
+        let fine = op(5, Scope::Team, EntityKind::Task, Uuid::now_v7(), OpKind::Create);
+        let mut facts = PushFacts::default();
+        facts.existing.insert(fine.op_id, 42);
+        assert_eq!(rules.decide(&anna, &mut facts, &fine), Decision::Duplicate(42));
+    }
+}

@@ -69,6 +69,8 @@ struct Inner {
     events: broadcast::Sender<ChangeEvent>,
     /// Milliseconds since the epoch of the last committed write, for idle detection.
     last_write_ms: AtomicI64,
+    /// Attachment contents, beside the store file (`duly.blobs/` for `duly.db`).
+    blob_dir: std::path::PathBuf,
 }
 
 impl std::fmt::Debug for Inner {
@@ -127,6 +129,7 @@ impl Store {
                 clock: options.clock,
                 events,
                 last_write_ms: AtomicI64::new(0),
+                blob_dir: path.as_ref().with_extension("blobs"),
             }),
         };
         // A remote clock ahead of ours moved our clock; a restart must not move it back, or a
@@ -218,6 +221,10 @@ fn hlc_id(client_id: Uuid) -> uhlc::ID {
 }
 
 impl Store {
+    pub(crate) fn blob_dir(&self) -> &Path {
+        &self.inner.blob_dir
+    }
+
     pub(crate) fn writer(&self) -> &SqlitePool {
         &self.inner.writer
     }

@@ -2,6 +2,7 @@
 //! revokes; the HTTP side in [`client`], the merge in [`apply`], the loop in [`engine`].
 
 pub mod apply;
+pub mod blobs;
 pub mod client;
 pub mod engine;
 pub mod ledger;
@@ -9,6 +10,7 @@ mod replica;
 mod write_rows;
 
 pub use apply::ApplyReport;
+pub use blobs::{MAX_ATTACHMENT_BYTES, fetch_attachment, upload_blobs};
 pub use client::{SyncClient, SyncError};
 pub use engine::{SyncLoop, SyncOutcome, SyncPhase, SyncState, sync_once};
 pub use ledger::{Conflict, RejectedOp};

@@ -19,6 +19,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/serv
 #[derive(Debug, Clone)]
 pub struct SqliteStorage {
     pool: SqlitePool,
+    /// One writer at a time, queued here in order: left to SQLite, waiting writers poll with
+    /// growing sleeps (the busy handler) and a busy second's tail latency runs to seconds.
+    writing: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl SqliteStorage {
@@ -31,7 +34,7 @@ impl SqliteStorage {
             .busy_timeout(std::time::Duration::from_secs(30));
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, writing: std::sync::Arc::new(tokio::sync::Mutex::new(())) })
     }
 }
 
@@ -103,6 +106,7 @@ impl Storage for SqliteStorage {
     }
 
     async fn set_password(&self, id: Uuid, password_hash: &str) -> StorageResult<bool> {
+        let _writing = self.writing.lock().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let done = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
             .bind(password_hash)
@@ -116,6 +120,7 @@ impl Storage for SqliteStorage {
     }
 
     async fn set_active(&self, id: Uuid, active: bool) -> StorageResult<bool> {
+        let _writing = self.writing.lock().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let done = sqlx::query("UPDATE users SET active = ? WHERE id = ?")
             .bind(i64::from(active))
@@ -174,6 +179,7 @@ impl Storage for SqliteStorage {
     }
 
     async fn grant(&self, user_id: Uuid, customers: &[Uuid]) -> StorageResult<()> {
+        let _writing = self.writing.lock().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         for customer in customers {
             sqlx::query("INSERT OR IGNORE INTO grants (user_id, customer_id) VALUES (?, ?)")
@@ -187,6 +193,7 @@ impl Storage for SqliteStorage {
     }
 
     async fn revoke(&self, user_id: Uuid, customers: &[Uuid]) -> StorageResult<()> {
+        let _writing = self.writing.lock().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         for customer in customers {
             sqlx::query("DELETE FROM grants WHERE user_id = ? AND customer_id = ?")
@@ -235,6 +242,7 @@ impl Storage for SqliteStorage {
     }
 
     async fn push(&self, user: &User, ops: &[Operation], rules: &PushRules) -> StorageResult<Vec<OpOutcome>> {
+        let _writing = self.writing.lock().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let mut facts = PushFacts::default();
         let uid = user.id.to_string();
