@@ -150,6 +150,20 @@ async fn bad_input_gets_a_coded_4xx_and_writes_nothing(backend: Backend) {
     assert!(matches!(body.results[0].outcome, duly_protocol::OpOutcome::Rejected { .. }));
     assert!(matches!(body.results[1].outcome, duly_protocol::OpOutcome::Applied { .. }));
     assert_eq!(server.server.state.storage.logged_seqs(client).await.expect("log"), vec![2]);
+    // The same op twice in one push, and again in a retried push: logged once.
+    let twice = op(3, good);
+    for _ in 0..2 {
+        let response = http.post(format!("{url}/api/sync/push")).header(PROTOCOL_HEADER, "1").bearer_auth(&token)
+            .json(&json!({"client_id": client, "ops": [twice.clone(), twice.clone()]})).send().await.expect("push");
+        let body: duly_protocol::PushResponse = response.json().await.expect("push response");
+        let seqs: Vec<i64> = body.results.iter().map(|r| match r.outcome {
+            duly_protocol::OpOutcome::Applied { seq } | duly_protocol::OpOutcome::Duplicate { seq } => seq,
+            duly_protocol::OpOutcome::Rejected { .. } => -1,
+        }).collect();
+        assert!(seqs[0] > 0 && seqs[0] == seqs[1], "{:?}", body.results);
+        assert!(matches!(body.results[1].outcome, duly_protocol::OpOutcome::Duplicate { .. }));
+    }
+    assert_eq!(server.server.state.storage.logged_seqs(client).await.expect("log"), vec![2, 3]);
     assert_eq!(fingerprint(&server).await.1, before.1, "no user was added by the refused calls");
 }
 

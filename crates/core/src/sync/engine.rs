@@ -34,10 +34,9 @@ pub struct SyncOutcome {
 /// One full round. Safe to interrupt anywhere: an op leaves the outbox only once the server
 /// has answered for it, and the cursor moves in the transaction that applies its page.
 pub async fn sync_once(store: &Store, client: &SyncClient) -> Result<SyncOutcome, SyncError> {
-    let mut outcome = SyncOutcome::default();
     // Contents first where the server already knows their scope, so an operation that names
     // an attachment finds it; the rest right after the push that creates their customer.
-    outcome.blobs_uploaded = super::blobs::upload_blobs(store, client).await?;
+    let mut outcome = SyncOutcome { blobs_uploaded: super::blobs::upload_blobs(store, client).await?, ..SyncOutcome::default() };
     loop {
         let pending = store.pending_ops(MAX_PUSH_OPS as u32).await?;
         if pending.is_empty() {

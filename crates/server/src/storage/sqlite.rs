@@ -50,6 +50,57 @@ fn user_from(row: &SqliteRow) -> StorageResult<User> {
     })
 }
 
+/// What the rules need about a batch, read in the push transaction in four statements.
+async fn push_facts(tx: &mut sqlx::SqliteConnection, user: &User, ops: &[Operation]) -> StorageResult<PushFacts> {
+    let mut facts = PushFacts::default();
+    for id in sqlx::query_scalar::<_, String>("SELECT customer_id FROM grants WHERE user_id = ?")
+        .bind(user.id.to_string())
+        .fetch_all(&mut *tx)
+        .await?
+    {
+        facts.granted.insert(parse_uuid(&id)?);
+    }
+    let json = |items: Vec<String>| serde_json::to_string(&items).unwrap_or_else(|_| "[]".into());
+    let entity_ids = json(ops.iter().map(|op| op.entity_id.to_string()).collect());
+    for row in sqlx::query("SELECT entity_id, scope_kind, scope_id FROM entities WHERE entity_id IN (SELECT value FROM json_each(?))")
+        .bind(entity_ids)
+        .fetch_all(&mut *tx)
+        .await?
+    {
+        let scope = scope_from_columns(&row.try_get::<String, _>(1)?, &row.try_get::<String, _>(2)?)?;
+        facts.entity_scopes.insert(parse_uuid(&row.try_get::<String, _>(0)?)?, scope);
+    }
+    let customers = json(
+        ops.iter().filter_map(|op| if let Scope::Customer(id) = op.scope { Some(id.to_string()) } else { None }).collect(),
+    );
+    for id in sqlx::query_scalar::<_, String>("SELECT customer_id FROM customers WHERE customer_id IN (SELECT value FROM json_each(?))")
+        .bind(customers)
+        .fetch_all(&mut *tx)
+        .await?
+    {
+        facts.known_customers.insert(parse_uuid(&id)?);
+    }
+    if let Some(first) = ops.first() {
+        for (client_seq, seq) in logged_seqs_of(tx, ops).await? {
+            facts.existing.insert(duly_protocol::OpId { client_id: first.op_id.client_id, client_seq }, seq);
+        }
+    }
+    Ok(facts)
+}
+
+/// client_seq → seq for the batch's ops already in the log (one client per push).
+async fn logged_seqs_of(tx: &mut sqlx::SqliteConnection, ops: &[Operation]) -> StorageResult<std::collections::HashMap<i64, i64>> {
+    let Some(first) = ops.first() else { return Ok(Default::default()) };
+    let seqs = serde_json::to_string(&ops.iter().map(|op| op.op_id.client_seq).collect::<Vec<_>>()).unwrap_or_else(|_| "[]".into());
+    let rows: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT client_seq, seq FROM ops WHERE client_id = ? AND client_seq IN (SELECT value FROM json_each(?))")
+            .bind(first.op_id.client_id.to_string())
+            .bind(seqs)
+            .fetch_all(&mut *tx)
+            .await?;
+    Ok(rows.into_iter().collect())
+}
+
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
@@ -244,102 +295,78 @@ impl Storage for SqliteStorage {
     async fn push(&self, user: &User, ops: &[Operation], rules: &PushRules) -> StorageResult<Vec<OpOutcome>> {
         let _writing = self.writing.lock().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let mut facts = PushFacts::default();
-        let uid = user.id.to_string();
-        for id in sqlx::query_scalar::<_, String>("SELECT customer_id FROM grants WHERE user_id = ?")
-            .bind(&uid)
-            .fetch_all(&mut *tx)
-            .await?
-        {
-            facts.granted.insert(parse_uuid(&id)?);
-        }
-        for op in ops {
-            let seq: Option<i64> = sqlx::query_scalar("SELECT seq FROM ops WHERE client_id = ? AND client_seq = ?")
-                .bind(op.op_id.client_id.to_string())
-                .bind(op.op_id.client_seq)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if let Some(seq) = seq {
-                facts.existing.insert(op.op_id, seq);
-            }
-            if !facts.entity_scopes.contains_key(&op.entity_id)
-                && let Some(r) = sqlx::query("SELECT scope_kind, scope_id FROM entities WHERE entity_id = ?")
-                    .bind(op.entity_id.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?
-            {
-                let scope = scope_from_columns(&r.try_get::<String, _>(0)?, &r.try_get::<String, _>(1)?)?;
-                facts.entity_scopes.insert(op.entity_id, scope);
-            }
-            if let Scope::Customer(customer) = op.scope
-                && !facts.known_customers.contains(&customer)
-                && sqlx::query_scalar::<_, i64>("SELECT 1 FROM customers WHERE customer_id = ?")
-                    .bind(customer.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .is_some()
-            {
-                facts.known_customers.insert(customer);
-            }
-        }
+        let facts = push_facts(&mut tx, user, ops).await?;
         let received = now();
         // History on every replica names the colleague who wrote, not the login.
         let author = user.colleague_id.unwrap_or(user.id).to_string();
-        let mut outcomes = Vec::with_capacity(ops.len());
-        for op in ops {
-            let decision = rules.decide(user, &mut facts, op);
-            let mut seq = None;
-            if let Decision::Accept { grant_customer } = &decision {
-                if let Some(customer) = grant_customer {
-                    sqlx::query("INSERT OR IGNORE INTO customers (customer_id, created_by) VALUES (?, ?)")
-                        .bind(customer.to_string())
-                        .bind(&uid)
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query("INSERT OR IGNORE INTO grants (user_id, customer_id) VALUES (?, ?)")
-                        .bind(&uid)
-                        .bind(customer.to_string())
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                let (kind, id) = scope_columns(&op.scope);
-                sqlx::query(
-                    "INSERT INTO entities (entity_id, scope_kind, scope_id) VALUES (?, ?, ?)
-                     ON CONFLICT (entity_id) DO UPDATE SET scope_kind = excluded.scope_kind, scope_id = excluded.scope_id",
-                )
-                .bind(op.entity_id.to_string())
-                .bind(kind)
-                .bind(&id)
-                .execute(&mut *tx)
-                .await?;
-                let value = serde_json::to_string(&op.value).map_err(|e| StorageError::Corrupt(e.to_string()))?;
-                let logged: i64 = sqlx::query_scalar(
-                    "INSERT INTO ops (client_id, client_seq, author, scope_kind, scope_id, entity, entity_id, kind,
-                        field, value, hlc, base, received_at)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-                )
-                .bind(op.op_id.client_id.to_string())
-                .bind(op.op_id.client_seq)
-                .bind(&author)
-                .bind(kind)
-                .bind(&id)
-                .bind(op.entity.as_str())
-                .bind(op.entity_id.to_string())
-                .bind(super::op_kind_text(op.kind))
-                .bind(op.field.as_deref())
-                .bind(value)
-                .bind(&op.hlc)
-                .bind(op.base.as_deref())
-                .bind(&received)
-                .fetch_one(&mut *tx)
-                .await?;
-                facts.existing.insert(op.op_id, logged);
-                seq = Some(logged);
+        let uid = user.id.to_string();
+        let mut facts = facts;
+        // The same op twice in one push is logged once; the second copy is its duplicate.
+        let mut in_batch = std::collections::HashSet::new();
+        let decisions: Vec<Decision> = ops
+            .iter()
+            .map(|op| if in_batch.insert(op.op_id) { rules.decide(user, &mut facts, op) } else { Decision::Duplicate(-1) })
+            .collect();
+        let accepted: Vec<&Operation> =
+            ops.iter().zip(&decisions).filter(|(_, d)| matches!(d, Decision::Accept { .. })).map(|(op, _)| op).collect();
+        for decision in &decisions {
+            if let Decision::Accept { grant_customer: Some(customer) } = decision {
+                sqlx::query("INSERT OR IGNORE INTO customers (customer_id, created_by) VALUES (?, ?)")
+                    .bind(customer.to_string())
+                    .bind(&uid)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("INSERT OR IGNORE INTO grants (user_id, customer_id) VALUES (?, ?)")
+                    .bind(&uid)
+                    .bind(customer.to_string())
+                    .execute(&mut *tx)
+                    .await?;
             }
-            outcomes.push(decision.outcome(seq));
         }
+        // Multi-row statements: a push is a handful of statements, not five per operation.
+        for chunk in accepted.chunks(500) {
+            let mut entities = sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO entities (entity_id, scope_kind, scope_id) ");
+            let mut last_scope: std::collections::BTreeMap<String, (&'static str, String)> = std::collections::BTreeMap::new();
+            for op in chunk {
+                last_scope.insert(op.entity_id.to_string(), scope_columns(&op.scope));
+            }
+            entities.push_values(&last_scope, |mut row, (id, (kind, scope_id))| {
+                row.push_bind(id.clone()).push_bind(*kind).push_bind(scope_id.clone());
+            });
+            entities.push(" ON CONFLICT (entity_id) DO UPDATE SET scope_kind = excluded.scope_kind, scope_id = excluded.scope_id");
+            entities.build().execute(&mut *tx).await?;
+            let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO ops (client_id, client_seq, author, scope_kind, scope_id, entity, entity_id, kind, field, value, hlc, base, received_at) ",
+            );
+            let values: Vec<String> = chunk.iter().map(|op| serde_json::to_string(&op.value).unwrap_or_default()).collect();
+            insert.push_values(chunk.iter().zip(values), |mut row, (op, value)| {
+                let (kind, scope_id) = scope_columns(&op.scope);
+                row.push_bind(op.op_id.client_id.to_string())
+                    .push_bind(op.op_id.client_seq)
+                    .push_bind(author.clone())
+                    .push_bind(kind)
+                    .push_bind(scope_id)
+                    .push_bind(op.entity.as_str())
+                    .push_bind(op.entity_id.to_string())
+                    .push_bind(super::op_kind_text(op.kind))
+                    .push_bind(op.field.clone())
+                    .push_bind(value)
+                    .push_bind(op.hlc.clone())
+                    .push_bind(op.base.clone())
+                    .push_bind(received.clone());
+            });
+            insert.build().execute(&mut *tx).await?;
+        }
+        let seqs = logged_seqs_of(&mut tx, ops).await?;
         tx.commit().await?;
-        Ok(outcomes)
+        Ok(ops
+            .iter()
+            .zip(decisions)
+            .map(|(op, decision)| match decision {
+                Decision::Duplicate(-1) => OpOutcome::Duplicate { seq: seqs.get(&op.op_id.client_seq).copied().unwrap_or_default() },
+                decision => decision.outcome(seqs.get(&op.op_id.client_seq).copied()),
+            })
+            .collect())
     }
 
     async fn pull(&self, user: &User, since: i64, limit: u32, scope: Option<Scope>) -> StorageResult<Vec<LoggedOp>> {
