@@ -68,18 +68,12 @@ impl Store {
         let at = codec::ts(self.now());
         for result in results {
             let seq = result.op_id.client_seq;
-            if let OpOutcome::Rejected { code, reason } = &result.outcome
-                && let Some(op) = ops.iter().find(|op| op.op_id == result.op_id)
-            {
-                let (text, code) = (codec::json(op)?, code.as_str());
-                sqlx::query!(
-                    "INSERT OR REPLACE INTO rejected_ops (client_seq, operation, code, reason, rejected_at) VALUES (?, ?, ?, ?, ?)",
-                    seq, text, code, reason, at
-                )
-                .execute(&mut *tx)
-                .await?;
+            match (&result.outcome, ops.iter().find(|op| op.op_id == result.op_id)) {
+                (OpOutcome::Rejected { code, reason }, Some(op)) => reject(&mut tx, op, code.as_str(), reason, &at).await?,
+                _ => {
+                    sqlx::query!("DELETE FROM outbox WHERE client_seq = ?", seq).execute(&mut *tx).await?;
+                }
             }
-            sqlx::query!("DELETE FROM outbox WHERE client_seq = ?", seq).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -142,14 +136,7 @@ impl Store {
         let code = ErrorCode::ForbiddenScope.as_str();
         let reason = "the customer is no longer shared with you";
         for op in &pending {
-            let (seq, text) = (op.op_id.client_seq, codec::json(op)?);
-            sqlx::query!(
-                "INSERT OR REPLACE INTO rejected_ops (client_seq, operation, code, reason, rejected_at) VALUES (?, ?, ?, ?, ?)",
-                seq, text, code, reason, at
-            )
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query!("DELETE FROM outbox WHERE client_seq = ?", seq).execute(&mut *tx).await?;
+            reject(&mut tx, op, code, reason, &at).await?;
         }
         // Trash first so the search index lets go of them (its triggers follow deleted_at).
         sqlx::query!("UPDATE comments SET deleted_at = COALESCE(deleted_at, ?1)
@@ -179,6 +166,19 @@ impl Store {
         self.announce(duly_protocol::EntityKind::Customer, Some(customer_id));
         Ok(())
     }
+}
+
+/// Moves an operation from the outbox to the rejected list, inside the caller's transaction.
+async fn reject(tx: &mut sqlx::SqliteConnection, op: &Operation, code: &str, reason: &str, at: &str) -> Result<()> {
+    let (seq, text) = (op.op_id.client_seq, codec::json(op)?);
+    sqlx::query!(
+        "INSERT OR REPLACE INTO rejected_ops (client_seq, operation, code, reason, rejected_at) VALUES (?, ?, ?, ?, ?)",
+        seq, text, code, reason, at
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!("DELETE FROM outbox WHERE client_seq = ?", seq).execute(&mut *tx).await?;
+    Ok(())
 }
 
 impl Store {
