@@ -42,6 +42,16 @@ pub fn export(dir: &Path) -> Result<(), ExportError> {
         duly_protocol::User,
         duly_protocol::NewUser,
         duly_protocol::CustomerShares,
+        duly_core::schedule::NotifySettings,
+        duly_core::schedule::NoticeTarget,
+        duly_core::schedule::TrayModel,
+        duly_core::schedule::DayOverride,
+        crate::commands::reminders::CalendarYear,
+        duly_core::model::Availability,
+        duly_core::model::RecurrenceRule,
+        duly_core::store::AbsenceWarning,
+        duly_core::store::Reschedule,
+        crate::desktop::DesktopOptions,
     );
     Ok(())
 }

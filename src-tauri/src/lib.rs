@@ -3,10 +3,13 @@
 
 mod bindings;
 mod commands;
+mod desktop;
 mod error;
 mod events;
+mod notifier;
 mod state;
 mod sync_service;
+mod tray;
 mod vault;
 
 use tauri::Manager;
@@ -25,11 +28,21 @@ pub fn run() {
             }
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(desktop::plugin())
+        .on_window_event(desktop::on_window_event)
         .setup(|app| {
             let handle = app.handle().clone();
             let state = tauri::async_runtime::block_on(state::AppState::open(&handle))?;
             events::forward(&handle, state.store.subscribe());
+            let scheduler = duly_core::schedule::Scheduler::new(state.store.clone(), chrono_tz::Europe::Budapest);
+            let notifier = std::sync::Arc::new(notifier::DesktopNotifier::new(handle.clone()));
+            let reminders = duly_core::schedule::SchedulerLoop::new(state.store.clone(), scheduler, notifier);
             app.manage(state);
+            tray::install(&handle)?;
+            tauri::async_runtime::block_on(desktop::on_start(&handle));
+            tauri::async_runtime::spawn(async move {
+                reminders.spawn();
+            });
             let resume = handle.clone();
             tauri::async_runtime::spawn(async move {
                 let state = resume.state::<state::AppState>();

@@ -4,6 +4,7 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod model;
+pub mod schedule;
 pub mod search;
 pub mod store;
 pub mod sync;

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod customers;
+pub mod reminders;
 pub mod search;
 pub mod server;
 pub mod settings;
@@ -52,5 +53,18 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         server::set_server_user_active,
         server::customer_shares,
         server::share_customers,
+        reminders::notify_settings,
+        reminders::set_notify_settings,
+        reminders::pause_notifications,
+        reminders::work_calendar,
+        reminders::set_calendar_overrides,
+        reminders::next_working_day,
+        reminders::set_availability,
+        reminders::absence_warning,
+        reminders::hand_over,
+        reminders::reschedule_task,
+        reminders::tray_model,
+        crate::desktop::desktop_options,
+        crate::desktop::set_desktop_options,
     ]
 }

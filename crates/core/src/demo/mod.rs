@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::error::Result;
 use crate::model::{
     ChecklistItem, Colleague, Comment, Contact, Customer, CustomerInput, CustomerKind, Due, Priority, Project,
-    ProjectInput, Role, Task, TaskInput, TaskStatus, WriteCtx,
+    ProjectInput, Recurrence, RecurrenceEnd, RecurrenceRule, Repeat, Role, Task, TaskInput, TaskStatus, WriteCtx,
 };
 use crate::store::Store;
 use crate::store::bulk::ImportBatch;
@@ -116,7 +116,15 @@ impl Generator {
             let name = self.person();
             let email = format!("kollega{}@duly.example", index + 1);
             let role = if index == 0 { Role::Manager } else { Role::Member };
-            let colleague = Colleague { id: self.id(start), name, email, role, active: true, created_at: start };
+            let colleague = Colleague {
+                id: self.id(start),
+                name,
+                email,
+                role,
+                active: true,
+                created_at: start,
+                availability: Default::default(),
+            };
             self.colleagues.push(colleague.id);
             batch.colleagues.push(colleague);
         }
@@ -252,8 +260,9 @@ impl Generator {
         };
         let title = self.pick(words::TASKS).to_owned();
         let priority = self.pick(&[Priority::Low, Priority::Normal, Priority::Normal, Priority::Normal, Priority::High, Priority::Urgent]);
+        let id = self.id(created);
         Task {
-            id: self.id(created),
+            id,
             fields: TaskInput {
                 customer_id: customer,
                 project_id: project,
@@ -261,7 +270,7 @@ impl Generator {
                 priority,
                 due: Some(due),
                 checklist,
-                recurrence: (title.starts_with("Havi")).then(|| "FREQ=MONTHLY;BYMONTHDAY=10".to_owned()),
+                recurrence: title.starts_with("Havi").then(|| monthly_on_the_10th(id, due)),
                 ..TaskInput::new(title, responsible)
             },
             creator_id: creator,
@@ -338,5 +347,25 @@ mod tests {
     #[test]
     fn handles_are_plain_ascii() {
         assert_eq!(ascii_handle("Szűcs Ablak Kft."), "szucs-ablak-kft");
+    }
+}
+
+/// The demo's monthly chores (the tax advance, the invoice) repeat on the 10th.
+fn monthly_on_the_10th(series_id: Uuid, due: Due) -> Recurrence {
+    let starts_on = match due {
+        Due::Day(day) => day,
+        Due::At(at) => at.date_naive(),
+    };
+    Recurrence {
+        rule: RecurrenceRule {
+            repeat: Repeat::MonthlyOnDay { day: 10 },
+            interval: 1,
+            ends: RecurrenceEnd::Never,
+            create_ahead_days: None,
+        },
+        series_id: Some(series_id),
+        starts_on: Some(starts_on),
+        occurrence: 1,
+        time_zone: None,
     }
 }

@@ -6,11 +6,13 @@ mod task;
 mod comment;
 mod settings;
 mod history;
+mod recurrence;
 pub mod validate;
 
 pub use comment::*;
 pub use customer::*;
 pub use history::*;
+pub use recurrence::*;
 pub use settings::*;
 pub use task::*;
 

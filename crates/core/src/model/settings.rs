@@ -2,6 +2,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::Availability;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -19,6 +21,9 @@ pub struct Colleague {
     pub role: Role,
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    /// T14; records from before it existed read as the default week.
+    #[serde(default)]
+    pub availability: Availability,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]

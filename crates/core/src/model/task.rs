@@ -2,6 +2,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::Recurrence;
+
 /// T3: the meaning of each status is fixed; its label is the company's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
@@ -121,9 +123,9 @@ pub struct TaskInput {
     pub checklist: Vec<ChecklistItem>,
     #[serde(default)]
     pub attachments: Vec<AttachmentMeta>,
-    /// An RFC 5545 RRULE; stored now, acted on by the scheduler.
+    /// T9: how the task repeats; needs a due date.
     #[serde(default)]
-    pub recurrence: Option<String>,
+    pub recurrence: Option<Recurrence>,
 }
 
 impl TaskInput {

@@ -2,7 +2,9 @@
 //! exist) live beside the writes.
 
 use crate::error::{CoreError, Result};
-use crate::model::{ChecklistItem, Contact, CustomerInput, ProjectInput, TaskInput};
+use crate::model::{
+    Availability, ChecklistItem, Contact, CustomerInput, ProjectInput, RecurrenceEnd, RecurrenceRule, Repeat, TaskInput,
+};
 
 pub const NAME_MAX: usize = 200;
 pub const TITLE_MAX: usize = 300;
@@ -90,8 +92,64 @@ pub fn task(input: &TaskInput) -> Result<()> {
         }
         required("attachments.file_name", &attachment.file_name, NAME_MAX)?;
     }
-    if let Some(rule) = &input.recurrence {
-        required("recurrence", rule, SHORT_MAX)?;
+    if let Some(recurrence) = &input.recurrence {
+        if input.due.is_none() {
+            return Err(CoreError::Invalid { field: "recurrence", reason: "a repeating task needs a due date" });
+        }
+        recurrence_rule(&recurrence.rule)?;
+        if let Some(zone) = &recurrence.time_zone
+            && zone.parse::<chrono_tz::Tz>().is_err()
+        {
+            return Err(CoreError::Invalid { field: "recurrence.time_zone", reason: "not a known time zone" });
+        }
+    }
+    Ok(())
+}
+
+/// T9: a rule the scheduler can always step through.
+pub fn recurrence_rule(rule: &RecurrenceRule) -> Result<()> {
+    let bad = |reason| Err(CoreError::Invalid { field: "recurrence", reason });
+    if rule.interval == 0 || rule.interval > 999 {
+        return bad("the interval must be 1–999");
+    }
+    match &rule.repeat {
+        Repeat::Daily => {}
+        Repeat::Weekly { days } if days.is_empty() => return bad("a weekly rule needs at least one day"),
+        Repeat::Weekly { .. } => {}
+        Repeat::MonthlyOnDay { day } if !(1..=31).contains(day) => return bad("the day of the month must be 1–31"),
+        Repeat::MonthlyOnDay { .. } => {}
+        Repeat::MonthlyWorkingDay { nth } if *nth == 0 || !(-1..=23).contains(nth) => {
+            return bad("the working day must be 1–23, or −1 for the last");
+        }
+        Repeat::MonthlyWorkingDay { .. } => {}
+        Repeat::Yearly { month, day } => {
+            let valid = chrono::NaiveDate::from_ymd_opt(2024, u32::from(*month), u32::from(*day)).is_some();
+            if !valid {
+                return bad("no such day of the year");
+            }
+        }
+    }
+    match rule.ends {
+        RecurrenceEnd::AfterCount { count } if count == 0 || count > 10_000 => bad("the count must be 1–10000"),
+        _ if rule.create_ahead_days.is_some_and(|d| d > 366) => bad("create ahead at most 366 days"),
+        _ => Ok(()),
+    }
+}
+
+/// T14: absences must be periods, the deputy someone else.
+pub fn availability(colleague: uuid::Uuid, availability: &Availability) -> Result<()> {
+    if availability.work_start >= availability.work_end {
+        return Err(CoreError::Invalid { field: "availability.work_end", reason: "must be after the start" });
+    }
+    list("availability.absences", &availability.absences)?;
+    for absence in &availability.absences {
+        if absence.from > absence.to {
+            return Err(CoreError::Invalid { field: "availability.absences", reason: "an absence ends before it starts" });
+        }
+        limit("availability.absences.note", &absence.note, SHORT_MAX)?;
+    }
+    if availability.deputy_id == Some(colleague) {
+        return Err(CoreError::Invalid { field: "availability.deputy_id", reason: "a colleague can't be their own deputy" });
     }
     Ok(())
 }

@@ -285,7 +285,7 @@ pub(crate) fn task_cells(task: &Task) -> Result<Vec<Cell>> {
         c.responsible.into(), c.creator.into(), c.watchers.into(), c.status.into(), c.priority.into(),
         c.start.into(), c.due_date.into(), c.due_at.into(), c.reminder.into(), c.checklist.into(),
         c.attachments.into(), task.outcome.clone().into(), c.completed_by.into(), c.completed_at.into(),
-        task.cancel_reason.clone().into(), f.recurrence.clone().into(), c.created_at.into(), c.updated_at.into(),
+        task.cancel_reason.clone().into(), c.recurrence.into(), c.created_at.into(), c.updated_at.into(),
     ])
 }
 

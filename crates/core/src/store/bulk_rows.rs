@@ -8,7 +8,7 @@ use super::{Write, codec};
 use crate::error::Result;
 use crate::model::{Colleague, Comment, Customer, CustomerStatus, Keyword, Project, Task};
 
-pub(crate) const COLLEAGUE_INSERT: &str = "INSERT INTO colleagues (id, name, email, role, active, created_at)";
+pub(crate) const COLLEAGUE_INSERT: &str = "INSERT INTO colleagues (id, name, email, role, active, created_at, availability)";
 pub(crate) const CUSTOMER_INSERT: &str = "INSERT INTO customers (id, name, kind, contacts, emails, phones, address, \
     tax_number, website, notes, account_owner_id, status_id, created_by, created_at, updated_at)";
 pub(crate) const PROJECT_INSERT: &str =
@@ -22,6 +22,7 @@ pub(crate) fn colleague_cells(c: &Colleague) -> Result<Vec<Cell>> {
     Ok(vec![
         c.id.to_string().into(), c.name.clone().into(), c.email.clone().into(),
         codec::enum_text(&c.role)?.into(), Cell::Int(i64::from(c.active)), codec::ts(c.created_at).into(),
+        codec::json(&c.availability)?.into(),
     ])
 }
 
@@ -68,7 +69,7 @@ pub(crate) fn keyword_cells(k: &Keyword) -> Vec<Cell> {
 }
 
 pub(crate) async fn colleagues(w: &mut Write<'_>, extra: &mut Companions, records: &[Colleague]) -> Result<()> {
-    let mut rows = Rows::new(COLLEAGUE_INSERT, 6);
+    let mut rows = Rows::new(COLLEAGUE_INSERT, 7);
     for c in records {
         rows.push(colleague_cells(c)?);
         extra.created(w, Scope::Settings, EntityKind::Colleague, c.id, codec::json(c)?, &codec::ts(c.created_at))?;

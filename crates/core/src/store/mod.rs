@@ -13,6 +13,8 @@ pub(crate) mod comments;
 mod settings;
 mod history;
 mod trash;
+mod series;
+mod availability;
 mod outbox;
 pub mod bulk;
 pub(crate) mod bulk_rows;
@@ -33,6 +35,8 @@ use crate::model::ChangeEvent;
 
 pub(crate) use write::Write;
 pub use customers::{CustomerFilter, CustomerSummary};
+pub use availability::AbsenceWarning;
+pub use series::Reschedule;
 pub use trash::TrashItem;
 pub(crate) use comments::CommentRow;
 

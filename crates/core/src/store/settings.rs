@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::{Store, Write, codec};
 use crate::error::{CoreError, Result};
 use crate::model::{
-    Colleague, ColleagueInput, CustomerStatus, CustomerStatusInput, Keyword, TaskStatus, WriteCtx, new_id, validate,
+    Availability, Colleague, ColleagueInput, CustomerStatus, CustomerStatusInput, Keyword, TaskStatus, WriteCtx, new_id, validate,
 };
 
 impl Store {
@@ -24,6 +24,7 @@ impl Store {
             role: input.role,
             active: input.active,
             created_at: w.now,
+            availability: Availability::default(),
         };
         insert_colleague(&mut w, &colleague).await?;
         w.created(Scope::Settings, EntityKind::Colleague, colleague.id, &codec::value(&colleague)?)?;
@@ -38,7 +39,15 @@ impl Store {
         validate_colleague(&input)?;
         let mut w = self.begin(ctx).await?;
         let colleague =
-            Colleague { id, name: input.name, email: input.email, role: input.role, active: true, created_at: w.now };
+            Colleague {
+            id,
+            name: input.name,
+            email: input.email,
+            role: input.role,
+            active: true,
+            created_at: w.now,
+            availability: Availability::default(),
+        };
         insert_colleague(&mut w, &colleague).await?;
         w.created(Scope::Settings, EntityKind::Colleague, id, &codec::value(&colleague)?)?;
         let key = id.to_string();
@@ -79,7 +88,7 @@ impl Store {
 
     pub async fn colleagues(&self) -> Result<Vec<Colleague>> {
         let rows = sqlx::query!(
-            "SELECT id, name, email, role, active, created_at FROM colleagues ORDER BY name COLLATE NOCASE"
+            "SELECT id, name, email, role, active, created_at, availability FROM colleagues ORDER BY name COLLATE NOCASE"
         )
         .fetch_all(self.reader())
         .await?;
@@ -92,6 +101,7 @@ impl Store {
                     role: codec::parse_enum(&r.role)?,
                     active: r.active != 0,
                     created_at: codec::parse_ts(&r.created_at)?,
+                    availability: codec::from_json(&r.availability)?,
                 })
             })
             .collect()
@@ -242,18 +252,19 @@ fn validate_colleague(input: &ColleagueInput) -> Result<()> {
 
 async fn insert_colleague(w: &mut Write<'_>, colleague: &Colleague) -> Result<()> {
     let (key, role, at) = (colleague.id.to_string(), codec::enum_text(&colleague.role)?, codec::ts(colleague.created_at));
+    let availability = codec::json(&colleague.availability)?;
     sqlx::query!(
-        "INSERT INTO colleagues (id, name, email, role, active, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        key, colleague.name, colleague.email, role, colleague.active, at
+        "INSERT INTO colleagues (id, name, email, role, active, created_at, availability) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        key, colleague.name, colleague.email, role, colleague.active, at, availability
     )
     .execute(&mut *w.tx)
     .await?;
     Ok(())
 }
 
-async fn colleague_in(w: &mut Write<'_>, id: Uuid) -> Result<Colleague> {
+pub(crate) async fn colleague_in(w: &mut Write<'_>, id: Uuid) -> Result<Colleague> {
     let key = id.to_string();
-    let row = sqlx::query!("SELECT id, name, email, role, active, created_at FROM colleagues WHERE id = ?", key)
+    let row = sqlx::query!("SELECT id, name, email, role, active, created_at, availability FROM colleagues WHERE id = ?", key)
         .fetch_optional(&mut *w.tx)
         .await?
         .ok_or(CoreError::NotFound { entity: "colleague", id })?;
@@ -264,6 +275,7 @@ async fn colleague_in(w: &mut Write<'_>, id: Uuid) -> Result<Colleague> {
         role: codec::parse_enum(&row.role)?,
         active: row.active != 0,
         created_at: codec::parse_ts(&row.created_at)?,
+        availability: codec::from_json(&row.availability)?,
     })
 }
 

@@ -57,7 +57,7 @@ impl TaskRow {
                 reminder_at: codec::opt_ts(self.reminder_at.as_deref())?,
                 checklist: codec::from_json(&self.checklist)?,
                 attachments: codec::from_json(&self.attachments)?,
-                recurrence: self.recurrence,
+                recurrence: self.recurrence.as_deref().map(codec::from_json).transpose()?,
             },
             creator_id: codec::id(&self.creator_id)?,
             status: codec::word(&self.status, TaskStatus::parse)?,
@@ -81,8 +81,10 @@ impl Store {
         if input.project_id.is_some() {
             check_references(&mut w, &mut input).await?;
         }
+        let id = new_id();
+        super::series::seat(id, &mut input);
         let task = Task {
-            id: new_id(),
+            id,
             fields: input,
             creator_id: ctx.actor,
             status: TaskStatus::Open,
@@ -109,6 +111,7 @@ impl Store {
         let mut w = self.begin(ctx).await?;
         let old = load(&mut w, id).await?;
         check_references(&mut w, &mut input).await?;
+        super::series::seat(id, &mut input);
         let new = Task { fields: input, updated_at: w.now, ..old.clone() };
         save(&mut w, &old, &new).await?;
         w.commit().await?;
@@ -190,6 +193,9 @@ pub(crate) async fn change_status(w: &mut Write<'_>, old: &Task, change: &Status
         _ => {}
     }
     save(w, old, &new).await?;
+    if old.status.is_open() && !new.status.is_open() {
+        super::series::continue_series(w, &new).await?;
+    }
     Ok(new)
 }
 
@@ -270,6 +276,7 @@ pub(crate) struct TaskColumns {
     pub reminder: Option<String>,
     pub checklist: String,
     pub attachments: String,
+    pub recurrence: Option<String>,
     pub completed_by: Option<String>,
     pub completed_at: Option<String>,
     pub created_at: String,
@@ -295,6 +302,7 @@ impl TaskColumns {
             reminder: f.reminder_at.map(codec::ts),
             checklist: codec::json(&f.checklist)?,
             attachments: codec::json(&f.attachments)?,
+            recurrence: f.recurrence.as_ref().map(codec::json).transpose()?,
             completed_by: task.completed_by.map(|c| c.to_string()),
             completed_at: task.completed_at.map(codec::ts),
             created_at: codec::ts(task.created_at),
@@ -306,7 +314,7 @@ impl TaskColumns {
 /// Inserts a task only if its responsible and watchers are active colleagues and its customer
 /// is live, checked in the same statement: one round trip for the common case. Returns whether
 /// it was written.
-async fn insert(w: &mut Write<'_>, task: &Task) -> Result<bool> {
+pub(crate) async fn insert(w: &mut Write<'_>, task: &Task) -> Result<bool> {
     let c = TaskColumns::of(task)?;
     let f = &task.fields;
     let written = sqlx::query!(
@@ -320,7 +328,7 @@ async fn insert(w: &mut Write<'_>, task: &Task) -> Result<bool> {
            AND (?4 IS NULL OR (SELECT deleted_at IS NULL FROM customers WHERE id = ?4) = 1)",
         c.id, f.title, f.description, c.customer, c.project, c.responsible, c.creator, c.watchers, c.status,
         c.priority, c.start, c.due_date, c.due_at, c.reminder, c.checklist, c.attachments, task.outcome,
-        c.completed_by, c.completed_at, task.cancel_reason, f.recurrence, c.created_at, c.updated_at
+        c.completed_by, c.completed_at, task.cancel_reason, c.recurrence, c.created_at, c.updated_at
     )
     .execute(&mut *w.tx)
     .await?;
@@ -343,7 +351,7 @@ pub(crate) async fn save(w: &mut Write<'_>, old: &Task, new: &Task) -> Result<()
          WHERE id = ?",
         f.title, f.description, c.customer, c.project, c.responsible, c.watchers, c.status, c.priority, c.start,
         c.due_date, c.due_at, c.reminder, c.checklist, c.attachments, new.outcome, c.completed_by,
-        c.completed_at, new.cancel_reason, f.recurrence, c.updated_at, c.id
+        c.completed_at, new.cancel_reason, c.recurrence, c.updated_at, c.id
     )
     .execute(&mut *w.tx)
     .await?;

@@ -25,7 +25,7 @@ fn model<T: DeserializeOwned>(replica: &Replica) -> Result<T> {
 
 pub(crate) async fn records(w: &mut Write<'_>, replicas: &HashMap<Uuid, Replica>) -> Result<()> {
     let dirty = |kind: EntityKind| replicas.values().filter(move |r| r.record_dirty && r.entity == kind);
-    let mut rows = Rows::upsert(COLLEAGUE_INSERT, 6);
+    let mut rows = Rows::upsert(COLLEAGUE_INSERT, 7);
     for r in dirty(EntityKind::Colleague) {
         rows.push(colleague_cells(&model::<Colleague>(r)?)?);
     }

@@ -3,6 +3,7 @@ import type { AttachmentMeta } from "./AttachmentMeta";
 import type { ChecklistItem } from "./ChecklistItem";
 import type { Due } from "./Due";
 import type { Priority } from "./Priority";
+import type { Recurrence } from "./Recurrence";
 import type { TaskStatus } from "./TaskStatus";
 
 export type Task = { id: string, creator_id: string, status: TaskStatus, 
@@ -15,6 +16,6 @@ outcome: string | null, completed_by: string | null, completed_at: string | null
  */
 responsible_id: string | null, watchers: Array<string>, priority: Priority, start_date: string | null, due: Due | null, reminder_at: string | null, checklist: Array<ChecklistItem>, attachments: Array<AttachmentMeta>, 
 /**
- * An RFC 5545 RRULE; stored now, acted on by the scheduler.
+ * T9: how the task repeats; needs a due date.
  */
-recurrence: string | null, };
+recurrence: Recurrence | null, };

@@ -1,0 +1,121 @@
+//! What the scheduler may say and when: this installation's choices (local, never synced),
+//! and the company's working-day changes.
+
+use chrono::{DateTime, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::calendar::{DayOverride, WorkCalendar};
+use crate::error::{CoreError, Result};
+use crate::model::{Source, WriteCtx};
+use crate::store::{Store, codec};
+
+/// A switch per kind of notice, the daily routine's times, quiet hours and a pause.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(default)]
+pub struct NotifySettings {
+    pub reminders: bool,
+    pub due_soon: bool,
+    pub morning_digest: bool,
+    pub end_of_day_review: bool,
+    pub assigned: bool,
+    pub completed: bool,
+    pub comments: bool,
+    /// How long before a timed due "due soon" is said.
+    pub due_soon_minutes: u32,
+    pub digest_time: NaiveTime,
+    pub review_time: NaiveTime,
+    /// Nothing is shown from `quiet_from` to `quiet_to` (may wrap past midnight); what falls
+    /// due meanwhile is shown when they end.
+    pub quiet_from: Option<NaiveTime>,
+    pub quiet_to: Option<NaiveTime>,
+    pub paused_until: Option<DateTime<Utc>>,
+}
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        let at = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap_or_default();
+        Self {
+            reminders: true,
+            due_soon: true,
+            morning_digest: true,
+            end_of_day_review: true,
+            assigned: true,
+            completed: true,
+            comments: true,
+            due_soon_minutes: 60,
+            digest_time: at(8, 30),
+            review_time: at(16, 30),
+            quiet_from: None,
+            quiet_to: None,
+            paused_until: None,
+        }
+    }
+}
+
+impl NotifySettings {
+    pub fn is_quiet(&self, local: NaiveTime) -> bool {
+        match (self.quiet_from, self.quiet_to) {
+            (Some(from), Some(to)) if from <= to => from <= local && local < to,
+            (Some(from), Some(to)) => local >= from || local < to,
+            _ => false,
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.due_soon_minutes == 0 || self.due_soon_minutes > 7 * 24 * 60 {
+            return Err(CoreError::Invalid { field: "due_soon_minutes", reason: "must be 1 minute to 7 days" });
+        }
+        if self.quiet_from.is_some() != self.quiet_to.is_some() || (self.quiet_from.is_some() && self.quiet_from == self.quiet_to) {
+            return Err(CoreError::Invalid { field: "quiet_to", reason: "quiet hours need a different start and end" });
+        }
+        Ok(())
+    }
+}
+
+const NOTIFY_KEY: &str = "pref.notify";
+const CALENDAR_KEY: &str = "pref.calendar";
+/// A year of bridge days and Saturdays worked is a few dozen; this bounds a bad import.
+const OVERRIDES_MAX: usize = 2_000;
+
+impl Store {
+    pub async fn notify_settings(&self) -> Result<NotifySettings> {
+        let text = sqlx::query_scalar!("SELECT value FROM meta WHERE key = ?", NOTIFY_KEY).fetch_optional(self.reader()).await?;
+        text.map_or_else(|| Ok(NotifySettings::default()), |t| codec::from_json(&t))
+    }
+
+    pub async fn set_notify_settings(&self, settings: &NotifySettings) -> Result<()> {
+        settings.validate()?;
+        self.put_meta(NOTIFY_KEY, &codec::json(settings)?).await
+    }
+
+    /// "Pause notifications for 1 hour" and the like; `None` resumes.
+    pub async fn pause_notifications(&self, until: Option<DateTime<Utc>>) -> Result<NotifySettings> {
+        let mut settings = self.notify_settings().await?;
+        settings.paused_until = until;
+        self.set_notify_settings(&settings).await?;
+        Ok(settings)
+    }
+
+    pub async fn work_calendar(&self) -> Result<WorkCalendar> {
+        let text = sqlx::query_scalar!("SELECT value FROM meta WHERE key = ?", CALENDAR_KEY).fetch_optional(self.reader()).await?;
+        Ok(match text {
+            Some(text) => WorkCalendar::new(&codec::from_json::<Vec<DayOverride>>(&text)?),
+            None => WorkCalendar::default(),
+        })
+    }
+
+    pub async fn set_calendar_overrides(&self, overrides: &[DayOverride]) -> Result<WorkCalendar> {
+        if overrides.len() > OVERRIDES_MAX {
+            return Err(CoreError::TooLong { field: "overrides", max: OVERRIDES_MAX });
+        }
+        let calendar = WorkCalendar::new(overrides);
+        self.put_meta(CALENDAR_KEY, &codec::json(&calendar.overrides())?).await?;
+        Ok(calendar)
+    }
+
+    async fn put_meta(&self, key: &str, value: &str) -> Result<()> {
+        let mut w = self.begin(WriteCtx { actor: uuid::Uuid::nil(), source: Source::Window }).await?;
+        sqlx::query!("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, value).execute(&mut *w.tx).await?;
+        w.commit().await
+    }
+}
