@@ -1,0 +1,128 @@
+//! T9 in the store: finishing an occurrence writes the next one, under an id derived from the
+//! series and the day, with the series' fields copied and its checklist unticked.
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use chrono_tz::Europe::Budapest;
+use duly_core::model::{
+    ChecklistItem, Due, Recurrence, RecurrenceEnd, RecurrenceRule, Repeat, StatusChange, Task, TaskInput, TaskStatus,
+};
+use duly_core::schedule::Scheduler;
+use duly_core::schedule::recurrence::occurrence_id;
+
+use crate::schedule::day;
+use crate::support::{Fixture, budapest, fixture_at};
+
+fn rule(repeat: Repeat, ends: RecurrenceEnd) -> Recurrence {
+    Recurrence::new(RecurrenceRule { repeat, interval: 1, ends, create_ahead_days: None })
+}
+
+async fn series(f: &Fixture, due: Due, recurrence: Recurrence) -> Task {
+    let watcher = f.colleague("Szabó Cili").await;
+    let customer = f.customer("Kovács Kft").await;
+    let input = TaskInput {
+        due: Some(due),
+        customer_id: Some(customer.id),
+        watchers: vec![watcher.id],
+        checklist: vec![ChecklistItem { text: "Bizonylatok".into(), done: false }],
+        recurrence: Some(recurrence),
+        ..TaskInput::new("Havi ÁFA-bevallás", f.me.id)
+    };
+    f.store.create_task(f.ctx(), input).await.expect("series")
+}
+
+/// Completes `task` (ticking its checklist first) and returns the next occurrence, if any.
+async fn finish(f: &Fixture, task: &Task) -> Option<Task> {
+    let mut input = task.fields.clone();
+    input.checklist.iter_mut().for_each(|item| item.done = true);
+    f.store.update_task(f.ctx(), task.id, input).await.unwrap();
+    let done = StatusChange { status: TaskStatus::Done, outcome: Some("Beküldve".into()), reason: None };
+    f.store.set_task_status(f.ctx(), task.id, done).await.unwrap();
+    let series = task.fields.recurrence.as_ref()?.series_id?;
+    let tasks = f.store.my_tasks(&f.viewer()).await.unwrap();
+    let next = tasks.iter().find(|t| t.id != task.id && t.title == task.fields.title)?;
+    let next = f.store.task(next.id).await.unwrap();
+    assert_eq!(next.fields.recurrence.as_ref().and_then(|r| r.series_id), Some(series));
+    Some(next)
+}
+
+fn due_day(task: &Task) -> NaiveDate {
+    match task.fields.due {
+        Some(Due::Day(day)) => day,
+        other => panic!("expected a due day, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn monthly_on_the_31st_falls_on_the_last_day_of_february() {
+    let f = fixture_at(budapest(2027, 1, 31, 10, 0)).await;
+    let first = series(&f, Due::Day(day(2027, 1, 31)), rule(Repeat::MonthlyOnDay { day: 31 }, RecurrenceEnd::Never)).await;
+    let february = finish(&f, &first).await.expect("a February occurrence");
+    assert_eq!(due_day(&february), day(2027, 2, 28));
+    assert_eq!(february.id, occurrence_id(first.id, day(2027, 2, 28)), "the id comes from the series and the day");
+    assert_eq!(february.fields.customer_id, first.fields.customer_id);
+    assert_eq!(february.fields.watchers, first.fields.watchers);
+    assert_eq!(february.fields.responsible_id, Some(f.me.id));
+    assert_eq!(february.creator_id, first.creator_id);
+    assert!(february.fields.checklist.iter().all(|item| !item.done), "the plan starts unticked");
+    assert_eq!(february.fields.recurrence.as_ref().unwrap().occurrence, 2);
+    let march = finish(&f, &february).await.expect("a March occurrence");
+    assert_eq!(due_day(&march), day(2027, 3, 31));
+
+    let leap = fixture_at(budapest(2028, 1, 31, 10, 0)).await;
+    let first = series(&leap, Due::Day(day(2028, 1, 31)), rule(Repeat::MonthlyOnDay { day: 31 }, RecurrenceEnd::Never)).await;
+    assert_eq!(due_day(&finish(&leap, &first).await.unwrap()), day(2028, 2, 29));
+}
+
+#[tokio::test]
+async fn last_working_day_steps_around_good_friday_and_a_count_ends_the_series() {
+    let f = fixture_at(budapest(2029, 2, 28, 10, 0)).await;
+    let recurrence = rule(Repeat::MonthlyWorkingDay { nth: -1 }, RecurrenceEnd::AfterCount { count: 2 });
+    let first = series(&f, Due::Day(day(2029, 2, 28)), recurrence).await;
+    let second = finish(&f, &first).await.expect("the second of two");
+    assert_eq!(due_day(&second), day(2029, 3, 29), "30 March 2029 is Good Friday, the 31st a Saturday");
+    assert!(finish(&f, &second).await.is_none(), "the count is reached");
+}
+
+#[tokio::test]
+async fn until_a_date_and_cancelling_also_continue_the_series() {
+    let f = fixture_at(budapest(2026, 12, 1, 10, 0)).await;
+    let recurrence = rule(Repeat::Weekly { days: vec![duly_core::model::Weekday::Tue] }, RecurrenceEnd::OnDate { date: day(2026, 12, 10) });
+    let first = series(&f, Due::Day(day(2026, 12, 1)), recurrence).await;
+    let cancel = StatusChange { status: TaskStatus::Cancelled, outcome: None, reason: Some("Elmaradt".into()) };
+    f.store.set_task_status(f.ctx(), first.id, cancel).await.unwrap();
+    let second = f.store.task(occurrence_id(first.id, day(2026, 12, 8))).await.expect("cancelled still continues");
+    assert!(finish(&f, &second).await.is_none(), "15 December is after the end date");
+}
+
+#[tokio::test]
+async fn a_timed_daily_series_keeps_its_wall_clock_time_across_summer_time() {
+    let f = fixture_at(budapest(2026, 3, 28, 8, 0)).await;
+    let mut recurrence = rule(Repeat::Daily, RecurrenceEnd::Never);
+    recurrence.time_zone = Some("Europe/Budapest".into());
+    let nine = budapest(2026, 3, 28, 9, 0);
+    let first = series(&f, Due::At(nine), recurrence).await;
+    let next = finish(&f, &first).await.unwrap();
+    let expected = Budapest.with_ymd_and_hms(2026, 3, 29, 9, 0, 0).unwrap().with_timezone(&Utc);
+    assert_eq!(next.fields.due, Some(Due::At(expected)));
+    assert_eq!(expected - nine, chrono::Duration::hours(23), "the short day");
+}
+
+#[tokio::test]
+async fn a_series_that_creates_ahead_writes_the_next_occurrence_while_this_one_is_open() {
+    let f = fixture_at(budapest(2026, 6, 1, 10, 0)).await;
+    let mut recurrence = rule(Repeat::MonthlyOnDay { day: 10 }, RecurrenceEnd::Never);
+    recurrence.rule.create_ahead_days = Some(5);
+    let first = series(&f, Due::Day(day(2026, 6, 10)), recurrence).await;
+    let next_id = occurrence_id(first.id, day(2026, 7, 10));
+    f.clock.set(budapest(2026, 7, 4, 10, 0));
+    Scheduler::new(f.store.clone(), Budapest).tick().await.unwrap();
+    assert!(f.store.task(next_id).await.is_err(), "6 days ahead is too early");
+    f.clock.set(budapest(2026, 7, 5, 10, 0));
+    Scheduler::new(f.store.clone(), Budapest).tick().await.unwrap();
+    let next = f.store.task(next_id).await.expect("created 5 days ahead");
+    assert_eq!(next.status, TaskStatus::Open);
+    assert_eq!(f.store.task(first.id).await.unwrap().status, TaskStatus::Open);
+    finish(&f, &first).await;
+    let all = f.store.my_tasks(&f.viewer()).await.unwrap();
+    assert_eq!(all.iter().filter(|t| t.title == "Havi ÁFA-bevallás").count(), 1, "finishing it adds no second July task");
+}
