@@ -3,5 +3,6 @@
 mod daily_work;
 mod server_api;
 mod sync_random;
+mod sync_recurrence;
 mod sync_scenarios;
 pub mod sync_support;

@@ -3,21 +3,29 @@ import type { Backend } from '../lib/api/backend';
 import { CommandError } from '../lib/api/backend';
 import type { Bootstrap } from '../lib/api/bindings/Bootstrap';
 import type { ChangeEvent } from '../lib/api/bindings/ChangeEvent';
+import type { Colleague } from '../lib/api/bindings/Colleague';
+import type { NoticeTarget } from '../lib/api/bindings/NoticeTarget';
 import type { SyncView } from '../lib/api/bindings/SyncView';
 import type { TaskSummary } from '../lib/api/bindings/TaskSummary';
+import { type FakeReminders, defaultAvailability, fakeReminders, reminderCalls } from './fake-reminders';
 import { type FakeServer, fakeServer, serverCalls } from './fake-server';
 
 export const ME = '00000000-0000-7000-8000-00000000aaaa';
 export const GABOR = '00000000-0000-7000-8000-00000000bbbb';
 
-export function bootstrap(): Bootstrap {
+export function colleagues(): Colleague[] {
+  const at = '2026-03-01T08:00:00.000000Z';
+  return [
+    { id: ME, name: 'Kiss Anna', email: '', role: 'admin', active: true, created_at: at, availability: defaultAvailability() },
+    { id: GABOR, name: 'Tóth Gábor', email: '', role: 'member', active: true, created_at: at, availability: defaultAvailability() },
+  ];
+}
+
+export function bootstrap(people: Colleague[] = colleagues()): Bootstrap {
   return {
-    profile: { id: ME, name: 'Kiss Anna', email: 'anna@example.hu', role: 'admin', active: true, created_at: '2026-03-01T08:00:00.000000Z' },
+    profile: { ...people[0], email: 'anna@example.hu' },
     preferences: { language: 'hu', time_zone: 'Europe/Budapest', theme: 'system' },
-    colleagues: [
-      { id: ME, name: 'Kiss Anna', email: '', role: 'admin', active: true, created_at: '2026-03-01T08:00:00.000000Z' },
-      { id: GABOR, name: 'Tóth Gábor', email: '', role: 'member', active: true, created_at: '2026-03-01T08:00:00.000000Z' },
-    ],
+    colleagues: people,
     customer_statuses: [],
     keywords: [{ id: 'k1', name: 'Ajánlat elküldve' }],
     task_status_labels: { open: 'Nyitott', in_progress: 'Folyamatban', waiting: 'Várakozik', done: 'Kész', cancelled: 'Visszavonva' },
@@ -51,23 +59,35 @@ export type Fake = {
   calls: Calls;
   /** The in-memory server behind the sync calls; tests may change it between steps. */
   server: FakeServer;
+  /** Settings, calendar, availability and reschedules as the fake core holds them. */
+  reminders: FakeReminders;
   emit: (event: ChangeEvent | null) => void;
   /** What the shell's `duly://sync` event would deliver. */
   emitSync: (view: SyncView) => void;
+  /** What the shell's `duly://open` and `duly://quick-add` events would deliver. */
+  emitOpen: (target: NoticeTarget) => void;
+  emitQuickAdd: () => void;
 };
 
-export function fakeBackend(overrides: Partial<Backend> = {}, server: FakeServer = fakeServer()): Fake {
+export function fakeBackend(
+  overrides: Partial<Backend> = {},
+  server: FakeServer = fakeServer(),
+  reminders: FakeReminders = fakeReminders(colleagues()),
+): Fake {
   const calls: Calls = [];
   let listener: ((event: ChangeEvent | null) => void) | null = null;
   let syncListener: ((view: SyncView) => void) | null = null;
+  let openListener: ((target: NoticeTarget) => void) | null = null;
+  let quickAddListener: (() => void) | null = null;
   const unexpected = (name: string) => () => Promise.reject(new CommandError({ code: 'internal', message: `unexpected ${name}` }));
   const base: Record<string, unknown> = {};
   const names = ['bootstrap', 'createProfile', 'loadDemo', 'setPreferences', 'listTasks', 'taskDetail', 'createTask', 'updateTask', 'setTaskStatus', 'deleteTask', 'addComment', 'listCustomers', 'customerPage', 'createCustomer', 'updateCustomer', 'setCustomerStatus', 'createProject', 'search', 'createCustomerStatus', 'updateCustomerStatus', 'createKeyword', 'renameKeyword', 'setTaskStatusLabel', 'createColleague', 'updateColleague', 'trash', 'restore', 'markPainted'];
   for (const name of names) base[name] = unexpected(name);
-  base.bootstrap = () => Promise.resolve(bootstrap());
+  // Colleagues live in the reminders state, so a saved availability shows after a reload.
+  base.bootstrap = () => Promise.resolve(bootstrap(structuredClone(reminders.colleagues)));
   base.listCustomers = () => Promise.resolve([]);
   base.markPainted = () => Promise.resolve();
-  Object.assign(base, serverCalls(server));
+  Object.assign(base, serverCalls(server), reminderCalls(reminders));
   const merged = { ...base, ...overrides } as Record<string, (...args: unknown[]) => Promise<unknown>>;
   const backend = {} as Record<string, unknown>;
   for (const [name, fn] of Object.entries(merged)) {
@@ -84,11 +104,22 @@ export function fakeBackend(overrides: Partial<Backend> = {}, server: FakeServer
     syncListener = handler;
     return Promise.resolve(() => (syncListener = null));
   };
+  backend.onOpen = (handler: (target: NoticeTarget) => void) => {
+    openListener = handler;
+    return Promise.resolve(() => (openListener = null));
+  };
+  backend.onQuickAdd = (handler: () => void) => {
+    quickAddListener = handler;
+    return Promise.resolve(() => (quickAddListener = null));
+  };
   return {
     backend: backend as unknown as Backend,
     calls,
     server,
+    reminders,
     emit: (event) => listener?.(event),
     emitSync: (view) => syncListener?.(view),
+    emitOpen: (target) => openListener?.(target),
+    emitQuickAdd: () => quickAddListener?.(),
   };
 }

@@ -2,7 +2,10 @@
 // generated bindings. Components get a `Backend` (the real one, or a fake in tests).
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
+import type { AbsenceWarning } from './bindings/AbsenceWarning';
+import type { Availability } from './bindings/Availability';
 import type { Bootstrap } from './bindings/Bootstrap';
+import type { CalendarYear } from './bindings/CalendarYear';
 import type { ChangeEvent } from './bindings/ChangeEvent';
 import type { ColleagueInput } from './bindings/ColleagueInput';
 import type { Colleague } from './bindings/Colleague';
@@ -17,14 +20,19 @@ import type { CustomerShares } from './bindings/CustomerShares';
 import type { CustomerStatus } from './bindings/CustomerStatus';
 import type { CustomerStatusInput } from './bindings/CustomerStatusInput';
 import type { CustomerSummary } from './bindings/CustomerSummary';
+import type { DayOverride } from './bindings/DayOverride';
 import type { DemoCounts } from './bindings/DemoCounts';
+import type { DesktopOptions } from './bindings/DesktopOptions';
 import type { IpcError } from './bindings/IpcError';
 import type { Keyword } from './bindings/Keyword';
 import type { NewUser } from './bindings/NewUser';
+import type { NoticeTarget } from './bindings/NoticeTarget';
+import type { NotifySettings } from './bindings/NotifySettings';
 import type { Preferences } from './bindings/Preferences';
 import type { Project } from './bindings/Project';
 import type { ProjectInput } from './bindings/ProjectInput';
 import type { RejectedOp } from './bindings/RejectedOp';
+import type { Reschedule } from './bindings/Reschedule';
 import type { SearchQuery } from './bindings/SearchQuery';
 import type { SearchResults } from './bindings/SearchResults';
 import type { StatusChange } from './bindings/StatusChange';
@@ -37,6 +45,7 @@ import type { TaskStatus } from './bindings/TaskStatus';
 import type { TaskSummary } from './bindings/TaskSummary';
 import type { TaskView } from './bindings/TaskView';
 import type { TrashItem } from './bindings/TrashItem';
+import type { TrayModel } from './bindings/TrayModel';
 import type { User } from './bindings/User';
 
 export interface Backend {
@@ -84,10 +93,32 @@ export interface Backend {
   setServerUserActive(id: string, active: boolean): Promise<User>;
   customerShares(customerId: string): Promise<CustomerShares>;
   shareCustomers(userId: string, customerIds: string[], shared: boolean): Promise<void>;
+  notifySettings(): Promise<NotifySettings>;
+  setNotifySettings(settings: NotifySettings): Promise<NotifySettings>;
+  /** Silences notices for `minutes`; `null` resumes them. */
+  pauseNotifications(minutes: number | null): Promise<NotifySettings>;
+  /** The public holidays of `year` and the company's day overrides (all years). */
+  workCalendar(year: number): Promise<CalendarYear>;
+  /** Replaces every override of the company, not only this year's. */
+  setCalendarOverrides(year: number, overrides: DayOverride[]): Promise<CalendarYear>;
+  nextWorkingDay(after: string): Promise<string>;
+  setAvailability(colleagueId: string, availability: Availability): Promise<Colleague>;
+  /** Whether the colleague is away on that local day, and who could stand in. */
+  absenceWarning(colleagueId: string, day: string): Promise<AbsenceWarning | null>;
+  /** Gives every open task of `from` to `to`; returns how many moved. */
+  handOver(from: string, to: string): Promise<number>;
+  rescheduleTask(id: string, to: Reschedule): Promise<Task>;
+  trayModel(): Promise<TrayModel>;
+  desktopOptions(): Promise<DesktopOptions>;
+  setDesktopOptions(options: DesktopOptions): Promise<DesktopOptions>;
   /** Every committed write in the core; `null` means "refresh everything". */
   onChange(handler: (event: ChangeEvent | null) => void): Promise<() => void>;
   /** Every change of the sync state (`duly://sync`). */
   onSync(handler: (view: SyncView) => void): Promise<() => void>;
+  /** A click on a notification or a tray item (`duly://open`). */
+  onOpen(handler: (target: NoticeTarget) => void): Promise<() => void>;
+  /** The tray's "new task" (`duly://quick-add`). */
+  onQuickAdd(handler: () => void): Promise<() => void>;
 }
 
 /** A failed command: `code` comes from the core's closed set (see bindings/ErrorCode). */
@@ -150,6 +181,21 @@ export const tauriBackend: Backend = {
   setServerUserActive: (id, active) => call('set_server_user_active', { id, active }),
   customerShares: (customerId) => call('customer_shares', { customer_id: customerId }),
   shareCustomers: (userId, customerIds, shared) => call('share_customers', { user_id: userId, customer_ids: customerIds, shared }),
+  notifySettings: () => call('notify_settings'),
+  setNotifySettings: (settings) => call('set_notify_settings', { settings }),
+  pauseNotifications: (minutes) => call('pause_notifications', { minutes }),
+  workCalendar: (year) => call('work_calendar', { year }),
+  setCalendarOverrides: (year, overrides) => call('set_calendar_overrides', { year, overrides }),
+  nextWorkingDay: (after) => call('next_working_day', { after }),
+  setAvailability: (colleagueId, availability) => call('set_availability', { colleague_id: colleagueId, availability }),
+  absenceWarning: (colleagueId, day) => call('absence_warning', { colleague_id: colleagueId, day }),
+  handOver: (from, to) => call('hand_over', { from, to }),
+  rescheduleTask: (id, to) => call('reschedule_task', { id, to }),
+  trayModel: () => call('tray_model'),
+  desktopOptions: () => call('desktop_options'),
+  setDesktopOptions: (options) => call('set_desktop_options', { options }),
   onChange: (handler) => listen<ChangeEvent | null>('duly://change', (event) => handler(event.payload)),
   onSync: (handler) => listen<SyncView>('duly://sync', (event) => handler(event.payload)),
+  onOpen: (handler) => listen<NoticeTarget>('duly://open', (event) => handler(event.payload)),
+  onQuickAdd: (handler) => listen('duly://quick-add', () => handler()),
 };

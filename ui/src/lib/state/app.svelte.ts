@@ -4,6 +4,7 @@ import { getContext, setContext } from 'svelte';
 import type { Backend } from '../api/backend';
 import type { Bootstrap } from '../api/bindings/Bootstrap';
 import type { ChangeEvent } from '../api/bindings/ChangeEvent';
+import type { NoticeTarget } from '../api/bindings/NoticeTarget';
 import type { Preferences } from '../api/bindings/Preferences';
 import type { TaskStatus } from '../api/bindings/TaskStatus';
 import type { TaskView } from '../api/bindings/TaskView';
@@ -18,6 +19,7 @@ export type Route =
   | { name: 'board' }
   | { name: 'customer'; id: string }
   | { name: 'search' }
+  | { name: 'review' }
   | { name: 'settings' };
 
 export class AppState {
@@ -49,6 +51,10 @@ export class AppState {
       if (!event || ['colleague', 'customer_status', 'keyword', 'task_status_label'].includes(event.entity)) {
         void this.reload();
       }
+    });
+    await this.backend.onOpen((target) => this.open(target));
+    await this.backend.onQuickAdd(() => {
+      if (this.me) this.quickAddOpen = true;
     });
     // The app works without a server: a failure here only leaves the Server page without a state.
     await this.sync.start().catch((error) => (this.sync.error = error));
@@ -83,6 +89,13 @@ export class AppState {
   go(route: Route) {
     this.history.push(this.route);
     this.route = route;
+  }
+
+  /** Where a notification or tray click leads. */
+  open(target: NoticeTarget) {
+    if (target.kind === 'task') this.go({ name: 'task', id: target.id });
+    else if (target.kind === 'today') this.go({ name: 'tasks', view: { kind: 'today' } });
+    else this.go({ name: 'review' });
   }
 
   back() {

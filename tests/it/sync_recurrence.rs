@@ -1,0 +1,58 @@
+//! T9 across devices: two colleagues finish the same occurrence offline; after sync there is
+//! one next occurrence between them, not two (its id comes from the series and the day).
+
+use chrono::NaiveDate;
+use duly_core::model::{CustomerInput, CustomerKind, Due, Recurrence, RecurrenceEnd, RecurrenceRule, Repeat, StatusChange, TaskInput, TaskStatus};
+use duly_core::schedule::recurrence::occurrence_id;
+use duly_protocol::Role;
+
+use crate::on_both_backends;
+use crate::sync_support::{Backend, Device, TestServer, snapshot};
+
+on_both_backends!(two_devices_finishing_one_occurrence_create_one_next);
+async fn two_devices_finishing_one_occurrence_create_one_next(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let anna = Device::join(&server, "anna", Role::Member).await;
+    let bela = Device::join(&server, "bela", Role::Member).await;
+    let (admin, _) = server.client("admin", Role::Admin).await;
+
+    let customer = anna.store.create_customer(anna.ctx(), CustomerInput::named("Kovács Kft", CustomerKind::Company)).await.expect("customer");
+    let rule = RecurrenceRule { repeat: Repeat::MonthlyOnDay { day: 31 }, interval: 1, ends: RecurrenceEnd::Never, create_ahead_days: None };
+    let january = NaiveDate::from_ymd_opt(2027, 1, 31).expect("day");
+    let input = TaskInput {
+        customer_id: Some(customer.id),
+        due: Some(Due::Day(january)),
+        recurrence: Some(Recurrence::new(rule)),
+        ..TaskInput::new("Havi számla kiállítása", anna.me.id)
+    };
+    let first = anna.store.create_task(anna.ctx(), input).await.expect("series");
+    anna.sync().await;
+    admin.grant(bela.user.id, vec![customer.id]).await.expect("grant");
+    bela.sync().await;
+    assert_eq!(bela.store.task(first.id).await.expect("arrived").fields.recurrence, first.fields.recurrence);
+
+    // Both offline: each completes January.
+    for (device, outcome) in [(&anna, "Kiállítva (Anna)"), (&bela, "Kiállítva (Béla)")] {
+        let done = StatusChange { status: TaskStatus::Done, outcome: Some(outcome.into()), reason: None };
+        device.store.set_task_status(device.ctx(), first.id, done).await.expect("complete");
+    }
+    anna.sync().await;
+    bela.sync().await;
+    anna.sync().await;
+
+    let february = occurrence_id(first.id, NaiveDate::from_ymd_opt(2027, 2, 28).expect("day"));
+    for device in [&anna, &bela] {
+        let tasks = device.store.by_customer(&viewer(device), customer.id).await.expect("tasks");
+        let open: Vec<_> = tasks.iter().filter(|t| t.status == TaskStatus::Open).collect();
+        assert_eq!(open.len(), 1, "one next occurrence on {}: {open:?}", device.user.login);
+        assert_eq!(open[0].id, february);
+        assert_eq!(open[0].due, Some(Due::Day(NaiveDate::from_ymd_opt(2027, 2, 28).expect("day"))));
+        let next = device.store.task(february).await.expect("february");
+        assert_eq!(next.fields.recurrence.as_ref().map(|r| r.occurrence), Some(2));
+    }
+    assert_eq!(snapshot(&anna.path, Some(&[customer.id])).await, snapshot(&bela.path, Some(&[customer.id])).await);
+}
+
+fn viewer(device: &Device) -> duly_core::views::Viewer {
+    duly_core::views::Viewer { colleague: device.me.id, tz: chrono_tz::Europe::Budapest, now: device.store.now() }
+}
