@@ -18,3 +18,7 @@ CREATE TABLE notices (
 -- N1: open tasks by reminder instant and by timed due, for the scheduler's window queries.
 CREATE INDEX tasks_open_by_reminder ON tasks (reminder_at) WHERE reminder_at IS NOT NULL AND status IN ('open', 'in_progress', 'waiting') AND deleted_at IS NULL;
 CREATE INDEX tasks_open_by_due_at ON tasks (due_at) WHERE due_at IS NOT NULL AND status IN ('open', 'in_progress', 'waiting') AND deleted_at IS NULL;
+
+-- T9: the few open tasks of series, for the scheduler's create-ahead check.
+CREATE INDEX tasks_open_repeating ON tasks (id)
+    WHERE recurrence IS NOT NULL AND status IN ('open', 'in_progress', 'waiting') AND deleted_at IS NULL;

@@ -5,6 +5,7 @@
 mod app_bench;
 mod core_bench;
 mod raw;
+mod schedule_bench;
 mod stats;
 mod sync_bench;
 
@@ -14,7 +15,7 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
     let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).cloned();
-    let parts = ["core", "app", "sync"];
+    let parts = ["core", "schedule", "app", "sync"];
     if let Some(part) = &only {
         anyhow::ensure!(parts.contains(&part.as_str()), "unknown part {part}; known: {}", parts.join(", "));
     }
@@ -23,6 +24,9 @@ fn main() -> anyhow::Result<()> {
     let mut figures = serde_json::Map::new();
     if only.as_deref().is_none_or(|p| p == "core") {
         figures.extend(runtime.block_on(core_bench::run(quick))?);
+    }
+    if only.as_deref().is_none_or(|p| p == "schedule") {
+        figures.extend(runtime.block_on(schedule_bench::run(quick))?);
     }
     if only.as_deref().is_none_or(|p| p == "sync") {
         figures.extend(runtime.block_on(sync_bench::run(quick))?);

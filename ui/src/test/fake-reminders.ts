@@ -21,8 +21,6 @@ export type FakeReminders = {
   /** Colleague id → how many open tasks they hold (hand-over moves them). */
   openTasks: Record<string, number>;
   rescheduled: { id: string; to: Reschedule }[];
-  /** The fake's clock, for pauses and "tomorrow". */
-  now: Date;
 };
 
 export function defaultAvailability(): Availability {
@@ -44,7 +42,6 @@ export function fakeReminders(colleagues: Colleague[], patch: Partial<FakeRemind
     overrides: [],
     openTasks: {},
     rescheduled: [],
-    now: new Date('2026-03-10T09:00:00Z'),
     ...patch,
   };
 }
@@ -113,13 +110,13 @@ export function reminderCalls(state: FakeReminders): ReminderCalls {
     while (!isWorking(day)) day = addDays(day, 1);
     return day;
   };
-  const today = () => state.now.toISOString().slice(0, 10);
+  const today = () => new Date().toISOString().slice(0, 10);
   return {
     notifySettings: () => answer(() => ({ ...state.notify })),
     setNotifySettings: (settings) => answer(() => ({ ...(state.notify = { ...settings }) })),
     pauseNotifications: (minutes) =>
       answer(() => {
-        state.notify.paused_until = minutes === null ? null : new Date(state.now.getTime() + minutes * 60_000).toISOString();
+        state.notify.paused_until = minutes === null ? null : new Date(Date.now() + minutes * 60_000).toISOString();
         return { ...state.notify };
       }),
     workCalendar: (year) => answer(() => ({ year, holidays: holidaysOf(year), overrides: [...state.overrides] })),

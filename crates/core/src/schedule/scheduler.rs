@@ -66,8 +66,14 @@ impl Scheduler {
         let mut decided = Vec::new();
         self.timed(me, now, &settings, &mut decided).await?;
         self.routine(me, now, &settings, &mut decided).await?;
-        let watermark = self.news(me, &settings, &mut decided).await?;
-        let notices = self.record(now, decided, watermark).await?;
+        let known = self.watermark().await?;
+        let watermark = self.news(me, known, &settings, &mut decided).await?;
+        // Most passes decide nothing: they then write nothing (a commit costs an fsync).
+        let notices = if decided.is_empty() && known == Some(watermark) {
+            Vec::new()
+        } else {
+            self.record(now, decided, watermark).await?
+        };
         let next_wake = self.next_wake(me, now, &settings).await?;
         Ok(Pass { notices, next_wake })
     }
@@ -108,19 +114,29 @@ impl Scheduler {
         let today = now.with_timezone(&self.tz).date_naive();
         let digest_at = self.instant(today, settings.digest_time);
         let review_at = self.instant(today, settings.review_time);
-        if now < digest_at || !self.works_on(me, today).await? {
+        if now < digest_at {
+            return Ok(());
+        }
+        let (kind, key) = if now < review_at {
+            (NoticeKind::MorningDigest, format!("digest:{today}"))
+        } else {
+            (NoticeKind::EndOfDayReview, format!("review:{today}"))
+        };
+        let decided = sqlx::query_scalar!("SELECT 1 AS \"one!: i64\" FROM notices WHERE key = ?", key)
+            .fetch_optional(self.store.reader())
+            .await?
+            .is_some();
+        if decided || !self.works_on(me, today).await? {
             return Ok(());
         }
         let list = self.store.today(&Viewer { colleague: me, tz: self.tz, now }).await?;
         let overdue = list.iter().filter(|t| t.overdue).count() as u32;
         let open = list.len() as u32;
-        if now < review_at {
-            let key = format!("digest:{today}");
-            let notice = routine_notice(NoticeKind::MorningDigest, key, NoticeTarget::Today, open - overdue, overdue);
+        if kind == NoticeKind::MorningDigest {
+            let notice = routine_notice(kind, key, NoticeTarget::Today, open - overdue, overdue);
             out.push((notice, settings.morning_digest));
         } else {
-            let key = format!("review:{today}");
-            let notice = routine_notice(NoticeKind::EndOfDayReview, key, NoticeTarget::Review, open, overdue);
+            let notice = routine_notice(kind, key, NoticeTarget::Review, open, overdue);
             // Nothing left is nothing to say, but decided: a task added later today needs no review call.
             out.push((notice, settings.end_of_day_review && open > 0));
         }
@@ -137,9 +153,9 @@ impl Scheduler {
 
     /// N2, N3: what others did to tasks that concern me, read from the history after the
     /// watermark (local edits and synced ones alike). Returns the new watermark.
-    async fn news(&self, me: Uuid, settings: &NotifySettings, out: &mut Vec<(Notice, bool)>) -> Result<i64> {
+    async fn news(&self, me: Uuid, known: Option<i64>, settings: &NotifySettings, out: &mut Vec<(Notice, bool)>) -> Result<i64> {
         let last = sqlx::query_scalar!("SELECT MAX(seq) AS \"seq: i64\" FROM history").fetch_one(self.store.reader()).await?.unwrap_or(0);
-        let Some(from) = self.watermark().await? else { return Ok(last) };
+        let Some(from) = known else { return Ok(last) };
         let to = last.min(from + HISTORY_WINDOW);
         if to <= from {
             return Ok(from);

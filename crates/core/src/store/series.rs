@@ -97,7 +97,7 @@ impl Store {
     /// series' lead, has come. Returns the new tasks' ids.
     pub async fn create_due_occurrences(&self, actor: Uuid) -> Result<Vec<Uuid>> {
         let rows = sqlx::query_scalar!(
-            "SELECT id FROM tasks
+            "SELECT id FROM tasks INDEXED BY tasks_open_repeating
              WHERE recurrence IS NOT NULL AND status IN ('open', 'in_progress', 'waiting') AND deleted_at IS NULL
                AND json_extract(recurrence, '$.rule.create_ahead_days') IS NOT NULL"
         )
