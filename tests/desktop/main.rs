@@ -4,4 +4,5 @@
 //! it with `--ignored` inside `xvfb-run … dbus-run-session`.
 
 mod driver;
+mod reminders;
 mod scenario;

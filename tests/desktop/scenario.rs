@@ -7,7 +7,7 @@ use fantoccini::Locator;
 
 use crate::driver::{Harness, workspace_root};
 
-fn app_binary() -> std::path::PathBuf {
+pub fn app_binary() -> std::path::PathBuf {
     let path = std::env::var_os("DULY_APP").map(std::path::PathBuf::from).unwrap_or_else(|| workspace_root().join("target/debug/duly"));
     assert!(path.exists(), "the app is not built: {}", path.display());
     path

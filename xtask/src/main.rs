@@ -84,7 +84,7 @@ fn desktop_e2e() -> Result<()> {
         .current_dir(setup::root())
         .args(["-a", "-s", "-screen 0 1280x800x24", "dbus-run-session", "--"])
         .arg(env!("CARGO"))
-        .args(["test", "--locked", "--package", "duly-tests", "--test", "desktop", "--", "--ignored"])
+        .args(["test", "--locked", "--package", "duly-tests", "--test", "desktop", "--", "--ignored", "--test-threads=1"])
         .env("NO_AT_BRIDGE", "1")
         .env("SQLX_OFFLINE", "true")
         .status()

@@ -123,3 +123,27 @@ describe('Settings → Munkanapok', () => {
     expect(screen.getAllByTestId('calendar-override').length).toBe(1);
   });
 });
+
+describe('Settings → Értesítések → the tray menu', () => {
+  it('shows what the tray menu holds, overdue marked, and a click opens the task', async () => {
+    const fake = fakeBackend();
+    fake.backend.trayModel = async () => ({
+      count: 2, overdue: 1, tooltip: 'Duly – 2 mai feladat (1 lejárt)', paused: false,
+      items: [
+        { task_id: 't-old', label: 'Számla · Kovács Kft (lejárt)', overdue: true },
+        { task_id: 't-new', label: 'Visszahívás', overdue: false },
+      ],
+      quick_add: 'Új feladat gyorsan…', open: 'Duly megnyitása', pause: 'Értesítések szüneteltetése 1 órára', quit: 'Kilépés', empty: 'Nincs mai feladat',
+    });
+    const app = new AppState(fake.backend);
+    await app.start();
+    render(SettingsView, { context: new Map([[APP_CONTEXT, app]]) });
+    await fireEvent.click(screen.getByRole('tab', { name: 'Értesítések' }));
+    const items = await screen.findAllByTestId('tray-item');
+    expect(items.map((i) => i.textContent?.trim())).toEqual(['Számla · Kovács Kft (lejárt)', 'Visszahívás']);
+    expect(items[0].classList.contains('overdue')).toBe(true);
+    expect(screen.getByTestId('tray-tooltip').textContent).toBe('Duly – 2 mai feladat (1 lejárt)');
+    await fireEvent.click(items[1]);
+    expect(app.route).toEqual({ name: 'task', id: 't-new' });
+  });
+});

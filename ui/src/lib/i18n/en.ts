@@ -394,6 +394,7 @@ export const en: Messages = {
   'absence.handedOver': '{count, plural, one {# task handed over} other {# tasks handed over}}',
   'absence.endsBeforeStart': 'An absence cannot end before it starts.',
   'absence.workEndsBeforeStart': 'Work must end after it starts.',
+  'tray.preview': 'The tray menu now',
   'notify.kinds': 'Notify me about',
   'notify.reminders': 'Reminders',
   'notify.due_soon': 'Tasks due soon',

@@ -394,6 +394,7 @@ export const hu = {
   'absence.handedOver': '{count} feladat átadva',
   'absence.endsBeforeStart': 'A távollét vége nem lehet korábbi a kezdeténél.',
   'absence.workEndsBeforeStart': 'A munkaidő vége legyen később a kezdeténél.',
+  'tray.preview': 'Tálca menüje most',
   'notify.kinds': 'Miről kérsz értesítést?',
   'notify.reminders': 'Emlékeztetők',
   'notify.due_soon': 'Hamarosan lejáró feladatok',
