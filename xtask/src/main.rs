@@ -165,9 +165,15 @@ fn prepare() -> Result<()> {
     for migration in migrations {
         script.push_str(&std::fs::read_to_string(migration.path())?);
     }
-    // Python's sqlite3 makes the schema without needing the crate that is being prepared.
+    // Python's sqlite3 makes the schema without needing the crate that is being prepared. Its
+    // SQLite may predate concat_ws (3.44), which the search triggers call: a stand-in lets
+    // statements that fire them compile (the schema itself is what is wanted).
+    const SCHEMA: &str = "import sqlite3, sys\n\
+        c = sqlite3.connect(sys.argv[1])\n\
+        c.create_function('concat_ws', -1, lambda sep, *xs: sep.join(str(x) for x in xs if x is not None))\n\
+        c.executescript(sys.stdin.read())\n";
     let status = Command::new("python3")
-        .args(["-c", "import sqlite3, sys; sqlite3.connect(sys.argv[1]).executescript(sys.stdin.read())"])
+        .args(["-c", SCHEMA])
         .arg(&database)
         .stdin(std::process::Stdio::piped())
         .spawn()

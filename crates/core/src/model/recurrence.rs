@@ -2,7 +2,7 @@
 //! `schedule/`.
 
 use chrono::{NaiveDate, NaiveTime};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use uuid::Uuid;
 
 /// A day of the week, in the order a week is shown (Monday first).
@@ -115,6 +115,24 @@ impl Recurrence {
     pub fn new(rule: RecurrenceRule) -> Self {
         Self { rule, series_id: None, starts_on: None, occurrence: 1, time_zone: None }
     }
+}
+
+/// Reads a task's rule. Stores from before structured rules kept an RRULE text; the one shape
+/// Duly wrote (`FREQ=MONTHLY;BYMONTHDAY=N`) reads as monthly on day N, anything else as none
+/// (migration 0004 moved such text into the description, so it is not lost).
+pub fn lenient<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Recurrence>, D::Error> {
+    use serde::de::Error;
+    match Option::<serde_json::Value>::deserialize(deserializer)? {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(text)) => Ok(legacy_monthly(&text)),
+        Some(other) => serde_json::from_value(other).map(Some).map_err(D::Error::custom),
+    }
+}
+
+fn legacy_monthly(text: &str) -> Option<Recurrence> {
+    let day: u8 = text.strip_prefix("FREQ=MONTHLY;BYMONTHDAY=")?.parse().ok().filter(|d| (1..=31).contains(d))?;
+    let rule = RecurrenceRule { repeat: Repeat::MonthlyOnDay { day }, interval: 1, ends: RecurrenceEnd::Never, create_ahead_days: None };
+    Some(Recurrence::new(rule))
 }
 
 /// T14: a period a colleague is away (both days included).

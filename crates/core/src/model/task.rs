@@ -124,7 +124,7 @@ pub struct TaskInput {
     #[serde(default)]
     pub attachments: Vec<AttachmentMeta>,
     /// T9: how the task repeats; needs a due date.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::recurrence::lenient")]
     pub recurrence: Option<Recurrence>,
 }
 

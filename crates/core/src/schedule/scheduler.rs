@@ -82,7 +82,7 @@ impl Scheduler {
     async fn timed(&self, me: Uuid, now: DateTime<Utc>, settings: &NotifySettings, out: &mut Vec<(Notice, bool)>) -> Result<()> {
         let (me, from, now_text) = (me.to_string(), codec::ts(now - CATCH_UP), codec::ts(now));
         let reminders = sqlx::query!(
-            "SELECT id, title, reminder_at AS \"at!: String\" FROM tasks
+            "SELECT id, title, reminder_at AS \"at!: String\" FROM tasks INDEXED BY tasks_open_by_reminder
              WHERE reminder_at > ?1 AND reminder_at <= ?2 AND responsible_id = ?3
                AND status IN ('open', 'in_progress', 'waiting') AND deleted_at IS NULL",
             from, now_text, me
@@ -95,7 +95,7 @@ impl Scheduler {
         }
         let until = codec::ts(now + Duration::minutes(i64::from(settings.due_soon_minutes)));
         let due = sqlx::query!(
-            "SELECT id, title, due_at AS \"at!: String\" FROM tasks
+            "SELECT id, title, due_at AS \"at!: String\" FROM tasks INDEXED BY tasks_open_by_due_at
              WHERE due_at > ?1 AND due_at <= ?2 AND responsible_id = ?3
                AND status IN ('open', 'in_progress', 'waiting') AND deleted_at IS NULL",
             now_text, until, me
@@ -258,14 +258,14 @@ impl Scheduler {
         let lead = Duration::minutes(i64::from(settings.due_soon_minutes));
         let after_lead = codec::ts(now + lead);
         let reminder = sqlx::query_scalar!(
-            "SELECT MIN(reminder_at) FROM tasks WHERE reminder_at > ?1 AND responsible_id = ?2
+            "SELECT MIN(reminder_at) FROM tasks INDEXED BY tasks_open_by_reminder WHERE reminder_at > ?1 AND responsible_id = ?2
                AND status IN ('open', 'in_progress', 'waiting') AND deleted_at IS NULL",
             now_text, me
         )
         .fetch_one(self.store.reader())
         .await?;
         let due = sqlx::query_scalar!(
-            "SELECT MIN(due_at) FROM tasks WHERE due_at > ?1 AND responsible_id = ?2
+            "SELECT MIN(due_at) FROM tasks INDEXED BY tasks_open_by_due_at WHERE due_at > ?1 AND responsible_id = ?2
                AND status IN ('open', 'in_progress', 'waiting') AND deleted_at IS NULL",
             after_lead, me
         )

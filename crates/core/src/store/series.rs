@@ -97,9 +97,9 @@ impl Store {
     /// series' lead, has come. Returns the new tasks' ids.
     pub async fn create_due_occurrences(&self, actor: Uuid) -> Result<Vec<Uuid>> {
         let rows = sqlx::query_scalar!(
-            "SELECT id FROM tasks INDEXED BY tasks_open_repeating
-             WHERE recurrence IS NOT NULL AND status IN ('open', 'in_progress', 'waiting') AND deleted_at IS NULL
-               AND json_extract(recurrence, '$.rule.create_ahead_days') IS NOT NULL"
+            "SELECT id FROM tasks INDEXED BY tasks_open_creating_ahead
+             WHERE json_extract(recurrence, '$.rule.create_ahead_days') IS NOT NULL
+               AND status IN ('open', 'in_progress', 'waiting') AND deleted_at IS NULL"
         )
         .fetch_all(self.reader())
         .await?;

@@ -126,3 +126,40 @@ async fn a_series_that_creates_ahead_writes_the_next_occurrence_while_this_one_i
     let all = f.store.my_tasks(&f.viewer()).await.unwrap();
     assert_eq!(all.iter().filter(|t| t.title == "Havi ÁFA-bevallás").count(), 1, "finishing it adds no second July task");
 }
+
+/// A store from before structured rules: the RRULE text Duly wrote becomes a monthly rule;
+/// other text moves into the description.
+#[tokio::test]
+async fn rules_written_as_text_by_an_older_duly_survive_the_upgrade() {
+    use sqlx::{ConnectOptions, Connection};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("duly.db");
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+    let mut conn = options.connect().await.unwrap();
+    let mut older = sqlx::migrate::Migrator::new(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations/client")).await.unwrap();
+    older.migrations = older.migrations.iter().filter(|m| m.version < 4).cloned().collect::<Vec<_>>().into();
+    older.run(&mut conn).await.unwrap();
+    let anna = uuid::Uuid::now_v7().to_string();
+    sqlx::query("INSERT INTO colleagues (id, name, email, role, active, created_at) VALUES (?, 'Kiss Anna', '', 'admin', 1, '2026-01-01T00:00:00.000000Z')")
+        .bind(&anna).execute(&mut conn).await.unwrap();
+    sqlx::query("INSERT INTO meta (key, value) VALUES ('profile_id', ?)").bind(&anna).execute(&mut conn).await.unwrap();
+    let (monthly, yearly) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    for (id, title, rule) in [(monthly, "Havi ÁFA", "FREQ=MONTHLY;BYMONTHDAY=10"), (yearly, "Éves zárás", "FREQ=YEARLY;BYMONTH=5")] {
+        sqlx::query(
+            "INSERT INTO tasks (id, title, description, responsible_id, creator_id, status, priority, due_date, recurrence, created_at, updated_at)
+             VALUES (?, ?, 'Leírás', ?, ?, 'open', 'normal', '2026-02-10', ?, '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')",
+        )
+        .bind(id.to_string()).bind(title).bind(&anna).bind(&anna).bind(rule)
+        .execute(&mut conn).await.unwrap();
+    }
+    conn.close().await.unwrap();
+
+    let store = duly_core::Store::open(&path).await.expect("the upgrade opens the store");
+    let task = store.task(monthly).await.unwrap();
+    let recurrence = task.fields.recurrence.expect("a monthly rule");
+    assert_eq!(recurrence.rule.repeat, Repeat::MonthlyOnDay { day: 10 });
+    assert_eq!((recurrence.series_id, recurrence.starts_on), (Some(monthly), Some(day(2026, 2, 10))));
+    let other = store.task(yearly).await.unwrap();
+    assert_eq!(other.fields.recurrence, None);
+    assert_eq!(other.fields.description, "Leírás\n\nRRULE: FREQ=YEARLY;BYMONTH=5");
+}
