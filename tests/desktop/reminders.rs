@@ -35,6 +35,11 @@ async fn set_value(h: &Harness, test_id: &str, value: &str) {
     h.client.execute(script, vec![json!(test_id), json!(value)]).await.expect("set value");
 }
 
+async fn scroll_to(h: &Harness, test_id: &str) {
+    let script = "document.querySelector(`[data-testid='${arguments[0]}']`).scrollIntoView({ block: 'start' });";
+    h.client.execute(script, vec![json!(test_id)]).await.expect("scroll");
+}
+
 #[ignore = "needs Xvfb, D-Bus, dunst and tauri-driver: run by `cargo xtask test`"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reminder_reaches_the_desktop_and_the_review_moves_the_task_to_tomorrow() {
@@ -59,7 +64,13 @@ async fn a_reminder_reaches_the_desktop_and_the_review_moves_the_task_to_tomorro
     let zone = boot["preferences"]["time_zone"].clone();
     let today: String = h
         .client
-        .execute("return new Intl.DateTimeFormat('en-CA', { timeZone: arguments[0] }).format(new Date());", vec![zone])
+        .execute(
+            "const parts = new Intl.DateTimeFormat('en-US', { timeZone: arguments[0], year: 'numeric', month: '2-digit', day: '2-digit' })
+                 .formatToParts(new Date());
+             const part = (type) => parts.find((p) => p.type === type).value;
+             return `${part('year')}-${part('month')}-${part('day')}`;",
+            vec![zone],
+        )
         .await
         .expect("today")
         .as_str()
@@ -99,6 +110,8 @@ async fn a_reminder_reaches_the_desktop_and_the_review_moves_the_task_to_tomorro
     h.click("settings-tab-notifications").await;
     let item = h.by_test_id("tray-item").await;
     assert_eq!(item.text().await.expect("label"), TITLE);
+    h.shot("notification-settings").await;
+    scroll_to(&h, "tray-preview").await;
     h.shot("tray-menu-model").await;
 
     // The recurrence editor on the task page (opened from the tray preview).
@@ -108,6 +121,7 @@ async fn a_reminder_reaches_the_desktop_and_the_review_moves_the_task_to_tomorro
     h.choose("recurrence-kind", "Havonta adott napon").await;
     set_value(&h, "recurrence-day", "31").await;
     h.by_test_id("recurrence-preview").await;
+    scroll_to(&h, "recurrence-editor").await;
     h.shot("recurrence-editor").await;
 
     // The absence settings: a week of leave, saved.
