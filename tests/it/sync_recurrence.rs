@@ -56,3 +56,30 @@ async fn two_devices_finishing_one_occurrence_create_one_next(backend: Backend) 
 fn viewer(device: &Device) -> duly_core::views::Viewer {
     duly_core::views::Viewer { colleague: device.me.id, tz: chrono_tz::Europe::Budapest, now: device.store.now() }
 }
+
+// N3: an assignment made on another device reaches me by sync and is notified once.
+on_both_backends!(an_assignment_arriving_by_sync_is_notified_once);
+async fn an_assignment_arriving_by_sync_is_notified_once(backend: Backend) {
+    use duly_core::schedule::{NoticeKind, NoticeTarget, Scheduler};
+    let server = TestServer::start(backend).await;
+    let anna = Device::join(&server, "anna", Role::Member).await;
+    let bela = Device::join(&server, "bela", Role::Member).await;
+    let (admin, _) = server.client("admin", Role::Admin).await;
+    let customer = anna.store.create_customer(anna.ctx(), CustomerInput::named("Szabó Pékség", CustomerKind::Company)).await.expect("customer");
+    anna.sync().await;
+    admin.grant(bela.user.id, vec![customer.id]).await.expect("grant");
+    bela.sync().await;
+    let scheduler = Scheduler::new(anna.store.clone(), chrono_tz::Europe::Budapest);
+    scheduler.tick().await.expect("first pass");
+
+    let input = TaskInput { customer_id: Some(customer.id), ..TaskInput::new("Kemence szervize", anna.me.id) };
+    let task = bela.store.create_task(bela.ctx(), input).await.expect("Béla assigns Anna");
+    bela.sync().await;
+    anna.sync().await;
+    let news: Vec<_> = scheduler.tick().await.expect("pass").notices.into_iter().filter(|n| n.kind == NoticeKind::Assigned).collect();
+    assert_eq!(news.len(), 1, "{news:?}");
+    assert_eq!(news[0].target, NoticeTarget::Task { id: task.id });
+    assert_eq!(news[0].actor_name.as_deref(), Some("bela"));
+    assert_eq!(news[0].task_title.as_deref(), Some("Kemence szervize"));
+    assert!(scheduler.tick().await.expect("pass").notices.iter().all(|n| n.kind != NoticeKind::Assigned), "once");
+}
