@@ -38,10 +38,10 @@ async fn options(app: &AppHandle, state: &AppState) -> IpcResult<DesktopOptions>
 pub async fn on_start(app: &AppHandle) {
     let state = app.state::<AppState>();
     let asked = flag(&state, "start_minimized", false).await.unwrap_or(false);
-    if asked || std::env::args().any(|a| a == MINIMIZED_ARG) {
-        if let Some(window) = app.get_webview_window("main") {
-            let _ = window.hide();
-        }
+    if (asked || std::env::args().any(|a| a == MINIMIZED_ARG))
+        && let Some(window) = app.get_webview_window("main")
+    {
+        let _ = window.hide();
     }
 }
 

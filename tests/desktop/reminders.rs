@@ -95,6 +95,7 @@ async fn a_reminder_reaches_the_desktop_and_the_review_moves_the_task_to_tomorro
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let _ = monitor.kill();
+    let _ = monitor.wait();
     assert!(seen.contains("member=Notify"), "no Notify call on the session bus:\n{seen}");
     assert!(seen.contains("Emlékeztető") && seen.contains(TITLE), "the reminder's words:\n{seen}");
     assert!(seen.contains("string \"Duly\""), "sent as Duly:\n{seen}");

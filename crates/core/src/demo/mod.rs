@@ -340,16 +340,6 @@ fn ascii_handle(text: &str) -> String {
     out.trim_matches('-').to_owned()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::ascii_handle;
-
-    #[test]
-    fn handles_are_plain_ascii() {
-        assert_eq!(ascii_handle("Szűcs Ablak Kft."), "szucs-ablak-kft");
-    }
-}
-
 /// The demo's monthly chores (the tax advance, the invoice) repeat on the 10th.
 fn monthly_on_the_10th(series_id: Uuid, due: Due) -> Recurrence {
     let starts_on = match due {
@@ -367,5 +357,15 @@ fn monthly_on_the_10th(series_id: Uuid, due: Due) -> Recurrence {
         starts_on: Some(starts_on),
         occurrence: 1,
         time_zone: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ascii_handle;
+
+    #[test]
+    fn handles_are_plain_ascii() {
+        assert_eq!(ascii_handle("Szűcs Ablak Kft."), "szucs-ablak-kft");
     }
 }

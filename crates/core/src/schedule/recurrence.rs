@@ -81,7 +81,7 @@ mod tests {
     use crate::model::{RecurrenceRule, Weekday};
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+        NaiveDate::from_ymd_opt(y, m, d).expect("valid")
     }
 
     fn series(repeat: Repeat, interval: u16, ends: RecurrenceEnd, starts_on: NaiveDate) -> Recurrence {

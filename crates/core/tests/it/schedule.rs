@@ -40,7 +40,7 @@ async fn each_kind_fires_once_at_its_instant() {
     assert!(at(&f, budapest(2026, 3, 30, 8, 29)).await.is_empty());
     let digest = tick_at(&f, budapest(2026, 3, 30, 8, 30)).await;
     assert_eq!(kinds(&digest), [NoticeKind::MorningDigest]);
-    assert_eq!(budapest(2026, 3, 30, 8, 30), "2026-03-30T06:30:00Z".parse::<DateTime<Utc>>().unwrap(), "CEST is UTC+2");
+    assert_eq!(budapest(2026, 3, 30, 8, 30), "2026-03-30T06:30:00Z".parse::<DateTime<Utc>>().expect("valid"), "CEST is UTC+2");
     assert_eq!((digest[0].count, digest[0].overdue, digest[0].target), (1, 0, NoticeTarget::Today));
     assert!(at(&f, budapest(2026, 3, 30, 8, 31)).await.is_empty(), "the digest is said once a day");
 
@@ -51,7 +51,7 @@ async fn each_kind_fires_once_at_its_instant() {
     assert!(at(&f, budapest(2026, 3, 30, 10, 30)).await.is_empty());
 
     // Others' work that concerns me, made here (it could as well arrive by sync).
-    let given = f.store.create_task(as_bela, TaskInput::new("Számla kiküldése", f.me.id)).await.unwrap();
+    let given = f.store.create_task(as_bela, TaskInput::new("Számla kiküldése", f.me.id)).await.expect("the store answers");
     let news = tick(&f.store).await;
     assert_eq!(kinds(&news), [NoticeKind::Assigned]);
     assert_eq!(news[0].actor_name.as_deref(), Some("Nagy Béla"));
@@ -64,11 +64,11 @@ async fn each_kind_fires_once_at_its_instant() {
         customer_status_change: None,
         attachments: vec![],
     };
-    f.store.add_comment(as_bela, comment).await.unwrap();
-    let mine_for_bela = f.store.create_task(f.ctx(), TaskInput::new("Szerződés aláíratása", bela.id)).await.unwrap();
+    f.store.add_comment(as_bela, comment).await.expect("the store answers");
+    let mine_for_bela = f.store.create_task(f.ctx(), TaskInput::new("Szerződés aláíratása", bela.id)).await.expect("the store answers");
     let done = StatusChange { status: TaskStatus::Done, outcome: Some("Aláírva".into()), reason: None };
-    f.store.set_task_status(as_bela, mine_for_bela.id, done).await.unwrap();
-    let my_own = f.store.create_task(f.ctx(), TaskInput::new("Saját jegyzet", f.me.id)).await.unwrap();
+    f.store.set_task_status(as_bela, mine_for_bela.id, done).await.expect("the store answers");
+    let my_own = f.store.create_task(f.ctx(), TaskInput::new("Saját jegyzet", f.me.id)).await.expect("the store answers");
     let note = CommentInput {
         target: CommentTarget::Task(my_own.id),
         body: "magamnak".into(),
@@ -77,7 +77,7 @@ async fn each_kind_fires_once_at_its_instant() {
         customer_status_change: None,
         attachments: vec![],
     };
-    f.store.add_comment(f.ctx(), note).await.unwrap();
+    f.store.add_comment(f.ctx(), note).await.expect("the store answers");
     assert_eq!(kinds(&tick(&f.store).await), [NoticeKind::Commented, NoticeKind::Completed], "my own writes say nothing");
     assert!(tick(&f.store).await.is_empty());
 
@@ -98,7 +98,7 @@ async fn the_routine_keeps_local_time_on_the_days_summer_time_starts_and_ends() 
     let f = fixture_at(budapest(2026, 3, 28, 12, 0)).await;
     // Both change days are Sundays: the company works them here, so the digest is due.
     let sundays = [DayOverride { date: day(2026, 3, 29), working: true }, DayOverride { date: day(2026, 10, 25), working: true }];
-    f.store.set_calendar_overrides(&sundays).await.unwrap();
+    f.store.set_calendar_overrides(&sundays).await.expect("the store answers");
     tick(&f.store).await;
     assert!(at(&f, utc("2026-03-29T06:29:00Z")).await.is_empty());
     assert_eq!(at(&f, utc("2026-03-29T06:30:00Z")).await, [NoticeKind::MorningDigest], "08:30 CEST on the short day");
@@ -123,7 +123,7 @@ async fn nothing_fires_twice_after_a_restart() {
     assert_eq!(at(&f, budapest(2026, 5, 4, 9, 30)).await, [NoticeKind::Reminder, NoticeKind::MorningDigest]);
     let path = f.dir.path().join("duly.db");
     f.store.close().await;
-    let reopened = Store::open_with(&path, StoreOptions { clock: f.clock.clone(), background_maintenance: false }).await.unwrap();
+    let reopened = Store::open_with(&path, StoreOptions { clock: f.clock.clone(), background_maintenance: false }).await.expect("the store answers");
     f.clock.set(budapest(2026, 5, 4, 9, 45));
     assert!(tick(&reopened).await.is_empty(), "the ledger survived the restart");
 }
@@ -131,12 +131,12 @@ async fn nothing_fires_twice_after_a_restart() {
 #[tokio::test]
 async fn quiet_hours_hold_and_release_what_fell_due() {
     let f = fixture_at(budapest(2026, 5, 4, 6, 0)).await;
-    let at7 = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+    let at7 = |h, m| NaiveTime::from_hms_opt(h, m, 0).expect("valid");
     let settings = NotifySettings { quiet_from: Some(at7(22, 0)), quiet_to: Some(at7(9, 0)), ..NotifySettings::default() };
-    f.store.set_notify_settings(&settings).await.unwrap();
+    f.store.set_notify_settings(&settings).await.expect("the store answers");
     my_task(&f, "Korai hívás", Some(Due::Day(day(2026, 5, 4))), Some(budapest(2026, 5, 4, 7, 0))).await;
     assert!(at(&f, budapest(2026, 5, 4, 8, 45)).await.is_empty(), "quiet until 09:00");
-    let pass = Scheduler::new(f.store.clone(), Budapest).tick().await.unwrap();
+    let pass = Scheduler::new(f.store.clone(), Budapest).tick().await.expect("the store answers");
     assert!(pass.next_wake <= budapest(2026, 5, 4, 9, 0));
     assert_eq!(at(&f, budapest(2026, 5, 4, 9, 0)).await, [NoticeKind::Reminder, NoticeKind::MorningDigest]);
 }
@@ -146,15 +146,15 @@ async fn a_pause_holds_and_switched_off_kinds_stay_silent() {
     let f = fixture_at(budapest(2026, 5, 5, 10, 0)).await;
     tick(&f.store).await;
     my_task(&f, "Ajánlat utánkövetése", Some(Due::Day(day(2026, 5, 6))), Some(budapest(2026, 5, 5, 10, 30))).await;
-    f.store.pause_notifications(Some(budapest(2026, 5, 5, 11, 0))).await.unwrap();
+    f.store.pause_notifications(Some(budapest(2026, 5, 5, 11, 0))).await.expect("the store answers");
     assert!(at(&f, budapest(2026, 5, 5, 10, 30)).await.is_empty(), "paused");
     assert_eq!(at(&f, budapest(2026, 5, 5, 11, 0)).await, [NoticeKind::Reminder], "shown when the pause ends");
 
-    let off = NotifySettings { reminders: false, ..f.store.notify_settings().await.unwrap() };
-    f.store.set_notify_settings(&off).await.unwrap();
+    let off = NotifySettings { reminders: false, ..f.store.notify_settings().await.expect("the store answers") };
+    f.store.set_notify_settings(&off).await.expect("the store answers");
     my_task(&f, "Csendes emlékeztető", None, Some(budapest(2026, 5, 5, 12, 0))).await;
     assert!(at(&f, budapest(2026, 5, 5, 12, 0)).await.is_empty());
-    f.store.set_notify_settings(&NotifySettings { reminders: true, ..off }).await.unwrap();
+    f.store.set_notify_settings(&NotifySettings { reminders: true, ..off }).await.expect("the store answers");
     assert!(at(&f, budapest(2026, 5, 5, 12, 1)).await.is_empty(), "decided while off: not shown later");
 }
 
@@ -165,15 +165,15 @@ async fn no_digest_on_a_holiday_or_while_absent() {
     assert!(at(&f, budapest(2026, 5, 1, 9, 0)).await.is_empty());
     let mut away = f.me.availability.clone();
     away.absences.push(duly_core::model::Absence { from: day(2026, 5, 4), to: day(2026, 5, 8), note: "Szabadság".into() });
-    f.store.set_availability(f.ctx(), f.me.id, away).await.unwrap();
+    f.store.set_availability(f.ctx(), f.me.id, away).await.expect("the store answers");
     assert!(at(&f, budapest(2026, 5, 4, 9, 0)).await.is_empty(), "on leave");
     assert_eq!(at(&f, budapest(2026, 5, 11, 9, 0)).await, [NoticeKind::MorningDigest]);
 }
 
 pub fn day(y: i32, m: u32, d: u32) -> chrono::NaiveDate {
-    chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    chrono::NaiveDate::from_ymd_opt(y, m, d).expect("valid")
 }
 
 fn utc(text: &str) -> DateTime<Utc> {
-    text.parse().unwrap()
+    text.parse().expect("valid")
 }
