@@ -6,6 +6,7 @@ use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Emitter, Manager, Wry};
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use uuid::Uuid;
 
 use crate::state::AppState;
@@ -30,12 +31,22 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
     tauri::async_runtime::spawn(async move {
         let mut changes = app.state::<AppState>().store.subscribe();
         refresh(&app).await;
-        while changes.recv().await.is_ok() || !changes.is_empty() {
-            refresh(&app).await;
+        loop {
+            match changes.recv().await {
+                Ok(_) | Err(RecvError::Lagged(_)) => {
+                    // A sync page or an import is a burst of events: one rebuild for all of it.
+                    tokio::time::sleep(SETTLE).await;
+                    while !matches!(changes.try_recv(), Err(TryRecvError::Empty | TryRecvError::Closed)) {}
+                    refresh(&app).await;
+                }
+                Err(RecvError::Closed) => return,
+            }
         }
     });
     Ok(())
 }
+
+const SETTLE: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Rebuilds the tray from the store; a failure leaves the previous menu (logged).
 pub async fn refresh(app: &AppHandle) {

@@ -29,15 +29,6 @@ export function dueLabel(due: Due | null, now: Date = new Date()): string {
   return `${i18n.day(day)}${time}`;
 }
 
-/** The next working day after a local day (Saturday and Sunday skipped). */
-export function nextWorkingDay(day: string): string {
-  const date = new Date(`${day}T12:00:00Z`);
-  do {
-    date.setUTCDate(date.getUTCDate() + 1);
-  } while (date.getUTCDay() === 0 || date.getUTCDay() === 6);
-  return date.toISOString().slice(0, 10);
-}
-
 export function addDays(day: string, days: number): string {
   const date = new Date(`${day}T12:00:00Z`);
   date.setUTCDate(date.getUTCDate() + days);

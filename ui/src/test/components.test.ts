@@ -52,6 +52,16 @@ describe('TaskList', () => {
     await waitFor(() => expect(fake.calls.filter((c) => c.name === 'setTaskStatus').length).toBe(2));
     expect(fake.calls.at(-1)?.args).toEqual([task.id, { status: 'done', outcome: 'Elküldve.', reason: null }]);
   });
+  it('reschedules from a row through the core, which knows the holidays', async () => {
+    const task = summary({ title: 'Visszahívás', overdue: true, due: { day: '2026-03-01' } });
+    const fake = fakeBackend({ listTasks: () => Promise.resolve([task]) });
+    const app = await appWith(fake.backend);
+    render(TaskList, { props: { view: { kind: 'today' }, emptyText: '' }, context: new Map([[APP_CONTEXT, app]]) });
+    await fireEvent.click(await screen.findByRole('button', { name: 'Átütemezés: Visszahívás' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Következő munkanap' }));
+    await waitFor(() => expect(fake.reminders.rescheduled).toEqual([{ id: task.id, to: { kind: 'next_working_day' } }]));
+    expect(fake.calls.some((c) => c.name === 'updateTask')).toBe(false);
+  });
 });
 
 describe('QuickAdd', () => {

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { addDays, daysBetween, dueLabel, nextWorkingDay } from '../lib/format';
+import { addDays, daysBetween, dueLabel } from '../lib/format';
 import { i18n } from '../lib/i18n/index.svelte';
 import { renderMarkdown } from '../lib/markdown';
 
@@ -39,11 +39,6 @@ describe('due labels follow the language and the time zone', () => {
 });
 
 describe('days', () => {
-  it('skips the weekend for the next working day', () => {
-    expect(nextWorkingDay('2026-03-13')).toBe('2026-03-16'); // Friday → Monday
-    expect(nextWorkingDay('2026-03-10')).toBe('2026-03-11');
-  });
-
   it('counts days across the summer-time change', () => {
     expect(daysBetween('2026-03-28', '2026-03-30')).toBe(2);
     expect(addDays('2026-03-29', 1)).toBe('2026-03-30');
