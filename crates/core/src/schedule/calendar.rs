@@ -83,6 +83,11 @@ impl WorkCalendar {
             .collect()
     }
 
+    /// Whether the company set this day itself (a Saturday worked, a bridge day off).
+    pub fn is_overridden(&self, day: NaiveDate) -> bool {
+        self.overrides.contains_key(&day)
+    }
+
     pub fn is_working_day(&self, day: NaiveDate) -> bool {
         if let Some(&working) = self.overrides.get(&day) {
             return working;

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::notice::{Notice, NoticeKind, NoticeTarget};
 use super::settings::NotifySettings;
 use crate::error::Result;
-use crate::model::{Source, WriteCtx};
+use crate::model::{Source, Weekday, WriteCtx};
 use crate::store::{Store, codec};
 use crate::views::Viewer;
 
@@ -143,12 +143,17 @@ impl Scheduler {
         Ok(())
     }
 
+    /// A working day of the company that is one of my working days (unless the company set
+    /// that day itself, e.g. a Saturday worked for a bridge day), and I am not away.
     async fn works_on(&self, me: Uuid, day: NaiveDate) -> Result<bool> {
-        if !self.store.work_calendar().await?.is_working_day(day) {
+        let calendar = self.store.work_calendar().await?;
+        if !calendar.is_working_day(day) {
             return Ok(false);
         }
         let colleagues = self.store.colleagues().await?;
-        Ok(colleagues.iter().find(|c| c.id == me).is_none_or(|c| c.availability.absence_on(day).is_none()))
+        let Some(mine) = colleagues.iter().find(|c| c.id == me).map(|c| &c.availability) else { return Ok(true) };
+        let my_day = calendar.is_overridden(day) || mine.work_days.contains(&Weekday::of(day));
+        Ok(my_day && mine.absence_on(day).is_none())
     }
 
     /// N2, N3: what others did to tasks that concern me, read from the history after the

@@ -168,6 +168,12 @@ async fn no_digest_on_a_holiday_or_while_absent() {
     f.store.set_availability(f.ctx(), f.me.id, away).await.expect("the store answers");
     assert!(at(&f, budapest(2026, 5, 4, 9, 0)).await.is_empty(), "on leave");
     assert_eq!(at(&f, budapest(2026, 5, 11, 9, 0)).await, [NoticeKind::MorningDigest]);
+    // Part time, Monday to Wednesday: no digest on Thursday.
+    let mut part_time = f.store.colleagues().await.expect("the store answers").into_iter().find(|c| c.id == f.me.id).expect("me").availability;
+    part_time.work_days = vec![duly_core::model::Weekday::Mon, duly_core::model::Weekday::Tue, duly_core::model::Weekday::Wed];
+    f.store.set_availability(f.ctx(), f.me.id, part_time).await.expect("the store answers");
+    assert_eq!(at(&f, budapest(2026, 5, 13, 9, 0)).await, [NoticeKind::MorningDigest], "Wednesday");
+    assert!(at(&f, budapest(2026, 5, 14, 9, 0)).await.is_empty(), "Thursday is not my day");
 }
 
 pub fn day(y: i32, m: u32, d: u32) -> chrono::NaiveDate {
