@@ -125,6 +125,13 @@ async fn a_reminder_reaches_the_desktop_and_the_review_moves_the_task_to_tomorro
     scroll_to(&h, "recurrence-editor").await;
     h.shot("recurrence-editor").await;
 
+    // The working calendar: this year's public holidays.
+    h.click("nav-settings").await;
+    h.click("settings-tab-calendar").await;
+    let holidays = h.client.find_all(fantoccini::Locator::Css("[data-testid='calendar-holiday']")).await.expect("holidays");
+    assert_eq!(holidays.len(), 11, "Hungary has 11 public holidays a year");
+    h.shot("working-days").await;
+
     // The absence settings: a week of leave, saved.
     h.click("nav-settings").await;
     h.click("settings-tab-absences").await;
