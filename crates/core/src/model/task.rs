@@ -164,6 +164,24 @@ pub struct Task {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Task {
+    /// A new task as its creator writes it: open, nothing completed yet.
+    pub fn open(id: Uuid, fields: TaskInput, creator_id: Uuid, at: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            fields,
+            creator_id,
+            status: TaskStatus::Open,
+            outcome: None,
+            completed_by: None,
+            completed_at: None,
+            cancel_reason: None,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+}
+
 /// A move in the lifecycle. Done needs an outcome, cancelled a reason (T10).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct StatusChange {

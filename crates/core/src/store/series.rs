@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::write::scope_of;
 use super::{Store, Write, codec};
 use crate::error::Result;
-use crate::model::{ChecklistItem, Due, Task, TaskInput, TaskStatus, WriteCtx};
+use crate::model::{ChecklistItem, Due, Task, TaskInput, WriteCtx};
 use crate::schedule::calendar::WorkCalendar;
 use crate::schedule::recurrence::{next_occurrence, occurrence_id};
 
@@ -61,35 +61,25 @@ async fn next_task(w: &mut Write<'_>, task: &Task) -> Result<Option<Task>> {
     let f = &task.fields;
     let mut next_recurrence = recurrence.clone();
     next_recurrence.occurrence = number;
-    Ok(Some(Task {
-        id: occurrence_id(series_id, day),
-        fields: TaskInput {
-            title: f.title.clone(),
-            description: f.description.clone(),
-            customer_id: f.customer_id,
-            project_id: f.project_id,
-            responsible_id: f.responsible_id,
-            watchers: f.watchers.clone(),
-            priority: f.priority,
-            start_date: f.start_date.map(|start| start + shift),
-            due: Some(match due {
-                Due::Day(_) => Due::Day(day),
-                Due::At(at) => Due::At(shift_local(at, shift, tz)),
-            }),
-            reminder_at: f.reminder_at.map(|at| shift_local(at, shift, tz)),
-            checklist: f.checklist.iter().map(|item| ChecklistItem { text: item.text.clone(), done: false }).collect(),
-            attachments: Vec::new(),
-            recurrence: Some(next_recurrence),
-        },
-        creator_id: task.creator_id,
-        status: TaskStatus::Open,
-        outcome: None,
-        completed_by: None,
-        completed_at: None,
-        cancel_reason: None,
-        created_at: w.now,
-        updated_at: w.now,
-    }))
+    let fields = TaskInput {
+        title: f.title.clone(),
+        description: f.description.clone(),
+        customer_id: f.customer_id,
+        project_id: f.project_id,
+        responsible_id: f.responsible_id,
+        watchers: f.watchers.clone(),
+        priority: f.priority,
+        start_date: f.start_date.map(|start| start + shift),
+        due: Some(match due {
+            Due::Day(_) => Due::Day(day),
+            Due::At(at) => Due::At(shift_local(at, shift, tz)),
+        }),
+        reminder_at: f.reminder_at.map(|at| shift_local(at, shift, tz)),
+        checklist: f.checklist.iter().map(|item| ChecklistItem { text: item.text.clone(), done: false }).collect(),
+        attachments: Vec::new(),
+        recurrence: Some(next_recurrence),
+    };
+    Ok(Some(Task::open(occurrence_id(series_id, day), fields, task.creator_id, w.now)))
 }
 
 impl Store {

@@ -83,18 +83,7 @@ impl Store {
         }
         let id = new_id();
         super::series::seat(id, &mut input);
-        let task = Task {
-            id,
-            fields: input,
-            creator_id: ctx.actor,
-            status: TaskStatus::Open,
-            outcome: None,
-            completed_by: None,
-            completed_at: None,
-            cancel_reason: None,
-            created_at: w.now,
-            updated_at: w.now,
-        };
+        let task = Task::open(id, input, ctx.actor, w.now);
         if !insert(&mut w, &task).await? {
             // The guarded insert found a reference missing, inactive or trashed: say which.
             check_references(&mut w, &mut task.fields.clone()).await?;
