@@ -68,7 +68,7 @@ pub async fn set_desktop_options(app: AppHandle, state: State<'_, AppState>, opt
     let switched = if options.autostart { autolaunch.enable() } else { autolaunch.disable() };
     if let Err(error) = switched {
         tracing::warn!(%error, "autostart");
-        return Err(IpcError { code: duly_core::ErrorCode::Internal, message: "the system start could not be changed".into() });
+        return Err(IpcError { code: duly_core::ErrorCode::Internal, message: "the system start could not be changed".into(), field: None });
     }
     let yes_no = |b: bool| if b { "true" } else { "false" };
     state

@@ -1,5 +1,6 @@
-//! Errors cross IPC as `{code, message}`; the window branches on `code` (a closed set shared
-//! with the core), the message is for logs and developers.
+//! Errors cross IPC as `{code, message, field}`; the window branches on `code` (a closed set
+//! shared with the core) and names `field` in its own words; the message is for logs and
+//! developers.
 
 use duly_core::{CoreError, ErrorCode};
 use serde::Serialize;
@@ -8,11 +9,14 @@ use serde::Serialize;
 pub struct IpcError {
     pub code: ErrorCode,
     pub message: String,
+    /// The input field a refusal is about (`date`, `recurrence`, `title`, …).
+    #[ts(optional = nullable)]
+    pub field: Option<String>,
 }
 
 impl From<CoreError> for IpcError {
     fn from(error: CoreError) -> Self {
-        let code = error.code();
+        let (code, field) = (error.code(), error.field().map(str::to_owned));
         let message = match code {
             // Internals are logged, not shown: they mean nothing to a user and may leak paths.
             ErrorCode::Storage | ErrorCode::Internal => {
@@ -22,13 +26,13 @@ impl From<CoreError> for IpcError {
             }
             _ => error.to_string(),
         };
-        Self { code, message }
+        Self { code, message, field }
     }
 }
 
 impl IpcError {
     pub fn invalid(message: impl Into<String>) -> Self {
-        Self { code: ErrorCode::InvalidInput, message: message.into() }
+        Self { code: ErrorCode::InvalidInput, message: message.into(), field: None }
     }
 }
 

@@ -37,9 +37,9 @@ impl AppState {
     }
 
     pub async fn time_zone(&self) -> IpcResult<Tz> {
+        // The same fallback as the scheduler's, so the window, the tray and the notices agree.
         let saved = self.store.preference("time_zone").await?;
-        let name = saved.or_else(|| iana_time_zone::get_timezone().ok()).unwrap_or_else(|| "Europe/Budapest".into());
-        Ok(Tz::from_str(&name).unwrap_or(chrono_tz::Europe::Budapest))
+        Ok(saved.and_then(|name| Tz::from_str(&name).ok()).unwrap_or_else(duly_core::clock::system_zone))
     }
 
     pub async fn viewer(&self) -> IpcResult<Viewer> {

@@ -137,6 +137,7 @@ impl SyncService {
         let session = session.as_ref().ok_or_else(|| IpcError {
             code: duly_core::ErrorCode::SessionEnded,
             message: "not logged in to a server".into(),
+            field: None,
         })?;
         Ok((session.client.clone(), session.user.clone()))
     }
@@ -147,5 +148,5 @@ pub fn sync_error(error: duly_core::sync::SyncError) -> IpcError {
     if matches!(code, duly_core::ErrorCode::ServerError | duly_core::ErrorCode::Storage | duly_core::ErrorCode::Internal) {
         tracing::error!(%error, "sync call failed");
     }
-    IpcError { code, message: error.to_string() }
+    IpcError { code, message: error.to_string(), field: None }
 }

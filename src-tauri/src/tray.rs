@@ -1,5 +1,6 @@
 //! N4: the tray icon. Its count, icon and menu come from the core's `TrayModel`; it is rebuilt
-//! on every change event (sync included) and when notifications are paused or resumed.
+//! on every change event (sync included), when notifications are paused or resumed, when the
+//! language or zone changes, and every minute (time alone makes tasks overdue).
 
 use duly_core::schedule::{Lang, NoticeTarget, TrayModel};
 use tauri::image::Image;
@@ -32,21 +33,26 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
         let mut changes = app.state::<AppState>().store.subscribe();
         refresh(&app).await;
         loop {
-            match changes.recv().await {
-                Ok(_) | Err(RecvError::Lagged(_)) => {
-                    // A sync page or an import is a burst of events: one rebuild for all of it.
-                    tokio::time::sleep(SETTLE).await;
-                    while !matches!(changes.try_recv(), Err(TryRecvError::Empty | TryRecvError::Closed)) {}
-                    refresh(&app).await;
-                }
-                Err(RecvError::Closed) => return,
+            tokio::select! {
+                change = changes.recv() => match change {
+                    Ok(_) | Err(RecvError::Lagged(_)) => {
+                        // A sync page or an import is a burst of events: one rebuild for all of it.
+                        tokio::time::sleep(SETTLE).await;
+                        while !matches!(changes.try_recv(), Err(TryRecvError::Empty | TryRecvError::Closed)) {}
+                    }
+                    Err(RecvError::Closed) => return,
+                },
+                // Time alone changes the count: a timed due passes, midnight starts another day.
+                () = tokio::time::sleep(CLOCK_REFRESH) => {}
             }
+            refresh(&app).await;
         }
     });
     Ok(())
 }
 
 const SETTLE: std::time::Duration = std::time::Duration::from_millis(250);
+const CLOCK_REFRESH: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Rebuilds the tray from the store; a failure leaves the previous menu (logged).
 pub async fn refresh(app: &AppHandle) {

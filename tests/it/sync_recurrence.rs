@@ -1,5 +1,6 @@
 //! T9 across devices: two colleagues finish the same occurrence offline; after sync there is
-//! one next occurrence between them, not two (its id comes from the series and the day).
+//! one next occurrence between them, not two (its id comes from the series and the day the
+//! rule gave it, even when one of them moved the occurrence first).
 
 use chrono::NaiveDate;
 use duly_core::model::{CustomerInput, CustomerKind, Due, Recurrence, RecurrenceEnd, RecurrenceRule, Repeat, StatusChange, TaskInput, TaskStatus};
@@ -31,7 +32,11 @@ async fn two_devices_finishing_one_occurrence_create_one_next(backend: Backend) 
     bela.sync().await;
     assert_eq!(bela.store.task(first.id).await.expect("arrived").fields.recurrence, first.fields.recurrence);
 
-    // Both offline: each completes January.
+    // Both offline. Anna first moves January's occurrence past February's day (as the
+    // end-of-day review may); it stays January's, so both still write February's.
+    let moved_to = duly_core::store::Reschedule::Day(NaiveDate::from_ymd_opt(2027, 3, 1).expect("day"));
+    anna.store.reschedule_task(anna.ctx(), first.id, moved_to, chrono_tz::Europe::Budapest).await.expect("moved");
+    // Each completes January.
     for (device, outcome) in [(&anna, "Kiállítva (Anna)"), (&bela, "Kiállítva (Béla)")] {
         let done = StatusChange { status: TaskStatus::Done, outcome: Some(outcome.into()), reason: None };
         device.store.set_task_status(device.ctx(), first.id, done).await.expect("complete");
@@ -40,7 +45,8 @@ async fn two_devices_finishing_one_occurrence_create_one_next(backend: Backend) 
     bela.sync().await;
     anna.sync().await;
 
-    let february = occurrence_id(first.id, NaiveDate::from_ymd_opt(2027, 2, 28).expect("day"));
+    let repeat = &first.fields.recurrence.as_ref().expect("a rule").rule.repeat;
+    let february = occurrence_id(first.id, repeat, NaiveDate::from_ymd_opt(2027, 2, 28).expect("day"));
     for device in [&anna, &bela] {
         let tasks = device.store.by_customer(&viewer(device), customer.id).await.expect("tasks");
         let open: Vec<_> = tasks.iter().filter(|t| t.status == TaskStatus::Open).collect();

@@ -5,6 +5,11 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
 
+/// The zone this computer's clock is set to, when the person has not chosen one.
+pub fn system_zone() -> chrono_tz::Tz {
+    iana_time_zone::get_timezone().ok().and_then(|name| name.parse().ok()).unwrap_or(chrono_tz::UTC)
+}
+
 pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now(&self) -> DateTime<Utc>;
 }

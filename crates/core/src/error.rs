@@ -64,6 +64,14 @@ pub enum CoreError {
 }
 
 impl CoreError {
+    /// The input field a refusal is about, so a window can name it in the user's language.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::Invalid { field, .. } | Self::TooLong { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::Invalid { .. } => ErrorCode::InvalidInput,

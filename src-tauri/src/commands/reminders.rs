@@ -27,9 +27,9 @@ pub async fn notify_settings(state: State<'_, AppState>) -> IpcResult<NotifySett
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn set_notify_settings(app: AppHandle, state: State<'_, AppState>, settings: NotifySettings) -> IpcResult<NotifySettings> {
-    state.store.set_notify_settings(&settings).await?;
+    let saved = state.store.set_notify_settings(&settings).await?;
     crate::tray::refresh(&app).await;
-    Ok(state.store.notify_settings().await?)
+    Ok(saved)
 }
 
 /// Pauses notices for `minutes`, or resumes them when it is `None`.

@@ -29,6 +29,27 @@ export function dueLabel(due: Due | null, now: Date = new Date()): string {
   return `${i18n.day(day)}${time}`;
 }
 
+/** What the clock in `timeZone` shows at an instant, as a date-time input holds it ("2026-03-10T09:30"). */
+export function wallClock(instant: string, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).formatToParts(new Date(instant));
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}`;
+}
+
+/**
+ * The instant at which the clock in `timeZone` shows `wall` ("2026-03-10T09:30"), whatever zone
+ * this computer is in. A time that a summer-time change skips lands just after the change.
+ */
+export function instantOf(wall: string, timeZone: string): string {
+  const wanted = Date.parse(`${wall}:00Z`);
+  let guess = wanted;
+  // Two corrections settle the zone's offset, also when it changes between guess and answer.
+  for (let i = 0; i < 2; i++) guess += wanted - Date.parse(`${wallClock(new Date(guess).toISOString(), timeZone)}:00Z`);
+  return new Date(guess).toISOString();
+}
+
 export function addDays(day: string, days: number): string {
   const date = new Date(`${day}T12:00:00Z`);
   date.setUTCDate(date.getUTCDate() + days);

@@ -52,6 +52,7 @@ export function newRecurrence(dueDay: string, timeZone: string): Recurrence {
     series_id: null,
     starts_on: null,
     occurrence: 1,
+    occurrence_day: null,
     time_zone: timeZone,
   };
 }

@@ -80,6 +80,7 @@ export function holidaysOf(year: number): HolidayDate[] {
     { date: on('08-20'), holiday: 'state_foundation' },
     { date: on('10-23'), holiday: 'revolution1956' },
     { date: on('11-01'), holiday: 'all_saints' },
+    ...(year >= 2025 ? [{ date: on('12-24'), holiday: 'christmas_eve' as const }] : []),
     { date: on('12-25'), holiday: 'christmas' },
     { date: on('12-26'), holiday: 'christmas_second_day' },
   ];

@@ -92,6 +92,7 @@ describe('Task page: recurrence and absence', () => {
       series_id: null,
       starts_on: null,
       occurrence: 1,
+      occurrence_day: null,
       time_zone: 'Europe/Budapest',
     });
   });
@@ -116,13 +117,14 @@ describe('Task page: recurrence and absence', () => {
       series_id: null,
       starts_on: null,
       occurrence: 1,
+      occurrence_day: null,
       time_zone: 'Europe/Budapest',
     });
   });
 
   it('editing an existing rule keeps its place in the series; the page says the saved rule', async () => {
     const existing: Recurrence = {
-      rule: rule({ repeat: { kind: 'monthly_on_day', day: 31 } }), series_id: 'series-1', starts_on: '2026-01-31', occurrence: 3, time_zone: 'Europe/Budapest',
+      rule: rule({ repeat: { kind: 'monthly_on_day', day: 31 } }), series_id: 'series-1', starts_on: '2026-01-31', occurrence: 3, occurrence_day: '2026-03-31', time_zone: 'Europe/Budapest',
     };
     const fake = await openTask(task({ id: 't1', responsible_id: ME, due: { day: '2026-03-31' }, recurrence: existing }));
     expect(screen.getByTestId('recurrence-summary').textContent?.trim()).toBe('Havonta, 31-én');

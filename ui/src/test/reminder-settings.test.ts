@@ -111,15 +111,16 @@ describe('Settings → Munkanapok', () => {
   it('lists the year\'s public holidays and saves a company day off', async () => {
     const { fake } = await openTab('Munkanapok');
     const year = Number(i18n.today().slice(0, 4));
-    await waitFor(() => expect(screen.getAllByTestId('calendar-holiday').length).toBe(11));
+    await waitFor(() => expect(screen.getAllByTestId('calendar-holiday').length).toBe(12));
     expect(screen.getByTestId('calendar-holidays').textContent).toContain('Nagypéntek');
+    expect(screen.getByTestId('calendar-holidays').textContent).toContain('Szenteste');
 
-    await set('calendar-new-date', `${year}-12-24`);
+    await set('calendar-new-date', `${year}-12-31`);
     await change('calendar-new-kind', 'false');
     await fireEvent.click(screen.getByTestId('calendar-add'));
     await fireEvent.click(screen.getByTestId('calendar-save'));
     expect(await screen.findByTestId('calendar-saved')).toBeTruthy();
-    expect(fake.calls.find((c) => c.name === 'setCalendarOverrides')?.args).toEqual([year, [{ date: `${year}-12-24`, working: false }]]);
+    expect(fake.calls.find((c) => c.name === 'setCalendarOverrides')?.args).toEqual([year, [{ date: `${year}-12-31`, working: false }]]);
     expect(screen.getAllByTestId('calendar-override').length).toBe(1);
   });
 });

@@ -125,7 +125,7 @@ describe('Notification and tray events', () => {
     return fake;
   }
 
-  it('"duly://open" leads to the review, a task page or the Today list', async () => {
+  it('"duly://open" leads to the review, a task page, the Today list or My tasks', async () => {
     const fake = await mountApp();
     expect(screen.getByTestId('view-today')).toBeTruthy();
     fake.emitOpen({ kind: 'review' });
@@ -136,6 +136,8 @@ describe('Notification and tray events', () => {
     expect((await screen.findByTestId('task-page')).textContent).toContain('Értesítésből');
     fake.emitOpen({ kind: 'today' });
     expect(await screen.findByTestId('view-today')).toBeTruthy();
+    fake.emitOpen({ kind: 'my_tasks' });
+    expect(await screen.findByTestId('view-mine')).toBeTruthy();
   });
 
   it('"duly://quick-add" opens the new task form', async () => {

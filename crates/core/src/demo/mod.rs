@@ -356,7 +356,8 @@ fn monthly_on_the_10th(series_id: Uuid, due: Due) -> Recurrence {
         series_id: Some(series_id),
         starts_on: Some(starts_on),
         occurrence: 1,
-        time_zone: None,
+        occurrence_day: None,
+        time_zone: Some("Europe/Budapest".to_owned()),
     }
 }
 

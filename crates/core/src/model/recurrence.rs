@@ -101,8 +101,14 @@ pub struct Recurrence {
     /// This task's number in the series, from 1.
     #[serde(default = "first")]
     pub occurrence: u32,
+    /// The day the rule gave this occurrence. Its due may have been moved since (the
+    /// end-of-day review does that); the series steps on from this day, not from the due, so
+    /// a moved occurrence neither skips nor repeats one, and devices agree on the next id.
+    /// `None` (the first occurrence, and tasks from before): `starts_on`, else the due.
+    #[serde(default)]
+    pub occurrence_day: Option<NaiveDate>,
     /// The IANA zone the series keeps its wall-clock times in (a due at 9:00 stays at 9:00
-    /// across summer time). `None`: UTC.
+    /// across summer time). `None`: the profile's zone when the store seats the series.
     #[serde(default)]
     pub time_zone: Option<String>,
 }
@@ -113,7 +119,7 @@ fn first() -> u32 {
 
 impl Recurrence {
     pub fn new(rule: RecurrenceRule) -> Self {
-        Self { rule, series_id: None, starts_on: None, occurrence: 1, time_zone: None }
+        Self { rule, series_id: None, starts_on: None, occurrence: 1, occurrence_day: None, time_zone: None }
     }
 }
 

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::Weekday;
 
 /// The public holidays of Hungary (Labour Code, §102): fixed days, and the ones that move
-/// with Easter.
+/// with Easter. (Easter Sunday and Whit Sunday are Sundays anyway.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Holiday {
@@ -22,6 +22,8 @@ pub enum Holiday {
     StateFoundation,
     Revolution1956,
     AllSaints,
+    /// A public holiday since 2025.
+    ChristmasEve,
     Christmas,
     ChristmasSecondDay,
 }
@@ -62,6 +64,7 @@ impl WorkCalendar {
             (8, 20) => Some(Holiday::StateFoundation),
             (10, 23) => Some(Holiday::Revolution1956),
             (11, 1) => Some(Holiday::AllSaints),
+            (12, 24) if day.year() >= 2025 => Some(Holiday::ChristmasEve),
             (12, 25) => Some(Holiday::Christmas),
             (12, 26) => Some(Holiday::ChristmasSecondDay),
             _ => None,
@@ -152,7 +155,10 @@ mod tests {
         assert_eq!(WorkCalendar::holiday(day(2026, 4, 3)), Some(Holiday::GoodFriday));
         assert_eq!(WorkCalendar::holiday(day(2026, 4, 6)), Some(Holiday::EasterMonday));
         assert_eq!(WorkCalendar::holiday(day(2026, 5, 25)), Some(Holiday::WhitMonday));
-        assert_eq!(WorkCalendar::holidays_of(2026).len(), 11);
+        assert_eq!(WorkCalendar::holidays_of(2024).len(), 11);
+        assert_eq!(WorkCalendar::holidays_of(2026).len(), 12, "24 December is a holiday since 2025");
+        assert_eq!(WorkCalendar::holiday(day(2026, 12, 24)), Some(Holiday::ChristmasEve));
+        assert_eq!(WorkCalendar::holiday(day(2024, 12, 24)), None);
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub enum NoticeKind {
     Completed,
     /// N3: a new comment on a task I am responsible for or watch.
     Commented,
+    /// N2, N3: more news at once than is worth showing one by one (a large sync); opens My tasks.
+    NewsBurst,
 }
 
 impl NoticeKind {
@@ -34,6 +36,7 @@ impl NoticeKind {
             Self::Assigned => "assigned",
             Self::Completed => "completed",
             Self::Commented => "commented",
+            Self::NewsBurst => "news_burst",
         }
     }
 }
@@ -45,6 +48,7 @@ pub enum NoticeTarget {
     Task { id: Uuid },
     Today,
     Review,
+    MyTasks,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
@@ -58,7 +62,7 @@ pub struct Notice {
     pub actor_name: Option<String>,
     /// The instant it is about (reminder, due).
     pub at: Option<DateTime<Utc>>,
-    /// Digest: due today; review: still open.
+    /// Digest: due today; review: still open; a burst: how many pieces of news.
     pub count: u32,
     /// Digest: overdue.
     pub overdue: u32,

@@ -36,9 +36,15 @@ pub fn next_occurrence(recurrence: &Recurrence, current: NaiveDate, calendar: &W
     }
 }
 
-/// The id of a series' occurrence due on `day`.
-pub fn occurrence_id(series_id: Uuid, day: NaiveDate) -> Uuid {
-    Uuid::new_v5(&series_id, day.format("%Y-%m-%d").to_string().as_bytes())
+/// The id of a series' occurrence that the rule puts on `day`. A working-day rule names its
+/// month instead: which day of it is a working day is the company calendar's call, and two
+/// devices that see the calendar differently must still write one occurrence, not two.
+pub fn occurrence_id(series_id: Uuid, repeat: &Repeat, day: NaiveDate) -> Uuid {
+    let key = match repeat {
+        Repeat::MonthlyWorkingDay { .. } => day.format("%Y-%m").to_string(),
+        _ => day.format("%Y-%m-%d").to_string(),
+    };
+    Uuid::new_v5(&series_id, key.as_bytes())
 }
 
 /// How far a series is followed looking for the next day: a daily series 27 years long.
@@ -90,6 +96,7 @@ mod tests {
             series_id: Some(Uuid::nil()),
             starts_on: Some(starts_on),
             occurrence: 1,
+            occurrence_day: None,
             time_zone: None,
         }
     }
@@ -139,9 +146,19 @@ mod tests {
 
     #[test]
     fn occurrence_ids_depend_on_series_and_day_only() {
-        let series = Uuid::now_v7();
-        assert_eq!(occurrence_id(series, day(2027, 2, 28)), occurrence_id(series, day(2027, 2, 28)));
-        assert_ne!(occurrence_id(series, day(2027, 2, 28)), occurrence_id(series, day(2027, 3, 31)));
-        assert_ne!(occurrence_id(Uuid::now_v7(), day(2027, 2, 28)), occurrence_id(series, day(2027, 2, 28)));
+        let (series, monthly) = (Uuid::now_v7(), Repeat::MonthlyOnDay { day: 31 });
+        assert_eq!(occurrence_id(series, &monthly, day(2027, 2, 28)), occurrence_id(series, &monthly, day(2027, 2, 28)));
+        assert_ne!(occurrence_id(series, &monthly, day(2027, 2, 28)), occurrence_id(series, &monthly, day(2027, 3, 31)));
+        assert_ne!(occurrence_id(Uuid::now_v7(), &monthly, day(2027, 2, 28)), occurrence_id(series, &monthly, day(2027, 2, 28)));
+    }
+
+    #[test]
+    fn a_working_day_occurrence_is_named_by_its_month() {
+        // One device knows 2026-12-31 as a day off, the other does not: the same occurrence.
+        let (series, last) = (Uuid::now_v7(), Repeat::MonthlyWorkingDay { nth: -1 });
+        assert_eq!(occurrence_id(series, &last, day(2026, 12, 30)), occurrence_id(series, &last, day(2026, 12, 31)));
+        assert_ne!(occurrence_id(series, &last, day(2026, 12, 31)), occurrence_id(series, &last, day(2027, 1, 29)));
+        let daily = Repeat::Daily;
+        assert_ne!(occurrence_id(series, &daily, day(2026, 12, 30)), occurrence_id(series, &daily, day(2026, 12, 31)));
     }
 }

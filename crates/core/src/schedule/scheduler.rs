@@ -21,7 +21,8 @@ const CATCH_UP: Duration = Duration::hours(24);
 const MAX_SLEEP: Duration = Duration::seconds(60);
 /// History rows looked at per pass, so a large sync never makes one pass long.
 const HISTORY_WINDOW: i64 = 5_000;
-/// More news than this in one pass (a first sync of a new customer) is not shown one by one.
+/// More news than this in one pass (a first sync of a new customer) is not shown one by one,
+/// but as one notice that counts it.
 const NEWS_MAX: usize = 10;
 
 #[derive(Debug)]
@@ -67,14 +68,15 @@ impl Scheduler {
         self.timed(me, now, &settings, &mut decided).await?;
         self.routine(me, now, &settings, &mut decided).await?;
         let known = self.watermark().await?;
-        let watermark = self.news(me, known, &settings, &mut decided).await?;
+        let (watermark, backlog) = self.news(me, known, &settings, &mut decided).await?;
         // Most passes decide nothing: they then write nothing (a commit costs an fsync).
         let notices = if decided.is_empty() && known == Some(watermark) {
             Vec::new()
         } else {
             self.record(now, decided, watermark).await?
         };
-        let next_wake = self.next_wake(me, now, &settings).await?;
+        // A backlog of history (a large sync) is read on at once, a window per pass.
+        let next_wake = if backlog { now } else { self.next_wake(me, now, &settings).await? };
         Ok(Pass { notices, next_wake })
     }
 
@@ -157,14 +159,16 @@ impl Scheduler {
     }
 
     /// N2, N3: what others did to tasks that concern me, read from the history after the
-    /// watermark (local edits and synced ones alike). Returns the new watermark.
-    async fn news(&self, me: Uuid, known: Option<i64>, settings: &NotifySettings, out: &mut Vec<(Notice, bool)>) -> Result<i64> {
+    /// watermark (local edits and synced ones alike). Returns the new watermark, and whether
+    /// history goes on past it.
+    async fn news(&self, me: Uuid, known: Option<i64>, settings: &NotifySettings, out: &mut Vec<(Notice, bool)>) -> Result<(i64, bool)> {
         let last = sqlx::query_scalar!("SELECT MAX(seq) AS \"seq: i64\" FROM history").fetch_one(self.store.reader()).await?.unwrap_or(0);
-        let Some(from) = known else { return Ok(last) };
+        let Some(from) = known else { return Ok((last, false)) };
         let to = last.min(from + HISTORY_WINDOW);
         if to <= from {
-            return Ok(from);
+            return Ok((from, false));
         }
+        let backlog = to < last;
         let me_text = me.to_string();
         let rows = sqlx::query!(
             "SELECT seq AS \"seq!: i64\", entity, entity_id, kind, field, new_value, actor_id FROM history
@@ -177,7 +181,7 @@ impl Scheduler {
         .fetch_all(self.store.reader())
         .await?;
         if rows.is_empty() {
-            return Ok(to);
+            return Ok((to, backlog));
         }
         let names: HashMap<String, String> =
             self.store.colleagues().await?.into_iter().map(|c| (c.id.to_string(), c.name)).collect();
@@ -192,8 +196,11 @@ impl Scheduler {
             let Ok(task) = self.store.task(codec::id(&task_id)?).await else { continue };
             let mine = task.fields.responsible_id == Some(me);
             let watching = task.fields.watchers.contains(&me);
+            // A series' next occurrence is written by whoever finished the last one: it stays
+            // with the same responsible, so it is no news of an assignment.
+            let next_occurrence = task.fields.recurrence.as_ref().is_some_and(|r| r.occurrence > 1);
             let kind = match (row.entity.as_str(), row.kind.as_str(), row.field.as_deref()) {
-                ("task", "created", _) if mine && task.status.is_open() => NoticeKind::Assigned,
+                ("task", "created", _) if mine && task.status.is_open() && !next_occurrence => NoticeKind::Assigned,
                 ("task", _, Some("responsible_id")) if row.new_value.as_deref() == Some(me_json.as_str()) => NoticeKind::Assigned,
                 ("task", _, Some("status"))
                     if row.new_value.as_deref() == Some("\"done\"") && (task.creator_id == me || watching) =>
@@ -213,10 +220,16 @@ impl Scheduler {
             news.push((notice, enabled));
         }
         let shown = news.iter().filter(|(_, enabled)| *enabled).count();
+        let burst = shown > NEWS_MAX;
         for (notice, enabled) in news {
-            out.push((notice, enabled && shown <= NEWS_MAX));
+            out.push((notice, enabled && !burst));
         }
-        Ok(to)
+        if burst {
+            let key = format!("news_burst:{from}:{to}");
+            let count = u32::try_from(shown).unwrap_or(u32::MAX);
+            out.push((routine_notice(NoticeKind::NewsBurst, key, NoticeTarget::MyTasks, count, 0), true));
+        }
+        Ok((to, backlog))
     }
 
     async fn watermark(&self) -> Result<Option<i64>> {

@@ -83,17 +83,29 @@ impl Store {
         text.map_or_else(|| Ok(NotifySettings::default()), |t| codec::from_json(&t))
     }
 
-    pub async fn set_notify_settings(&self, settings: &NotifySettings) -> Result<()> {
+    /// Saves the switches and times. The pause is kept as stored: only
+    /// [`Store::pause_notifications`] moves it, so a settings page opened before a pause from
+    /// the tray cannot undo it. Returns what is saved.
+    pub async fn set_notify_settings(&self, settings: &NotifySettings) -> Result<NotifySettings> {
         settings.validate()?;
-        self.put_meta(NOTIFY_KEY, &codec::json(settings)?).await
+        self.update_notify(|stored| NotifySettings { paused_until: stored.paused_until, ..settings.clone() }).await
     }
 
     /// "Pause notifications for 1 hour" and the like; `None` resumes.
     pub async fn pause_notifications(&self, until: Option<DateTime<Utc>>) -> Result<NotifySettings> {
-        let mut settings = self.notify_settings().await?;
-        settings.paused_until = until;
-        self.set_notify_settings(&settings).await?;
-        Ok(settings)
+        self.update_notify(|stored| NotifySettings { paused_until: until, ..stored }).await
+    }
+
+    /// Reads and writes the settings in one transaction, so two writers cannot lose each other's change.
+    async fn update_notify(&self, change: impl FnOnce(NotifySettings) -> NotifySettings) -> Result<NotifySettings> {
+        let mut w = self.begin(WriteCtx { actor: uuid::Uuid::nil(), source: Source::Window }).await?;
+        let text = sqlx::query_scalar!("SELECT value FROM meta WHERE key = ?", NOTIFY_KEY).fetch_optional(&mut *w.tx).await?;
+        let stored = text.map_or_else(|| Ok(NotifySettings::default()), |t| codec::from_json(&t))?;
+        let new = change(stored);
+        let value = codec::json(&new)?;
+        sqlx::query!("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", NOTIFY_KEY, value).execute(&mut *w.tx).await?;
+        w.commit().await?;
+        Ok(new)
     }
 
     pub async fn work_calendar(&self) -> Result<WorkCalendar> {

@@ -62,6 +62,12 @@ pub fn render(notice: &Notice, lang: Lang, tz: Tz) -> NoticeText {
         (NoticeKind::Completed, Lang::En) => ("Task completed".into(), format!("{actor} completed: {title}")),
         (NoticeKind::Commented, Lang::Hu) => ("Új megjegyzés".into(), format!("{actor} megjegyzést írt: {title}")),
         (NoticeKind::Commented, Lang::En) => ("New comment".into(), format!("{actor} commented on: {title}")),
+        (NoticeKind::NewsBurst, Lang::Hu) => {
+            ("Változások a feladataidban".into(), format!("{} új esemény a feladataidnál (kiosztás, elvégzés, megjegyzés)", notice.count))
+        }
+        (NoticeKind::NewsBurst, Lang::En) => {
+            ("Changes to your tasks".into(), format!("{} new events on your tasks (assigned, completed, commented)", notice.count))
+        }
     };
     NoticeText { summary, body }
 }

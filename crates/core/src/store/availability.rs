@@ -8,15 +8,22 @@ use uuid::Uuid;
 
 use super::{Store, codec};
 use crate::error::{CoreError, Result};
-use crate::model::{Absence, Availability, Colleague, WriteCtx, validate};
+use crate::model::{Absence, Availability, Colleague, Weekday, WriteCtx, validate};
 
-/// Said when a task would be given to someone away on its due day.
+/// Said when a task would be given to someone away on its due day, or on a day they do not
+/// work (a part-timer's free weekday).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct AbsenceWarning {
     pub colleague_id: Uuid,
-    pub absence: Absence,
+    /// The absence that covers the day; `None`: the day is not one of their working days.
+    pub absence: Option<Absence>,
     /// Who stands in, if they are active and not away that day themselves.
     pub deputy: Option<Colleague>,
+}
+
+/// One of the person's working weekdays. Public holidays are everyone's, so they warn nobody.
+fn works_on(availability: &Availability, day: NaiveDate) -> bool {
+    availability.work_days.contains(&Weekday::of(day))
 }
 
 impl Store {
@@ -46,14 +53,17 @@ impl Store {
         let colleagues = self.colleagues().await?;
         let find = |id: Uuid| colleagues.iter().find(|c| c.id == id);
         let person = find(colleague).ok_or(CoreError::NotFound { entity: "colleague", id: colleague })?;
-        let Some(absence) = person.availability.absence_on(day) else { return Ok(None) };
+        let absence = person.availability.absence_on(day).cloned();
+        if absence.is_none() && works_on(&person.availability, day) {
+            return Ok(None);
+        }
         let deputy = person
             .availability
             .deputy_id
             .and_then(find)
-            .filter(|d| d.active && d.availability.absence_on(day).is_none())
+            .filter(|d| d.active && d.availability.absence_on(day).is_none() && works_on(&d.availability, day))
             .cloned();
-        Ok(Some(AbsenceWarning { colleague_id: colleague, absence: absence.clone(), deputy }))
+        Ok(Some(AbsenceWarning { colleague_id: colleague, absence, deputy }))
     }
 
     /// T14: gives every open task of `from` to `to`; each move is a history entry of its task.

@@ -9,19 +9,29 @@ use uuid::Uuid;
 use super::write::scope_of;
 use super::{Store, Write, codec};
 use crate::error::Result;
-use crate::model::{ChecklistItem, Due, Task, TaskInput, WriteCtx};
+use crate::model::{ChecklistItem, Due, Recurrence, Task, TaskInput, WriteCtx};
 use crate::schedule::calendar::WorkCalendar;
 use crate::schedule::recurrence::{next_occurrence, occurrence_id};
 
-/// A task that gets a rule becomes the first occurrence of its own series.
-pub(crate) fn seat(task_id: Uuid, input: &mut TaskInput) {
+/// A task that gets a rule becomes the first occurrence of its own series, kept in the
+/// writer's zone unless the rule names one.
+pub(crate) async fn seat(w: &mut Write<'_>, task_id: Uuid, input: &mut TaskInput) -> Result<()> {
     let due = input.due;
-    if let Some(recurrence) = &mut input.recurrence {
-        recurrence.series_id.get_or_insert(task_id);
-        if recurrence.starts_on.is_none() {
-            recurrence.starts_on = due.map(|due| local_day(due, zone(recurrence.time_zone.as_deref())));
-        }
+    let Some(recurrence) = &mut input.recurrence else { return Ok(()) };
+    if recurrence.time_zone.is_none() {
+        recurrence.time_zone = Some(profile_zone(w).await?.name().to_owned());
     }
+    recurrence.series_id.get_or_insert(task_id);
+    if recurrence.starts_on.is_none() {
+        recurrence.starts_on = due.map(|due| local_day(due, zone(recurrence.time_zone.as_deref())));
+    }
+    Ok(())
+}
+
+/// The zone the person chose in the preferences, else the computer's.
+async fn profile_zone(w: &mut Write<'_>) -> Result<Tz> {
+    let chosen = sqlx::query_scalar!("SELECT value FROM meta WHERE key = 'pref.time_zone'").fetch_optional(&mut *w.tx).await?;
+    Ok(chosen.and_then(|name| name.parse().ok()).unwrap_or_else(crate::clock::system_zone))
 }
 
 /// Writes the occurrence after `task` unless it exists already (made ahead of time, or by
@@ -54,13 +64,14 @@ async fn next_task(w: &mut Write<'_>, task: &Task) -> Result<Option<Task>> {
     let (Some(recurrence), Some(due)) = (&task.fields.recurrence, task.fields.due) else { return Ok(None) };
     let Some(series_id) = recurrence.series_id else { return Ok(None) };
     let tz = zone(recurrence.time_zone.as_deref());
-    let current = local_day(due, tz);
     let calendar = calendar_in(w).await?;
-    let Some((day, number)) = next_occurrence(recurrence, current, &calendar) else { return Ok(None) };
-    let shift = Duration::days((day - current).num_days());
+    let Some((day, number)) = next_occurrence(recurrence, nominal_day(recurrence, due, tz), &calendar) else { return Ok(None) };
+    // Start, due and reminder keep their places relative to each other; the due lands on `day`.
+    let shift = Duration::days((day - local_day(due, tz)).num_days());
     let f = &task.fields;
     let mut next_recurrence = recurrence.clone();
     next_recurrence.occurrence = number;
+    next_recurrence.occurrence_day = Some(day);
     let fields = TaskInput {
         title: f.title.clone(),
         description: f.description.clone(),
@@ -79,7 +90,7 @@ async fn next_task(w: &mut Write<'_>, task: &Task) -> Result<Option<Task>> {
         attachments: Vec::new(),
         recurrence: Some(next_recurrence),
     };
-    Ok(Some(Task::open(occurrence_id(series_id, day), fields, task.creator_id, w.now)))
+    Ok(Some(Task::open(occurrence_id(series_id, &recurrence.rule.repeat, day), fields, task.creator_id, w.now)))
 }
 
 impl Store {
@@ -102,8 +113,8 @@ impl Store {
                 let (Some(ahead), Some(series)) = (recurrence.rule.create_ahead_days, recurrence.series_id) else { continue };
                 let tz = zone(recurrence.time_zone.as_deref());
                 let today = self.now().with_timezone(&tz).date_naive();
-                let Some((day, _)) = next_occurrence(recurrence, local_day(due, tz), &calendar) else { continue };
-                let next = occurrence_id(series, day).to_string();
+                let Some((day, _)) = next_occurrence(recurrence, nominal_day(recurrence, due, tz), &calendar) else { continue };
+                let next = occurrence_id(series, &recurrence.rule.repeat, day).to_string();
                 let exists = sqlx::query_scalar!("SELECT 1 AS \"one!: i64\" FROM tasks WHERE id = ?", next)
                     .fetch_optional(self.reader())
                     .await?
@@ -135,6 +146,12 @@ pub(crate) async fn calendar_in(w: &mut Write<'_>) -> Result<WorkCalendar> {
         Some(text) => WorkCalendar::new(&codec::from_json::<Vec<_>>(&text)?),
         None => WorkCalendar::default(),
     })
+}
+
+/// The day the rule gave this occurrence, whatever its due says now.
+fn nominal_day(recurrence: &Recurrence, due: Due, tz: Tz) -> NaiveDate {
+    let first = recurrence.starts_on.filter(|_| recurrence.occurrence <= 1);
+    recurrence.occurrence_day.or(first).unwrap_or_else(|| local_day(due, tz))
 }
 
 pub(crate) fn zone(name: Option<&str>) -> Tz {

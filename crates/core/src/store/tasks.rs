@@ -82,7 +82,7 @@ impl Store {
             check_references(&mut w, &mut input).await?;
         }
         let id = new_id();
-        super::series::seat(id, &mut input);
+        super::series::seat(&mut w, id, &mut input).await?;
         let task = Task::open(id, input, ctx.actor, w.now);
         if !insert(&mut w, &task).await? {
             // The guarded insert found a reference missing, inactive or trashed: say which.
@@ -100,7 +100,7 @@ impl Store {
         let mut w = self.begin(ctx).await?;
         let old = load(&mut w, id).await?;
         check_references(&mut w, &mut input).await?;
-        super::series::seat(id, &mut input);
+        super::series::seat(&mut w, id, &mut input).await?;
         let new = Task { fields: input, updated_at: w.now, ..old.clone() };
         save(&mut w, &old, &new).await?;
         w.commit().await?;

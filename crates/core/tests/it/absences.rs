@@ -2,7 +2,7 @@
 //! over a holiday; N4's tray model.
 
 use duly_core::ErrorCode;
-use duly_core::model::{Absence, Due, StatusChange, TaskInput, TaskStatus};
+use duly_core::model::{Absence, Due, StatusChange, TaskInput, TaskStatus, Weekday};
 use duly_core::schedule::{Lang, TrayModel};
 use duly_core::store::Reschedule;
 use chrono_tz::Europe::Budapest;
@@ -21,9 +21,24 @@ async fn assigning_to_an_absent_colleague_warns_and_offers_the_deputy() {
     f.store.set_availability(f.ctx(), bela.id, availability.clone()).await.expect("the store answers");
 
     let warning = f.store.absence_warning(bela.id, day(2026, 7, 15)).await.expect("the store answers").expect("away on the 15th");
-    assert_eq!(warning.absence.to, day(2026, 7, 24));
+    assert_eq!(warning.absence.map(|a| a.to), Some(day(2026, 7, 24)));
     assert_eq!(warning.deputy.map(|d| d.id), Some(cili.id));
     assert!(f.store.absence_warning(bela.id, day(2026, 7, 27)).await.expect("the store answers").is_none());
+
+    // Béla works Monday to Wednesday from now on: a Thursday warns too, with no absence; a
+    // deputy who does not work that day is not offered.
+    let mut part_time = availability.clone();
+    part_time.work_days = vec![Weekday::Mon, Weekday::Tue, Weekday::Wed];
+    f.store.set_availability(f.ctx(), bela.id, part_time).await.expect("the store answers");
+    let thursday = f.store.absence_warning(bela.id, day(2026, 7, 30)).await.expect("the store answers").expect("not his day");
+    assert_eq!(thursday.absence, None);
+    assert_eq!(thursday.deputy.map(|d| d.id), Some(cili.id));
+    assert!(f.store.absence_warning(bela.id, day(2026, 7, 29)).await.expect("the store answers").is_none(), "a Wednesday");
+    let mut cili_part_time = cili.availability.clone();
+    cili_part_time.work_days = vec![Weekday::Mon];
+    f.store.set_availability(f.ctx(), cili.id, cili_part_time).await.expect("the store answers");
+    let thursday = f.store.absence_warning(bela.id, day(2026, 7, 30)).await.expect("the store answers").expect("not his day");
+    assert_eq!(thursday.deputy, None, "the deputy does not work on Thursdays either");
 
     let before = f.counts().await;
     let mut backwards = availability.clone();

@@ -6,6 +6,7 @@ mod bulk;
 mod history_outbox;
 mod rules;
 mod schedule;
+mod schedule_news;
 mod recurrence;
 mod absences;
 mod search;

@@ -7,6 +7,7 @@ use duly_core::model::{
     ChecklistItem, Due, Recurrence, RecurrenceEnd, RecurrenceRule, Repeat, StatusChange, Task, TaskInput, TaskStatus,
 };
 use duly_core::schedule::Scheduler;
+use duly_core::store::Reschedule;
 use duly_core::schedule::recurrence::occurrence_id;
 
 use crate::schedule::day;
@@ -58,7 +59,7 @@ async fn monthly_on_the_31st_falls_on_the_last_day_of_february() {
     let first = series(&f, Due::Day(day(2027, 1, 31)), rule(Repeat::MonthlyOnDay { day: 31 }, RecurrenceEnd::Never)).await;
     let february = finish(&f, &first).await.expect("a February occurrence");
     assert_eq!(due_day(&february), day(2027, 2, 28));
-    assert_eq!(february.id, occurrence_id(first.id, day(2027, 2, 28)), "the id comes from the series and the day");
+    assert_eq!(february.id, occurrence_id(first.id, &Repeat::MonthlyOnDay { day: 31 }, day(2027, 2, 28)), "the id comes from the series and the day");
     assert_eq!(february.fields.customer_id, first.fields.customer_id);
     assert_eq!(february.fields.watchers, first.fields.watchers);
     assert_eq!(february.fields.responsible_id, Some(f.me.id));
@@ -84,13 +85,40 @@ async fn last_working_day_steps_around_good_friday_and_a_count_ends_the_series()
 }
 
 #[tokio::test]
+async fn a_moved_occurrence_neither_skips_nor_shifts_the_series() {
+    let f = fixture_at(budapest(2027, 1, 31, 10, 0)).await;
+    let monthly = Repeat::MonthlyOnDay { day: 31 };
+    let first = series(&f, Due::Day(day(2027, 1, 31)), rule(monthly.clone(), RecurrenceEnd::Never)).await;
+    let february = finish(&f, &first).await.expect("a February occurrence");
+    // The review moves February's occurrence past March's day; it is still February's.
+    f.clock.set(budapest(2027, 2, 28, 16, 30));
+    let moved = f.store.reschedule_task(f.ctx(), february.id, Reschedule::Day(day(2027, 4, 2)), Budapest).await.expect("moved");
+    assert_eq!(due_day(&moved), day(2027, 4, 2));
+    let march = finish(&f, &moved).await.expect("a March occurrence");
+    assert_eq!(due_day(&march), day(2027, 3, 31), "March is not skipped");
+    assert_eq!(march.id, occurrence_id(first.id, &monthly, day(2027, 3, 31)), "the id another device derives too");
+    let april = finish(&f, &march).await.expect("an April occurrence");
+    assert_eq!(due_day(&april), day(2027, 4, 30));
+}
+
+#[tokio::test]
+async fn a_series_without_a_zone_keeps_the_writers_zone() {
+    let f = fixture_at(budapest(2026, 12, 1, 10, 0)).await;
+    f.store.set_preferences(&[("time_zone", "Asia/Tokyo")]).await.expect("saved");
+    let first = series(&f, Due::Day(day(2026, 12, 1)), rule(Repeat::Daily, RecurrenceEnd::Never)).await;
+    let recurrence = first.fields.recurrence.expect("a rule");
+    assert_eq!(recurrence.time_zone.as_deref(), Some("Asia/Tokyo"));
+    assert_eq!(recurrence.starts_on, Some(day(2026, 12, 1)));
+}
+
+#[tokio::test]
 async fn until_a_date_and_cancelling_also_continue_the_series() {
     let f = fixture_at(budapest(2026, 12, 1, 10, 0)).await;
     let recurrence = rule(Repeat::Weekly { days: vec![duly_core::model::Weekday::Tue] }, RecurrenceEnd::OnDate { date: day(2026, 12, 10) });
     let first = series(&f, Due::Day(day(2026, 12, 1)), recurrence).await;
     let cancel = StatusChange { status: TaskStatus::Cancelled, outcome: None, reason: Some("Elmaradt".into()) };
     f.store.set_task_status(f.ctx(), first.id, cancel).await.expect("the store answers");
-    let second = f.store.task(occurrence_id(first.id, day(2026, 12, 8))).await.expect("cancelled still continues");
+    let second = f.store.task(occurrence_id(first.id, &Repeat::Weekly { days: vec![duly_core::model::Weekday::Tue] }, day(2026, 12, 8))).await.expect("cancelled still continues");
     assert!(finish(&f, &second).await.is_none(), "15 December is after the end date");
 }
 
@@ -113,7 +141,7 @@ async fn a_series_that_creates_ahead_writes_the_next_occurrence_while_this_one_i
     let mut recurrence = rule(Repeat::MonthlyOnDay { day: 10 }, RecurrenceEnd::Never);
     recurrence.rule.create_ahead_days = Some(5);
     let first = series(&f, Due::Day(day(2026, 6, 10)), recurrence).await;
-    let next_id = occurrence_id(first.id, day(2026, 7, 10));
+    let next_id = occurrence_id(first.id, &Repeat::MonthlyOnDay { day: 10 }, day(2026, 7, 10));
     f.clock.set(budapest(2026, 7, 4, 10, 0));
     Scheduler::new(f.store.clone(), Budapest).tick().await.expect("the store answers");
     assert!(f.store.task(next_id).await.is_err(), "6 days ahead is too early");

@@ -150,6 +150,11 @@ async fn a_pause_holds_and_switched_off_kinds_stay_silent() {
     assert!(at(&f, budapest(2026, 5, 5, 10, 30)).await.is_empty(), "paused");
     assert_eq!(at(&f, budapest(2026, 5, 5, 11, 0)).await, [NoticeKind::Reminder], "shown when the pause ends");
 
+    // A settings page opened before the pause saves: the pause stays.
+    f.store.pause_notifications(Some(budapest(2026, 5, 5, 13, 0))).await.expect("the store answers");
+    let saved = f.store.set_notify_settings(&NotifySettings::default()).await.expect("the store answers");
+    assert_eq!(saved.paused_until, Some(budapest(2026, 5, 5, 13, 0)), "saving the switches keeps the pause");
+    f.store.pause_notifications(None).await.expect("the store answers");
     let off = NotifySettings { reminders: false, ..f.store.notify_settings().await.expect("the store answers") };
     f.store.set_notify_settings(&off).await.expect("the store answers");
     my_task(&f, "Csendes emlékeztető", None, Some(budapest(2026, 5, 5, 12, 0))).await;

@@ -95,6 +95,7 @@ export class AppState {
   open(target: NoticeTarget) {
     if (target.kind === 'task') this.go({ name: 'task', id: target.id });
     else if (target.kind === 'today') this.go({ name: 'tasks', view: { kind: 'today' } });
+    else if (target.kind === 'my_tasks') this.go({ name: 'tasks', view: { kind: 'mine' } });
     else this.go({ name: 'review' });
   }
 

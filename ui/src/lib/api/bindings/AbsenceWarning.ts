@@ -5,7 +5,7 @@ import type { Colleague } from "./Colleague";
 /**
  * Said when a task would be given to someone away on its due day.
  */
-export type AbsenceWarning = { colleague_id: string, absence: Absence, 
+export type AbsenceWarning = { colleague_id: string, absence: Absence | null, 
 /**
  * Who stands in, if they are active and not away that day themselves.
  */

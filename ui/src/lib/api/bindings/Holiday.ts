@@ -4,4 +4,4 @@
  * The public holidays of Hungary (Labour Code, §102): fixed days, and the ones that move
  * with Easter.
  */
-export type Holiday = "new_year" | "revolution1848" | "good_friday" | "easter_monday" | "labour_day" | "whit_monday" | "state_foundation" | "revolution1956" | "all_saints" | "christmas" | "christmas_second_day";
+export type Holiday = "new_year" | "revolution1848" | "good_friday" | "easter_monday" | "labour_day" | "whit_monday" | "state_foundation" | "revolution1956" | "all_saints" | "christmas_eve" | "christmas" | "christmas_second_day";

@@ -3,4 +3,4 @@
 /**
  * Where a click on the notice leads.
  */
-export type NoticeTarget = { "kind": "task", id: string, } | { "kind": "today" } | { "kind": "review" };
+export type NoticeTarget = { "kind": "task", id: string, } | { "kind": "today" } | { "kind": "review" } | { "kind": "my_tasks" };

@@ -15,6 +15,10 @@ starts_on: string | null,
  */
 occurrence: number, 
 /**
+ * The day the rule gave this occurrence.
+ */
+occurrence_day: string | null, 
+/**
  * The IANA zone the series keeps its wall-clock times in (a due at 9:00 stays at 9:00
  * across summer time). `None`: UTC.
  */
