@@ -89,3 +89,34 @@ async fn an_assignment_arriving_by_sync_is_notified_once(backend: Backend) {
     assert_eq!(news[0].task_title.as_deref(), Some("Kemence szervize"));
     assert!(scheduler.tick().await.expect("pass").notices.iter().all(|n| n.kind != NoticeKind::Assigned), "once");
 }
+
+// The company's working days are shared: two colleagues change different days offline and
+// both changes reach everyone; a day taken back is taken back everywhere.
+on_both_backends!(the_working_calendar_is_the_companys);
+async fn the_working_calendar_is_the_companys(backend: Backend) {
+    use duly_core::schedule::DayOverride;
+    let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).expect("day");
+    let server = TestServer::start(backend).await;
+    let anna = Device::join(&server, "anna", Role::Member).await;
+    let bela = Device::join(&server, "bela", Role::Member).await;
+    let new_years_eve = DayOverride { date: day(12, 31), working: false };
+    let saturday_worked = DayOverride { date: day(12, 12), working: true };
+    anna.store.set_calendar_overrides(anna.ctx(), &[new_years_eve]).await.expect("Anna's day off");
+    bela.store.set_calendar_overrides(bela.ctx(), &[saturday_worked]).await.expect("Béla's Saturday");
+    for _ in 0..2 {
+        anna.sync().await;
+        bela.sync().await;
+    }
+    for device in [&anna, &bela] {
+        let calendar = device.store.work_calendar().await.expect("calendar");
+        assert_eq!(calendar.overrides(), [saturday_worked, new_years_eve], "on {}", device.user.login);
+        assert_eq!(calendar.next_working_day(day(12, 30)), NaiveDate::from_ymd_opt(2027, 1, 4).expect("day"), "31 Dec off, 1 Jan a holiday");
+    }
+    let history = bela.store.history(duly_core::store::WORK_CALENDAR_ID).await.expect("history");
+    assert!(history.iter().any(|h| h.field.as_deref() == Some("2026-12-31") && h.actor_id == anna.me.id), "{history:?}");
+
+    bela.store.set_calendar_overrides(bela.ctx(), &[saturday_worked]).await.expect("Béla takes New Year's Eve back");
+    bela.sync().await;
+    anna.sync().await;
+    assert_eq!(anna.store.work_calendar().await.expect("calendar").overrides(), [saturday_worked]);
+}

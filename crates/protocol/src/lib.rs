@@ -39,7 +39,7 @@ pub enum Scope {
     Customer(Uuid),
     Team,
     Private(Uuid),
-    /// Company settings: statuses, keywords, colleagues.
+    /// Company settings: statuses, keywords, colleagues, the working calendar.
     Settings,
 }
 
@@ -55,9 +55,16 @@ pub enum EntityKind {
     Comment,
     Keyword,
     TaskStatusLabel,
+    /// The company's working-day changes: one record, a field per day.
+    WorkCalendar,
 }
 
 impl EntityKind {
+    /// Lives in the settings scope: the company's lists and calendar, its colleagues.
+    pub fn is_setting(self) -> bool {
+        matches!(self, Self::Colleague | Self::CustomerStatus | Self::Keyword | Self::TaskStatusLabel | Self::WorkCalendar)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Colleague => "colleague",
@@ -68,6 +75,7 @@ impl EntityKind {
             Self::Comment => "comment",
             Self::Keyword => "keyword",
             Self::TaskStatusLabel => "task_status_label",
+            Self::WorkCalendar => "work_calendar",
         }
     }
 }

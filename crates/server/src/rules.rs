@@ -103,10 +103,8 @@ impl PushRules {
             return Err(format!("value of {size} bytes is over the limit of {}", self.max_value_bytes));
         }
         match (op.entity, op.scope) {
-            (EntityKind::Colleague | EntityKind::CustomerStatus | EntityKind::Keyword | EntityKind::TaskStatusLabel, Scope::Settings) => Ok(()),
-            (EntityKind::Colleague | EntityKind::CustomerStatus | EntityKind::Keyword | EntityKind::TaskStatusLabel, _) => {
-                Err("settings entities live in the settings scope".into())
-            }
+            (entity, Scope::Settings) if entity.is_setting() => Ok(()),
+            (entity, _) if entity.is_setting() => Err("settings entities live in the settings scope".into()),
             (EntityKind::Customer, Scope::Customer(id)) if id == op.entity_id => Ok(()),
             (EntityKind::Customer, _) => Err("a customer lives in its own scope".into()),
             (_, Scope::Settings) => Err("only settings live in the settings scope".into()),

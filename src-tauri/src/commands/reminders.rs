@@ -48,7 +48,8 @@ pub async fn work_calendar(state: State<'_, AppState>, year: i32) -> IpcResult<C
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn set_calendar_overrides(state: State<'_, AppState>, year: i32, overrides: Vec<DayOverride>) -> IpcResult<CalendarYear> {
-    calendar_year(&state.store.set_calendar_overrides(&overrides).await?, year)
+    let ctx = state.ctx().await?;
+    calendar_year(&state.store.set_calendar_overrides(ctx, &overrides).await?, year)
 }
 
 fn calendar_year(calendar: &WorkCalendar, year: i32) -> IpcResult<CalendarYear> {

@@ -1,10 +1,9 @@
-//! What the scheduler may say and when: this installation's choices (local, never synced),
-//! and the company's working-day changes.
+//! What the scheduler may say and when: this installation's choices (local, never synced).
+//! The company's working days are in `store/calendar.rs` (synced).
 
 use chrono::{DateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::calendar::{DayOverride, WorkCalendar};
 use crate::error::{CoreError, Result};
 use crate::model::{Source, WriteCtx};
 use crate::store::{Store, codec};
@@ -73,9 +72,6 @@ impl NotifySettings {
 }
 
 const NOTIFY_KEY: &str = "pref.notify";
-const CALENDAR_KEY: &str = "pref.calendar";
-/// A year of bridge days and Saturdays worked is a few dozen; this bounds a bad import.
-const OVERRIDES_MAX: usize = 2_000;
 
 impl Store {
     pub async fn notify_settings(&self) -> Result<NotifySettings> {
@@ -106,28 +102,5 @@ impl Store {
         sqlx::query!("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", NOTIFY_KEY, value).execute(&mut *w.tx).await?;
         w.commit().await?;
         Ok(new)
-    }
-
-    pub async fn work_calendar(&self) -> Result<WorkCalendar> {
-        let text = sqlx::query_scalar!("SELECT value FROM meta WHERE key = ?", CALENDAR_KEY).fetch_optional(self.reader()).await?;
-        Ok(match text {
-            Some(text) => WorkCalendar::new(&codec::from_json::<Vec<DayOverride>>(&text)?),
-            None => WorkCalendar::default(),
-        })
-    }
-
-    pub async fn set_calendar_overrides(&self, overrides: &[DayOverride]) -> Result<WorkCalendar> {
-        if overrides.len() > OVERRIDES_MAX {
-            return Err(CoreError::TooLong { field: "overrides", max: OVERRIDES_MAX });
-        }
-        let calendar = WorkCalendar::new(overrides);
-        self.put_meta(CALENDAR_KEY, &codec::json(&calendar.overrides())?).await?;
-        Ok(calendar)
-    }
-
-    async fn put_meta(&self, key: &str, value: &str) -> Result<()> {
-        let mut w = self.begin(WriteCtx { actor: uuid::Uuid::nil(), source: Source::Window }).await?;
-        sqlx::query!("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, value).execute(&mut *w.tx).await?;
-        w.commit().await
     }
 }

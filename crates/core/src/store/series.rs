@@ -10,7 +10,6 @@ use super::write::scope_of;
 use super::{Store, Write, codec};
 use crate::error::Result;
 use crate::model::{ChecklistItem, Due, Recurrence, Task, TaskInput, WriteCtx};
-use crate::schedule::calendar::WorkCalendar;
 use crate::schedule::recurrence::{next_occurrence, occurrence_id};
 
 /// A task that gets a rule becomes the first occurrence of its own series, kept in the
@@ -64,7 +63,7 @@ async fn next_task(w: &mut Write<'_>, task: &Task) -> Result<Option<Task>> {
     let (Some(recurrence), Some(due)) = (&task.fields.recurrence, task.fields.due) else { return Ok(None) };
     let Some(series_id) = recurrence.series_id else { return Ok(None) };
     let tz = zone(recurrence.time_zone.as_deref());
-    let calendar = calendar_in(w).await?;
+    let calendar = super::calendar::calendar_in(&mut w.tx).await?;
     let Some((day, number)) = next_occurrence(recurrence, nominal_day(recurrence, due, tz), &calendar) else { return Ok(None) };
     // Start, due and reminder keep their places relative to each other; the due lands on `day`.
     let shift = Duration::days((day - local_day(due, tz)).num_days());
@@ -139,15 +138,6 @@ impl Store {
     }
 }
 
-/// The company's working-day changes, read inside the write so a series steps consistently.
-pub(crate) async fn calendar_in(w: &mut Write<'_>) -> Result<WorkCalendar> {
-    let text = sqlx::query_scalar!("SELECT value FROM meta WHERE key = 'pref.calendar'").fetch_optional(&mut *w.tx).await?;
-    Ok(match text {
-        Some(text) => WorkCalendar::new(&codec::from_json::<Vec<_>>(&text)?),
-        None => WorkCalendar::default(),
-    })
-}
-
 /// The day the rule gave this occurrence, whatever its due says now.
 fn nominal_day(recurrence: &Recurrence, due: Due, tz: Tz) -> NaiveDate {
     let first = recurrence.starts_on.filter(|_| recurrence.occurrence <= 1);
@@ -194,7 +184,7 @@ impl Store {
         let today = w.now.with_timezone(&tz).date_naive();
         let day = match to {
             Reschedule::Tomorrow => today + Duration::days(1),
-            Reschedule::NextWorkingDay => calendar_in(&mut w).await?.next_working_day(today),
+            Reschedule::NextWorkingDay => super::calendar::calendar_in(&mut w.tx).await?.next_working_day(today),
             Reschedule::Day(day) => day,
         };
         if day < today {

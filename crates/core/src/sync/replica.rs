@@ -118,7 +118,8 @@ pub(crate) async fn load_many(conn: &mut SqliteConnection, wanted: &[(EntityKind
         }
     }
     for (kind, id) in wanted {
-        let settings = matches!(kind, EntityKind::CustomerStatus | EntityKind::Keyword | EntityKind::TaskStatusLabel);
+        // Shipped with every store (or, for the calendar, known empty): there is always a row to merge into.
+        let settings = matches!(kind, EntityKind::CustomerStatus | EntityKind::Keyword | EntityKind::TaskStatusLabel | EntityKind::WorkCalendar);
         if settings
             && !found.contains_key(id)
             && let Some(replica) = shipped(conn, *kind, *id).await?
@@ -154,6 +155,10 @@ async fn shipped(conn: &mut SqliteConnection, entity: EntityKind, id: Uuid) -> R
             .await?,
             None => None,
         },
+        EntityKind::WorkCalendar => {
+            let calendar = crate::store::calendar::calendar_in(conn).await?;
+            Some(codec::json(&crate::store::calendar::record(&calendar))?)
+        }
         _ => None,
     };
     let Some(record) = record else { return Ok(None) };

@@ -75,6 +75,9 @@ pub(crate) async fn records(w: &mut Write<'_>, replicas: &HashMap<Uuid, Replica>
         let (Some(status), Some(label)) = (label_status(*id), r.record.get("label").and_then(Value::as_str)) else { continue };
         sqlx::query!("UPDATE task_status_labels SET label = ? WHERE status = ?", label, status).execute(&mut *w.tx).await?;
     }
+    for r in replicas.values().filter(|r| r.record_dirty && r.entity == EntityKind::WorkCalendar) {
+        crate::store::calendar::write_record(&mut w.tx, &r.record).await?;
+    }
     trash(w, replicas).await
 }
 
@@ -91,7 +94,7 @@ async fn trash(w: &mut Write<'_>, replicas: &HashMap<Uuid, Replica>) -> Result<(
             EntityKind::Comment => sqlx::query!("UPDATE comments SET deleted_at = ?, trash_batch = ? WHERE id = ?", at, batch, key),
             EntityKind::CustomerStatus => sqlx::query!("UPDATE customer_statuses SET deleted_at = ? WHERE id = ?", at, key),
             EntityKind::Keyword => sqlx::query!("UPDATE keywords SET deleted_at = ? WHERE id = ?", at, key),
-            EntityKind::Colleague | EntityKind::TaskStatusLabel => continue,
+            EntityKind::Colleague | EntityKind::TaskStatusLabel | EntityKind::WorkCalendar => continue,
         }
         .execute(&mut *w.tx)
         .await?;

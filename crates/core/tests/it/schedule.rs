@@ -98,7 +98,7 @@ async fn the_routine_keeps_local_time_on_the_days_summer_time_starts_and_ends() 
     let f = fixture_at(budapest(2026, 3, 28, 12, 0)).await;
     // Both change days are Sundays: the company works them here, so the digest is due.
     let sundays = [DayOverride { date: day(2026, 3, 29), working: true }, DayOverride { date: day(2026, 10, 25), working: true }];
-    f.store.set_calendar_overrides(&sundays).await.expect("the store answers");
+    f.store.set_calendar_overrides(f.ctx(), &sundays).await.expect("the store answers");
     tick(&f.store).await;
     assert!(at(&f, utc("2026-03-29T06:29:00Z")).await.is_empty());
     assert_eq!(at(&f, utc("2026-03-29T06:30:00Z")).await, [NoticeKind::MorningDigest], "08:30 CEST on the short day");

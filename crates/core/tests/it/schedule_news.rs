@@ -41,7 +41,7 @@ fn comment(task: uuid::Uuid, body: &str) -> CommentInput {
 async fn due_soon_and_the_review_keep_local_time_when_summer_time_starts_and_ends() {
     let f = fixture_at(budapest(2026, 3, 28, 12, 0)).await;
     let sundays = [DayOverride { date: day(2026, 3, 29), working: true }, DayOverride { date: day(2026, 10, 25), working: true }];
-    f.store.set_calendar_overrides(&sundays).await.expect("the store answers");
+    f.store.set_calendar_overrides(f.ctx(), &sundays).await.expect("the store answers");
     // 29 March: 02:00 CET becomes 03:00 CEST. The lead before a 03:30 CEST due is an hour
     // of real time, so "due soon" comes at 01:30 CET (00:30Z), not at the wall clock's 02:30.
     let short_day = utc("2026-03-29T01:30:00Z");
