@@ -29,7 +29,8 @@ pub(crate) async fn seat(w: &mut Write<'_>, task_id: Uuid, input: &mut TaskInput
 
 /// The zone the person chose in the preferences, else the computer's.
 async fn profile_zone(w: &mut Write<'_>) -> Result<Tz> {
-    let chosen = sqlx::query_scalar!("SELECT value FROM meta WHERE key = 'pref.time_zone'").fetch_optional(&mut *w.tx).await?;
+    let key = "pref.time_zone";
+    let chosen = sqlx::query_scalar!("SELECT value FROM meta WHERE key = ?", key).fetch_optional(&mut *w.tx).await?;
     Ok(chosen.and_then(|name| name.parse().ok()).unwrap_or_else(crate::clock::system_zone))
 }
 

@@ -3,9 +3,14 @@ import type { Absence } from "./Absence";
 import type { Colleague } from "./Colleague";
 
 /**
- * Said when a task would be given to someone away on its due day.
+ * Said when a task would be given to someone away on its due day, or on a day they do not
+ * work (a part-timer's free weekday).
  */
-export type AbsenceWarning = { colleague_id: string, absence: Absence | null, 
+export type AbsenceWarning = { colleague_id: string, 
+/**
+ * The absence that covers the day; `None`: the day is not one of their working days.
+ */
+absence: Absence | null, 
 /**
  * Who stands in, if they are active and not away that day themselves.
  */

@@ -2,6 +2,6 @@
 
 /**
  * The public holidays of Hungary (Labour Code, §102): fixed days, and the ones that move
- * with Easter.
+ * with Easter. (Easter Sunday and Whit Sunday are Sundays anyway.)
  */
 export type Holiday = "new_year" | "revolution1848" | "good_friday" | "easter_monday" | "labour_day" | "whit_monday" | "state_foundation" | "revolution1956" | "all_saints" | "christmas_eve" | "christmas" | "christmas_second_day";

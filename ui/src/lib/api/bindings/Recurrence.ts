@@ -15,11 +15,14 @@ starts_on: string | null,
  */
 occurrence: number, 
 /**
- * The day the rule gave this occurrence.
+ * The day the rule gave this occurrence. Its due may have been moved since (the
+ * end-of-day review does that); the series steps on from this day, not from the due, so
+ * a moved occurrence neither skips nor repeats one, and devices agree on the next id.
+ * `None` (the first occurrence, and tasks from before): `starts_on`, else the due.
  */
 occurrence_day: string | null, 
 /**
  * The IANA zone the series keeps its wall-clock times in (a due at 9:00 stays at 9:00
- * across summer time). `None`: UTC.
+ * across summer time). `None`: the profile's zone when the store seats the series.
  */
 time_zone: string | null, };
