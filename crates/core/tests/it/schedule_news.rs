@@ -103,7 +103,7 @@ async fn a_burst_of_news_is_one_notice_that_counts_it() {
     let bela = f.colleague("Nagy Béla").await;
     tick_at(&f, budapest(2026, 6, 2, 10, 0)).await;
     for n in 0..12 {
-        let input = TaskInput::new(&format!("Visszahívás {n}"), f.me.id);
+        let input = TaskInput::new(format!("Visszahívás {n}"), f.me.id);
         f.store.create_task(WriteCtx::window(bela.id), input).await.expect("the store answers");
     }
     let news = tick_at(&f, budapest(2026, 6, 2, 10, 1)).await;
