@@ -82,6 +82,13 @@ describe('Settings → Értesítések', () => {
     expect(fake.calls.some((c) => c.name === 'setNotifySettings')).toBe(false);
 
     await change('notify-quiet-to', '07:00');
+    // The review closes the day: not before the digest.
+    await change('notify-review-time', '09:00');
+    await fireEvent.click(screen.getByTestId('notify-save'));
+    expect((await screen.findByRole('alert')).textContent).toBe('A napzárás a reggeli összesítő után legyen.');
+    expect(fake.calls.some((c) => c.name === 'setNotifySettings')).toBe(false);
+
+    await change('notify-review-time', '17:00');
     await fireEvent.click(screen.getByTestId('notify-save'));
     expect((await screen.findByTestId('notify-saved')).textContent).toBe('Mentve.');
     expect(fake.calls.find((c) => c.name === 'setNotifySettings')?.args).toEqual([{

@@ -67,6 +67,10 @@ impl NotifySettings {
         if self.quiet_from.is_some() != self.quiet_to.is_some() || (self.quiet_from.is_some() && self.quiet_from == self.quiet_to) {
             return Err(CoreError::Invalid { field: "quiet_to", reason: "quiet hours need a different start and end" });
         }
+        // The review closes the day the digest opened: before it, the digest would never come.
+        if self.review_time <= self.digest_time {
+            return Err(CoreError::Invalid { field: "review_time", reason: "the review comes after the morning digest" });
+        }
         Ok(())
     }
 }

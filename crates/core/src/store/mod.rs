@@ -85,6 +85,9 @@ impl std::fmt::Debug for Inner {
     }
 }
 
+/// How long the notification ledger remembers what it decided.
+const NOTICES_KEPT_DAYS: i64 = 90;
+
 impl Store {
     pub async fn open(path: impl AsRef<Path>) -> Result<Self> {
         Self::open_with(path, StoreOptions::default()).await
@@ -177,6 +180,10 @@ impl Store {
         sqlx::query("INSERT INTO search_index (search_index, rank) VALUES ('merge', 500)")
             .execute(&mut *conn)
             .await?;
+        // Every window the scheduler looks back over is a day or less: a ledger entry this old
+        // can never be decided again, so keeping it would only grow the file.
+        let forgotten = crate::store::codec::ts(self.now() - chrono::Duration::days(NOTICES_KEPT_DAYS));
+        sqlx::query("DELETE FROM notices WHERE decided_at < ?").bind(forgotten).execute(&mut *conn).await?;
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *conn).await?;
         Ok(())
     }

@@ -126,3 +126,33 @@ async fn the_next_occurrence_written_by_a_colleague_is_no_assignment() {
     assert!(mine.iter().any(|t| t.due == Some(Due::Day(day(2026, 6, 9)))), "the next Tuesday's occurrence is mine");
     assert_eq!(kinds_at(&f, budapest(2026, 6, 2, 10, 1)).await, [NoticeKind::Completed], "Béla finished my task; the next is no news");
 }
+
+#[tokio::test]
+async fn the_review_comes_after_the_digest_and_the_ledger_forgets_what_no_window_reaches() {
+    use chrono::NaiveTime;
+    use duly_core::ErrorCode;
+    use duly_core::schedule::NotifySettings;
+    use sqlx::{ConnectOptions, Connection};
+    let f = fixture_at(budapest(2026, 6, 2, 9, 0)).await;
+    let at = |h, m| NaiveTime::from_hms_opt(h, m, 0).expect("valid");
+    let backwards = NotifySettings { digest_time: at(16, 0), review_time: at(8, 30), ..NotifySettings::default() };
+    let refused = f.store.set_notify_settings(&backwards).await.expect_err("refused");
+    assert_eq!((refused.code(), refused.field()), (ErrorCode::InvalidInput, Some("review_time")));
+    assert_eq!(f.store.notify_settings().await.expect("the store answers"), NotifySettings::default(), "nothing saved");
+
+    let input = TaskInput { reminder_at: Some(budapest(2026, 6, 2, 9, 30)), ..TaskInput::new("Visszahívás", f.me.id) };
+    f.store.create_task(f.ctx(), input).await.expect("the store answers");
+    assert_eq!(kinds_at(&f, budapest(2026, 6, 2, 9, 30)).await, [NoticeKind::Reminder, NoticeKind::MorningDigest]);
+    let ledger = || async {
+        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(f.dir.path().join("duly.db"));
+        let mut conn = options.connect().await.expect("the store's file");
+        let keys: Vec<String> = sqlx::query_scalar("SELECT key FROM notices ORDER BY key").fetch_all(&mut conn).await.expect("notices");
+        conn.close().await.expect("closed");
+        keys
+    };
+    f.store.maintain().await.expect("the store answers");
+    assert_eq!(ledger().await.len(), 2, "the digest and the reminder are remembered");
+    f.clock.set(budapest(2026, 9, 2, 9, 0));
+    f.store.maintain().await.expect("the store answers");
+    assert!(ledger().await.is_empty(), "three months on, nothing can be decided again");
+}

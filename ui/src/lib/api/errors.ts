@@ -15,6 +15,7 @@ const FIELDS: Record<string, MessageKey> = {
   preference: 'field.preference',
   quiet_to: 'field.quietHours',
   due_soon_minutes: 'field.dueSoon',
+  review_time: 'field.reviewTime',
   to: 'field.deputy',
   'availability.deputy_id': 'field.deputy',
   'availability.work_end': 'field.workHours',
