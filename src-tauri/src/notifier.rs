@@ -37,15 +37,11 @@ impl Notifier for DesktopNotifier {
 
 #[cfg(all(unix, not(target_os = "macos")))]
 fn show(app: &AppHandle, notice: &Notice, lang: Lang, summary: &str, body: &str) {
-    let open = match lang {
-        Lang::Hu => "Megnyitás",
-        Lang::En => "Open",
-    };
     let shown = notify_rust::Notification::new()
         .appname("Duly")
         .summary(summary)
         .body(body)
-        .action("default", open)
+        .action("default", duly_core::schedule::text::open_action(lang))
         .show();
     match shown {
         Ok(handle) => handle.wait_for_action(|action| {

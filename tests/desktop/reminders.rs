@@ -158,7 +158,8 @@ async fn a_reminder_reaches_the_desktop_and_the_review_moves_the_task_to_tomorro
     h.shot("review-finished").await;
     let detail = invoke(&h, "task_detail", json!({ "id": task_id })).await;
     let due = detail["task"]["due"]["day"].as_str().expect("a due day").to_owned();
-    assert!(due > today, "moved from {today} to {due}");
+    let tomorrow = today.parse::<chrono::NaiveDate>().expect("a day") + chrono::Duration::days(1);
+    assert_eq!(due, tomorrow.to_string(), "«Holnapra» moved it from {today} to the next day");
     let tray = invoke(&h, "tray_model", json!({})).await;
     assert_eq!(tray["count"], json!(0), "nothing left for today: {tray}");
 

@@ -72,6 +72,14 @@ pub fn render(notice: &Notice, lang: Lang, tz: Tz) -> NoticeText {
     NoticeText { summary, body }
 }
 
+/// The label of a notification's click, where the desktop shows one.
+pub fn open_action(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Hu => "Megnyitás",
+        Lang::En => "Open",
+    }
+}
+
 fn tasks_en(count: u32) -> String {
     if count == 1 { "1 task".into() } else { format!("{count} tasks") }
 }
