@@ -1,7 +1,6 @@
 //! What the commands share: the store and this installation's preferences.
 
 use std::path::PathBuf;
-use std::str::FromStr;
 
 use chrono_tz::Tz;
 use duly_core::Store;
@@ -37,9 +36,7 @@ impl AppState {
     }
 
     pub async fn time_zone(&self) -> IpcResult<Tz> {
-        // The same fallback as the scheduler's, so the window, the tray and the notices agree.
-        let saved = self.store.preference("time_zone").await?;
-        Ok(saved.and_then(|name| Tz::from_str(&name).ok()).unwrap_or_else(duly_core::clock::system_zone))
+        Ok(self.store.time_zone().await?)
     }
 
     pub async fn viewer(&self) -> IpcResult<Viewer> {

@@ -10,6 +10,12 @@ pub fn system_zone() -> chrono_tz::Tz {
     iana_time_zone::get_timezone().ok().and_then(|name| name.parse().ok()).unwrap_or(chrono_tz::UTC)
 }
 
+/// The person's zone: the `time_zone` preference they saved, else this computer's. The window,
+/// the tray and a new series all read it through here, so they agree.
+pub fn chosen_zone(saved: Option<&str>) -> chrono_tz::Tz {
+    saved.and_then(|name| name.parse().ok()).unwrap_or_else(system_zone)
+}
+
 pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now(&self) -> DateTime<Utc>;
 }

@@ -31,7 +31,7 @@ pub(crate) async fn seat(w: &mut Write<'_>, task_id: Uuid, input: &mut TaskInput
 async fn profile_zone(w: &mut Write<'_>) -> Result<Tz> {
     let key = "pref.time_zone";
     let chosen = sqlx::query_scalar!("SELECT value FROM meta WHERE key = ?", key).fetch_optional(&mut *w.tx).await?;
-    Ok(chosen.and_then(|name| name.parse().ok()).unwrap_or_else(crate::clock::system_zone))
+    Ok(crate::clock::chosen_zone(chosen.as_deref()))
 }
 
 /// Writes the occurrence after `task` unless it exists already (made ahead of time, or by

@@ -319,6 +319,11 @@ impl Store {
         Ok(sqlx::query_scalar!("SELECT value FROM meta WHERE key = ?", key).fetch_optional(self.reader()).await?)
     }
 
+    /// The person's time zone: the saved preference, else this computer's.
+    pub async fn time_zone(&self) -> Result<chrono_tz::Tz> {
+        Ok(crate::clock::chosen_zone(self.preference("time_zone").await?.as_deref()))
+    }
+
     /// Saves several preferences in one transaction: all of them or none.
     pub async fn set_preferences(&self, entries: &[(&str, &str)]) -> Result<()> {
         for (_, value) in entries {
