@@ -99,7 +99,9 @@ async fn a_day_with_kovacs_kft_in_the_real_window() {
     // shows who closed it, when, and what came of it.
     h.click("nav-customers").await;
     h.shot("customers").await;
-    h.client.find(Locator::Css("[data-testid='customer-row'] button")).await.expect("row").click().await.expect("open");
+    // The list loads after the view mounts: wait for the row, then open it.
+    let row = h.by_test_id("customer-row").await;
+    row.find(Locator::Css("button")).await.expect("row button").click().await.expect("open");
     h.by_test_id("timeline").await;
     h.wait_text("Megrendelést kaptunk.", true).await;
     let status = h.by_test_id("customer-status").await.text().await.expect("status");
@@ -145,7 +147,9 @@ async fn a_day_with_kovacs_kft_in_the_real_window() {
     assert!(pending.contains('0'), "nothing waits to be pushed: {pending}");
     h.shot("server").await;
     h.click("nav-customers").await;
-    h.client.find(Locator::Css("[data-testid='customer-row'] button")).await.expect("row").click().await.expect("open");
+    // The list loads after the view mounts: wait for the row, then open it.
+    let row = h.by_test_id("customer-row").await;
+    row.find(Locator::Css("button")).await.expect("row button").click().await.expect("open");
     h.by_test_id("customer-shares").await;
     let shared = h.by_test_id("shared-user").await.text().await.expect("shared user");
     assert!(shared.contains("anna") || shared.contains("Kiss Anna"), "{shared}");
