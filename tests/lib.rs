@@ -1,1 +1,1 @@
-//! Shared helpers of the end-to-end tests live in `it/`; this crate has no code of its own.
+//! Shared helpers of the system tests live in `system/`; this crate has no code of its own.

@@ -1,13 +1,15 @@
 //! `cargo xtask <command>`: the project's commands, each setting up what it needs first.
 //!
 //! run        start Duly on a local store
-//! test       every test: Rust, the UI's, and the real window under Xvfb
-//! bench      the benchmark figures (`--only PART`, `--quick`), JSON on the last line
+//! test       every test: Rust, the UI's, formatters, lints, and the real window under Xvfb
+//! bench      the benchmark figures (`--only PART`, `--quick`, `--smoke`), JSON on the last line
 //! bundle     a .deb of the app
 //! gen-types  rewrite the committed TypeScript bindings of the IPC types
 //! prepare    refresh the committed SQL query data (crates/*/.sqlx) after changing a query
 
+mod cargo;
 mod desktop;
+mod phases;
 mod postgres;
 mod setup;
 
@@ -15,13 +17,15 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
+use crate::phases::Phases;
+
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
     let command = args.next().unwrap_or_default();
     let rest: Vec<String> = args.collect();
     match command.as_str() {
         "run" => run(),
-        "test" => test(),
+        "test" => timed("cargo xtask test", test),
         "bench" => bench(&rest),
         "prepare" => prepare(),
         "gen-types" => gen_types(),
@@ -34,64 +38,75 @@ fn main() -> Result<()> {
     }
 }
 
-fn run() -> Result<()> {
-    setup::build_tools()?;
-    desktop::packages()?;
-    desktop::node()?;
-    desktop::ui_packages()?;
-    desktop::build_ui()?;
-    cargo(&["run", "--locked", "--package", "duly-desktop", "--bin", "duly"])
+/// Runs a command's phases and prints their times, also when one failed.
+fn timed(name: &'static str, work: impl FnOnce(&mut Phases) -> Result<()>) -> Result<()> {
+    let mut phases = Phases::new(name);
+    let result = work(&mut phases);
+    phases.print();
+    result
 }
 
-fn test() -> Result<()> {
+/// What building and running the window needs, then the UI it embeds.
+fn app_setup() -> Result<()> {
     setup::build_tools()?;
     desktop::packages()?;
-    desktop::e2e_packages()?;
     desktop::node()?;
     desktop::ui_packages()?;
-    desktop::npm(&["run", "check"])?;
-    desktop::npm(&["test"])?;
-    // The app embeds the built UI, so it is built before the Rust side.
-    desktop::build_ui()?;
-    cargo(&["test", "--workspace", "--locked"])?;
-    server_on_postgres()?;
-    if Command::new(env!("CARGO")).args(["clippy", "--version"]).output().is_ok_and(|o| o.status.success()) {
-        cargo(&["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])?;
+    desktop::build_ui()
+}
+
+fn run() -> Result<()> {
+    app_setup()?;
+    // The test build's selection, so a `cargo xtask test` afterwards compiles nothing again.
+    cargo::build_all()?;
+    let status = Command::new(cargo::binary("duly")?).status().context("starting Duly")?;
+    anyhow::ensure!(status.success(), "Duly exited with {status}");
+    Ok(())
+}
+
+fn test(phases: &mut Phases) -> Result<()> {
+    let postgres = phases.run("setup", || {
+        app_setup()?;
+        desktop::e2e_packages()?;
+        desktop::tauri_driver()?;
+        postgres::ensure()
+    })?;
+    phases.run("ui: check, test, format", || {
+        desktop::npm(&["run", "check"])?;
+        desktop::npm(&["test"])?;
+        desktop::npm(&["run", "format:check"])
+    })?;
+    phases.run("rust: format", || cargo::run(&["fmt", "--all", "--check"]))?;
+    phases.run("rust: build", cargo::build_all)?;
+    let mut passed = 0;
+    let suites = phases.run_with("rust: tests", |phases| cargo::test(phases, &[], &[], &[], &[]))?;
+    passed += suites.iter().map(|s| s.passed).sum::<u32>();
+    // The server suite again on PostgreSQL: one cluster, started above, a database per test.
+    let suites = phases.run_with("rust: tests on PostgreSQL", |phases| {
+        cargo::test(phases, &[], &["system"], &["--ignored"], &[("DULY_TEST_POSTGRES", &postgres)])
+    })?;
+    passed += suites.iter().map(|s| s.passed).sum::<u32>();
+    if clippy_installed() {
+        phases.run("rust: clippy", cargo::clippy)?;
     } else {
         eprintln!("[xtask] clippy is not installed; lints skipped (rustup component add clippy)");
     }
-    desktop_e2e()
-}
-
-/// The server suite again, on PostgreSQL (the same tests ran on SQLite above).
-fn server_on_postgres() -> Result<()> {
-    let url = postgres::ensure()?;
-    let status = Command::new(env!("CARGO"))
-        .current_dir(setup::root())
-        .args(["test", "--locked", "--package", "duly-tests", "--test", "it", "--", "--ignored"])
-        .env("DULY_TEST_POSTGRES", url)
-        .env("SQLX_OFFLINE", "true")
-        .status()?;
-    anyhow::ensure!(status.success(), "the server suite failed on PostgreSQL");
+    // The real window under Xvfb in its own D-Bus session, driven over WebDriver, on the app
+    // binary the build made.
+    let suites = phases.run_with("window: end to end", |phases| {
+        let wrap = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", "dbus-run-session", "--"];
+        cargo::test(phases, &wrap, &["window"], &["--ignored", "--test-threads=1"], &[("NO_AT_BRIDGE", "1")])
+    });
+    if let Ok(target) = cargo::target_dir() {
+        eprintln!("[xtask] desktop screenshots: {}", target.join("e2e-screenshots").display());
+    }
+    passed += suites?.iter().map(|s| s.passed).sum::<u32>();
+    eprintln!("[xtask] {passed} Rust tests passed (the UI's are counted by vitest above)");
     Ok(())
 }
 
-/// The real window under Xvfb inside its own D-Bus session, driven over WebDriver.
-fn desktop_e2e() -> Result<()> {
-    cargo(&["build", "--locked", "--package", "duly-desktop", "--bin", "duly"])?;
-    desktop::tauri_driver()?;
-    let status = Command::new("xvfb-run")
-        .current_dir(setup::root())
-        .args(["-a", "-s", "-screen 0 1280x800x24", "dbus-run-session", "--"])
-        .arg(env!("CARGO"))
-        .args(["test", "--locked", "--package", "duly-tests", "--test", "desktop", "--", "--ignored", "--test-threads=1"])
-        .env("NO_AT_BRIDGE", "1")
-        .env("SQLX_OFFLINE", "true")
-        .status()
-        .context("xvfb-run")?;
-    anyhow::ensure!(status.success(), "the desktop end-to-end test failed (screenshots in target/e2e-screenshots)");
-    eprintln!("[xtask] desktop screenshots: {}", setup::root().join("target/e2e-screenshots").display());
-    Ok(())
+fn clippy_installed() -> bool {
+    Command::new(env!("CARGO")).args(["clippy", "--version"]).output().is_ok_and(|o| o.status.success())
 }
 
 fn gen_types() -> Result<()> {
@@ -99,7 +114,7 @@ fn gen_types() -> Result<()> {
         .current_dir(setup::root())
         .env("DULY_WRITE_BINDINGS", "1")
         .env("SQLX_OFFLINE", "true")
-        .args(["test", "--locked", "--package", "duly-desktop", "--lib", "bindings"])
+        .args(["test", "--workspace", "--all-targets", "--locked", "bindings"])
         .status()?;
     anyhow::ensure!(status.success(), "generating the bindings failed");
     Ok(())
@@ -123,32 +138,70 @@ fn bundle() -> Result<()> {
     Ok(())
 }
 
+/// The keys the goals are stated in: a smoke run fails when one goes missing.
+const BENCH_KEYS: &[&str] = &[
+    "create_task_p50_ms", "create_task_p99_ms", "fsync_floor_p50_ms", "fsync_floor_p99_ms", "today_p95_ms",
+    "my_tasks_p95_ms", "delegated_p95_ms", "search_p95_ms", "scheduler_tick_p95_ms", "bootstrap_s",
+    "sync_roundtrip_p95_ms", "server_p99_ms", "app_first_paint_ms", "app_idle_pss_mb", "floor_first_paint_ms",
+    "floor_idle_pss_mb",
+];
+
 fn bench(args: &[String]) -> Result<()> {
+    if args.iter().any(|a| a == "--smoke") {
+        return timed("cargo xtask bench --smoke", |phases| smoke_bench(phases, args));
+    }
     setup::build_tools()?;
     let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).map(String::as_str);
-    let mut command = vec!["run", "--release", "--locked", "--quiet", "--package", "duly-bench", "--"];
-    command.extend(args.iter().map(String::as_str));
-    if only.is_some_and(|part| part != "app") {
-        return cargo(&command);
+    let with_app = only.is_none_or(|part| part == "app");
+    // One release build of the bench and the two windows it launches, then the bench itself.
+    let mut build = vec!["build", "--release", "--locked", "--package", "duly-bench"];
+    if with_app {
+        app_setup()?;
+        desktop::e2e_packages()?;
+        build.extend(["--package", "duly-desktop", "--package", "duly-bare-window"]);
     }
-    // The desktop part launches the release app and the bare window under Xvfb, on a D-Bus
-    // session of its own (the single-instance plugin registers there).
-    desktop::packages()?;
-    desktop::e2e_packages()?;
-    desktop::node()?;
-    desktop::ui_packages()?;
-    desktop::build_ui()?;
-    cargo(&["build", "--release", "--locked", "--package", "duly-desktop", "--package", "duly-bare-window"])?;
-    let status = Command::new("dbus-run-session")
-        .current_dir(setup::root())
-        .arg("--")
-        .arg(env!("CARGO"))
-        .args(&command)
-        .env("SQLX_OFFLINE", "true")
-        .status()
-        .context("dbus-run-session")?;
+    cargo::run(&build)?;
+    let bench = cargo::target_dir()?.join("release").join(format!("duly-bench{}", std::env::consts::EXE_SUFFIX));
+    // The desktop part runs on a D-Bus session of its own (the single-instance plugin
+    // registers there).
+    let mut command = if with_app {
+        let mut c = Command::new("dbus-run-session");
+        c.arg("--").arg(&bench);
+        c
+    } else {
+        Command::new(&bench)
+    };
+    let status = command.current_dir(setup::root()).args(args).status().context("duly-bench")?;
     anyhow::ensure!(status.success(), "the benchmark failed");
     Ok(())
+}
+
+/// Every section once on a tiny store, on the dev build the tests use: proves the bench runs
+/// and still prints the figures the goals name. It measures nothing.
+fn smoke_bench(phases: &mut Phases, args: &[String]) -> Result<()> {
+    phases.run("setup", || {
+        app_setup()?;
+        desktop::e2e_packages()
+    })?;
+    phases.run("rust: build", cargo::build_all)?;
+    phases.run("bench: smoke", || {
+        let output = Command::new("dbus-run-session")
+            .current_dir(setup::root())
+            .arg("--")
+            .arg(cargo::binary("duly-bench")?)
+            .args(args)
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .context("dbus-run-session")?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        print!("{stdout}");
+        anyhow::ensure!(output.status.success(), "the benchmark failed");
+        let last = stdout.lines().last().unwrap_or_default();
+        let only = args.iter().position(|a| a == "--only").is_some();
+        let missing: Vec<&str> = BENCH_KEYS.iter().copied().filter(|key| !last.contains(&format!("\"{key}\":"))).collect();
+        anyhow::ensure!(last.starts_with('{') && (only || missing.is_empty()), "the bench's JSON lacks {missing:?}: {last}");
+        Ok(())
+    })
 }
 
 /// Regenerates the query data the SQL macros check against when building offline: a database
@@ -201,16 +254,5 @@ fn prepare() -> Result<()> {
     anyhow::ensure!(status.success(), "cargo check failed");
     let written = std::fs::read_dir(&offline_dir)?.count();
     eprintln!("wrote {written} query files to {}", offline_dir.display());
-    Ok(())
-}
-
-fn cargo(args: &[&str]) -> Result<()> {
-    let status = Command::new(env!("CARGO"))
-        .current_dir(setup::root())
-        .env("SQLX_OFFLINE", "true")
-        .args(args)
-        .status()
-        .with_context(|| format!("cargo {}", args.join(" ")))?;
-    anyhow::ensure!(status.success(), "cargo {} failed", args.join(" "));
     Ok(())
 }

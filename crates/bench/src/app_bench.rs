@@ -1,45 +1,51 @@
-//! The desktop figures: the release app against a bare Tauri window (crates/bare-window),
-//! launched alternately under one Xvfb display, 5 times each, measured the same way.
+//! The desktop figures: the app against a bare Tauri window (crates/bare-window), both built
+//! in the bench's own profile and found beside it, launched alternately under one Xvfb
+//! display, 5 times each, measured the same way.
 //!
 //! First paint: process start → the page's own mark (two animation frames after the first
 //! list is on screen, one IPC call that writes the time to `DULY_PAINT_FILE`). Idle memory:
 //! proportional set size of the process and its WebKit children, 10 s after start.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use serde_json::{Map, Value};
 
+use crate::size::Size;
 use crate::stats::{log, percentile, round};
 
 const ROUNDS: usize = 5;
 const IDLE_AFTER: Duration = Duration::from_secs(10);
+/// A smoke run only checks that both windows start, paint and can be measured.
+const SMOKE_IDLE_AFTER: Duration = Duration::from_secs(1);
 
-pub async fn run(quick: bool) -> anyhow::Result<Map<String, Value>> {
-    let release = workspace_root().join("target/release");
-    let app = release.join("duly");
-    let bare = release.join("duly-bare-window");
+pub async fn run(size: Size) -> anyhow::Result<Map<String, Value>> {
+    // `cargo xtask bench` builds the two windows in the profile it runs the bench in.
+    let beside = std::env::current_exe()?.parent().map(Path::to_path_buf).context("bench binary has no folder")?;
+    let app = beside.join(format!("duly{}", std::env::consts::EXE_SUFFIX));
+    let bare = beside.join(format!("duly-bare-window{}", std::env::consts::EXE_SUFFIX));
     for binary in [&app, &bare] {
         if !binary.exists() {
             bail!("{} is not built: run the app part through `cargo xtask bench`", binary.display());
         }
     }
+    let idle_after = if size == Size::Smoke { SMOKE_IDLE_AFTER } else { IDLE_AFTER };
     let dir = crate::core_bench::bench_dir()?;
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data)?;
-    let (store, _, _, _) = crate::core_bench::demo_store(&data, quick).await?;
+    let (store, _, _, _) = crate::core_bench::demo_store(&data, size).await?;
     store.close().await;
     let display = Xvfb::start()?;
 
     let (mut app_paint, mut app_pss, mut bare_paint, mut bare_pss) = (vec![], vec![], vec![], vec![]);
-    for round in 0..ROUNDS {
-        let (paint, pss) = launch(&app, &display.name, dir.path(), &data)?;
+    for round in 0..size.rounds(ROUNDS, ROUNDS) {
+        let (paint, pss) = launch(&app, &display.name, dir.path(), &data, idle_after)?;
         log(format!("round {round}: app first paint {paint:.0} ms, idle PSS {pss:.1} MB"));
         app_paint.push(paint);
         app_pss.push(pss);
-        let (paint, pss) = launch(&bare, &display.name, dir.path(), &data)?;
+        let (paint, pss) = launch(&bare, &display.name, dir.path(), &data, idle_after)?;
         log(format!("round {round}: bare window first paint {paint:.0} ms, idle PSS {pss:.1} MB"));
         bare_paint.push(paint);
         bare_pss.push(pss);
@@ -52,16 +58,12 @@ pub async fn run(quick: bool) -> anyhow::Result<Map<String, Value>> {
     Ok(figures)
 }
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn epoch_ms() -> f64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0)
 }
 
 /// One launch: (first paint in ms, idle PSS in MB).
-fn launch(binary: &Path, display: &str, scratch: &Path, data: &Path) -> anyhow::Result<(f64, f64)> {
+fn launch(binary: &Path, display: &str, scratch: &Path, data: &Path, idle_after: Duration) -> anyhow::Result<(f64, f64)> {
     let paint_file = scratch.join("painted");
     let home = tempfile::tempdir_in(scratch)?;
     let _ = std::fs::remove_file(&paint_file);
@@ -90,7 +92,7 @@ fn launch(binary: &Path, display: &str, scratch: &Path, data: &Path) -> anyhow::
         }
         std::thread::sleep(Duration::from_millis(5));
     };
-    if let Some(rest) = IDLE_AFTER.checked_sub(started.elapsed()) {
+    if let Some(rest) = idle_after.checked_sub(started.elapsed()) {
         std::thread::sleep(rest);
     }
     let pss_kb: u64 = process_tree(child.id()).iter().filter_map(|pid| pss_kb(*pid)).sum();

@@ -16,6 +16,7 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::{Map, Value};
 use sqlx::{ConnectOptions, Connection};
 
+use crate::size::Size;
 use crate::stats::{log, ms, percentile, round};
 
 /// Words people type: frequent ones ("ajánlat" is in a fifth of all comments), rarer ones,
@@ -26,10 +27,9 @@ const QUERIES: &[&str] = &[
     "pekseg", "szallitasi hatarido", "panaszt", "kedvezmeny", "Budapest", "tóth", "adoeloleg", "megrendeles",
 ];
 
-/// A demo store of the benchmark's size (`quick`: 10× smaller) in `dir`, for the profile
+/// A demo store of the run's size in `dir`, for the profile
 /// "Bench Elek". Returns the store, the profile, the counts and the seconds it took.
-pub async fn demo_store(dir: &Path, quick: bool) -> anyhow::Result<(Store, duly_core::model::Colleague, duly_core::demo::DemoCounts, f64)> {
-    let scale = if quick { 10 } else { 1 };
+pub async fn demo_store(dir: &Path, size: Size) -> anyhow::Result<(Store, duly_core::model::Colleague, duly_core::demo::DemoCounts, f64)> {
     let store = Store::open_with(dir.join("duly.db"), StoreOptions::default()).await?;
     let me = store
         .create_profile(ColleagueInput { name: "Bench Elek".into(), email: "bench@example.hu".into(), role: Role::Admin, active: true })
@@ -38,9 +38,9 @@ pub async fn demo_store(dir: &Path, quick: bool) -> anyhow::Result<(Store, duly_
     let spec = DemoSpec {
         seed: 42,
         colleagues: 50,
-        customers: 5_000 / scale,
-        tasks: 200_000 / scale,
-        comments: 1_000_000 / scale,
+        customers: size.of(5_000),
+        tasks: size.of(200_000),
+        comments: size.of(1_000_000),
         now: Utc::now(),
         me: Some(me.clone()),
     };
@@ -53,14 +53,13 @@ pub async fn demo_store(dir: &Path, quick: bool) -> anyhow::Result<(Store, duly_
     Ok((store, me, counts, seconds))
 }
 
-pub async fn run(quick: bool) -> anyhow::Result<Map<String, Value>> {
-    let scale = if quick { 10 } else { 1 };
+pub async fn run(size: Size) -> anyhow::Result<Map<String, Value>> {
     let dir = bench_dir()?;
     let path = dir.path().join("duly.db");
-    let (store, me, counts, demo_seconds) = demo_store(dir.path(), quick).await?;
+    let (store, me, counts, demo_seconds) = demo_store(dir.path(), size).await?;
 
     let mut figures = Map::new();
-    let singles = 1_000 / scale;
+    let singles = size.of(1_000);
     let (mut creates, mut floors) = create_vs_floor(&store, &path, &me, singles).await?;
     figures.insert("create_task_p50_ms".into(), round(percentile(&mut creates, 50.0)).into());
     figures.insert("create_task_p99_ms".into(), round(percentile(&mut creates, 99.0)).into());
@@ -78,7 +77,7 @@ pub async fn run(quick: bool) -> anyhow::Result<Map<String, Value>> {
     figures.insert("demo_load_s".into(), round(demo_seconds).into());
     store.close().await;
 
-    figures.extend(crate::raw::bulk_figures(dir.path(), quick).await?);
+    figures.extend(crate::raw::bulk_figures(dir.path(), size).await?);
     Ok(figures)
 }
 

@@ -1,4 +1,4 @@
-//! `duly-bench [--only PART] [--quick]`: measures Duly and prints progress on stderr and, as
+//! `duly-bench [--only PART] [--quick | --smoke]`: measures Duly and prints progress on stderr and, as
 //! the last line on stdout, one JSON object of figures. Goals are ratios to floors measured in
 //! the same run, so the figures mean the same on a fast and a slow disk.
 
@@ -6,6 +6,7 @@ mod app_bench;
 mod core_bench;
 mod raw;
 mod schedule_bench;
+mod size;
 mod stats;
 mod sync_bench;
 
@@ -13,7 +14,7 @@ use std::time::Instant;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let quick = args.iter().any(|a| a == "--quick");
+    let size = size::Size::from_args(&args);
     let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).cloned();
     let parts = ["core", "schedule", "app", "sync"];
     if let Some(part) = &only {
@@ -23,18 +24,19 @@ fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let mut figures = serde_json::Map::new();
     if only.as_deref().is_none_or(|p| p == "core") {
-        figures.extend(runtime.block_on(core_bench::run(quick))?);
+        figures.extend(runtime.block_on(core_bench::run(size))?);
     }
     if only.as_deref().is_none_or(|p| p == "schedule") {
-        figures.extend(runtime.block_on(schedule_bench::run(quick))?);
+        figures.extend(runtime.block_on(schedule_bench::run(size))?);
     }
     if only.as_deref().is_none_or(|p| p == "sync") {
-        figures.extend(runtime.block_on(sync_bench::run(quick))?);
+        figures.extend(runtime.block_on(sync_bench::run(size))?);
     }
     if only.as_deref().is_none_or(|p| p == "app") {
-        figures.extend(runtime.block_on(app_bench::run(quick))?);
+        figures.extend(runtime.block_on(app_bench::run(size))?);
     }
-    figures.insert("quick".into(), quick.into());
+    figures.insert("quick".into(), (size == size::Size::Quick).into());
+    figures.insert("size".into(), size.name().into());
     figures.insert("bench_seconds".into(), stats::round(started.elapsed().as_secs_f64()).into());
     println!("{}", serde_json::Value::Object(figures));
     Ok(())

@@ -21,8 +21,8 @@ enum Value2 {
     Text(Option<String>),
 }
 
-pub async fn bulk_figures(dir: &Path, quick: bool) -> anyhow::Result<Map<String, Value>> {
-    let count = if quick { 5_000 } else { 50_000 };
+pub async fn bulk_figures(dir: &Path, size: crate::size::Size) -> anyhow::Result<Map<String, Value>> {
+    let count = size.of(50_000);
     let options = || StoreOptions { background_maintenance: false, ..StoreOptions::default() };
     let core = Store::open_with(dir.join("bulk-core.db"), options()).await?;
     let me = core.create_profile(ColleagueInput { name: "Bench Elek".into(), email: String::new(), role: Role::Admin, active: true }).await?;

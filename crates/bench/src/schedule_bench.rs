@@ -13,9 +13,9 @@ use sqlx::{ConnectOptions, Connection};
 use crate::core_bench::{bench_dir, demo_store};
 use crate::stats::{log, ms, percentile, round};
 
-pub async fn run(quick: bool) -> anyhow::Result<Map<String, Value>> {
+pub async fn run(size: crate::size::Size) -> anyhow::Result<Map<String, Value>> {
     let dir = bench_dir()?;
-    let (store, me, counts, _) = demo_store(dir.path(), quick).await?;
+    let (store, me, counts, _) = demo_store(dir.path(), size).await?;
     // The demo sets no reminder times: give a tenth of all open tasks one over the coming
     // week, the profile's among them, so the window queries have rows to step over.
     let now = Utc::now();
@@ -35,7 +35,7 @@ pub async fn run(quick: bool) -> anyhow::Result<Map<String, Value>> {
     let others: Vec<_> = colleagues.iter().filter(|c| c.id != me.id && c.active).collect();
     let scheduler = Scheduler::new(store.clone(), Budapest);
     scheduler.tick().await?;
-    let samples = if quick { 100 } else { 300 };
+    let samples = size.rounds(300, 100);
     let mut passes = Vec::with_capacity(samples);
     let mut shown = 0;
     for n in 0..samples {

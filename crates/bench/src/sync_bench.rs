@@ -36,9 +36,9 @@ async fn device(dir: &std::path::Path, url: &str, login: &str) -> anyhow::Result
     Ok((store, client.with_token(session.token), me.id))
 }
 
-pub async fn run(quick: bool) -> anyhow::Result<Map<String, Value>> {
-    let (tasks, comments) = if quick { (10_000, 50_000) } else { (100_000, 500_000) };
-    let (clients, seconds) = if quick { (50, 10) } else { (200, 30) };
+pub async fn run(size: crate::size::Size) -> anyhow::Result<Map<String, Value>> {
+    let (tasks, comments) = (size.of(100_000), size.of(500_000));
+    let (clients, seconds) = (size.rounds(200, 50), size.rounds(30, 10));
     let dir = tempfile::tempdir()?;
     let database = format!("sqlite://{}", dir.path().join("server.db").display());
     let server = duly_server::start(Config::local(database, dir.path().join("blobs"))).await?;
@@ -73,7 +73,7 @@ pub async fn run(quick: bool) -> anyhow::Result<Map<String, Value>> {
         .collect();
     let ctx = WriteCtx::window(reader.profile_id().await?.unwrap_or_default());
     let mut samples = Vec::new();
-    for round_no in 0..if quick { 40 } else { 100 } {
+    for round_no in 0..size.rounds(100, 40) {
         for id in &ids {
             let mut fields = reader.task(*id).await?.fields;
             fields.title = format!("round {round_no}");
@@ -91,9 +91,11 @@ pub async fn run(quick: bool) -> anyhow::Result<Map<String, Value>> {
     reader.close().await;
     writer.close().await;
     drop((reader, writer));
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    if size != crate::size::Size::Smoke {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
     log(format!("sync: {clients} clients pushing and pulling every second for {seconds} s"));
-    let (p99, ops_per_s, requests) = load(&server.state, &url, clients, Duration::from_secs(seconds)).await?;
+    let (p99, ops_per_s, requests) = load(&server.state, &url, clients, Duration::from_secs(seconds as u64)).await?;
 
     let mut figures = Map::new();
     figures.insert("bootstrap_tasks".into(), json!(tasks));

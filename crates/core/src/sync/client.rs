@@ -68,6 +68,9 @@ impl SyncClient {
                 message: "the server address starts with http:// or https://".into(),
             });
         }
+        // reqwest is built without a crypto provider of its own (see Cargo.toml); the first
+        // client installs ring for the process, later ones find it installed.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(120))

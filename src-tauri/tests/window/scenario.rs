@@ -5,13 +5,7 @@
 
 use fantoccini::Locator;
 
-use crate::driver::{Harness, workspace_root};
-
-pub fn app_binary() -> std::path::PathBuf {
-    let path = std::env::var_os("DULY_APP").map(std::path::PathBuf::from).unwrap_or_else(|| workspace_root().join("target/debug/duly"));
-    assert!(path.exists(), "the app is not built: {}", path.display());
-    path
-}
+use crate::driver::{Harness, app_binary};
 
 async fn task_rows(h: &Harness) -> usize {
     h.client.find_all(Locator::Css("[data-testid='task-row']")).await.map(|r| r.len()).unwrap_or(0)

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
@@ -16,9 +16,38 @@ pub struct Harness {
     pub shots: PathBuf,
 }
 
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(PathBuf::from).unwrap_or_default()
+/// The app binary this test build made (Cargo builds a package's binaries for its tests).
+pub fn app_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_duly"))
 }
+
+/// Screenshots go beside the build, in whatever target folder Cargo uses.
+fn screenshot_dir() -> PathBuf {
+    let app = app_binary();
+    let target = app.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default();
+    target.join("e2e-screenshots")
+}
+
+/// Polls `check` until it gives a value or the deadline passes: the window answers when it is
+/// ready, never after a fixed pause.
+pub async fn within<T, F, Fut>(limit: Duration, mut check: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(value) = check().await {
+            return Some(value);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+const POLL: Duration = Duration::from_millis(50);
 
 impl Harness {
     pub async fn start(app: &Path) -> Harness {
@@ -42,20 +71,19 @@ impl Harness {
         });
         let capabilities = capabilities.as_object().cloned().unwrap_or_default();
         let url = format!("http://127.0.0.1:{port}");
-        let mut last_error = String::new();
-        for _ in 0..100 {
+        // tauri-driver answers once it listens: connect until then, within a deadline.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let client = loop {
             let connector = hyper_util::client::legacy::connect::HttpConnector::new();
             match ClientBuilder::new(connector).capabilities(capabilities.clone()).connect(&url).await {
-                Ok(client) => {
-                    let shots = workspace_root().join("target/e2e-screenshots");
-                    std::fs::create_dir_all(&shots).expect("screenshot folder");
-                    return Harness { driver, client, _home: home, shots };
-                }
-                Err(error) => last_error = error.to_string(),
+                Ok(client) => break client,
+                Err(error) if Instant::now() >= deadline => panic!("no WebDriver session: {error}"),
+                Err(_) => tokio::time::sleep(POLL).await,
             }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        panic!("no WebDriver session: {last_error}");
+        };
+        let shots = screenshot_dir();
+        std::fs::create_dir_all(&shots).expect("screenshot folder");
+        Harness { driver, client, _home: home, shots }
     }
 
     pub async fn shot(&self, name: &str) {
@@ -105,12 +133,13 @@ impl Harness {
 
     /// Waits until the page's text contains (or stops containing) a string.
     pub async fn wait_text(&self, text: &str, present: bool) {
-        for _ in 0..100 {
-            let body = self.client.find(Locator::Css("body")).await.expect("body").text().await.unwrap_or_default();
-            if body.contains(text) == present {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        let held = within(Duration::from_secs(10), || async {
+            let body = self.client.find(Locator::Css("body")).await.ok()?.text().await.unwrap_or_default();
+            (body.contains(text) == present).then_some(())
+        })
+        .await;
+        if held.is_some() {
+            return;
         }
         let body = self.client.find(Locator::Css("body")).await.expect("body").text().await.unwrap_or_default();
         panic!("text {text:?} present={present} never held; page: {body}");
@@ -120,13 +149,11 @@ impl Harness {
         let _ = self.client.clone().close().await;
         // SIGTERM lets tauri-driver stop WebKitWebDriver and the app.
         let _ = Command::new("kill").arg("-TERM").arg(self.driver.id().to_string()).status();
-        for _ in 0..50 {
-            if self.driver.try_wait().ok().flatten().is_some() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        let driver = &mut self.driver;
+        let ended = within(Duration::from_secs(5), || std::future::ready(driver.try_wait().ok().flatten())).await;
+        if ended.is_none() {
+            let _ = self.driver.kill();
         }
-        let _ = self.driver.kill();
     }
 }
 

@@ -234,8 +234,15 @@ async fn scenario(backend: Backend, steps: Vec<Step>, skews: Vec<u32>) {
     }
 }
 
+/// The cases a run tries: the suite's own count, or more when `DULY_PROPTEST_CASES` asks for
+/// more (a longer hunt by hand); never fewer, so CI always tries at least this many.
+fn cases(floor: u32) -> u32 {
+    let asked = std::env::var("DULY_PROPTEST_CASES").ok().and_then(|n| n.trim().parse::<u32>().ok());
+    asked.map_or(floor, |n| n.max(floor))
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 8, max_shrink_iters: 16, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(8), max_shrink_iters: 16, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn replicas_converge_and_no_op_is_lost(
@@ -248,7 +255,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 4, max_shrink_iters: 8, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(4), max_shrink_iters: 8, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     #[ignore = "needs PostgreSQL: cargo xtask test starts one and runs ignored tests"]

@@ -8,8 +8,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::driver::Harness;
-use crate::scenario::app_binary;
+use crate::driver::{Harness, app_binary, within};
 
 const TITLE: &str = "Visszahívás: Szabó Pékség";
 
@@ -86,14 +85,12 @@ async fn a_reminder_reaches_the_desktop_and_the_review_moves_the_task_to_tomorro
     let task_id = task["id"].as_str().expect("task id").to_owned();
 
     // The scheduler decides it and notify-rust sends it over D-Bus.
-    let mut seen = String::new();
-    for _ in 0..150 {
-        seen = std::fs::read_to_string(log.path()).unwrap_or_default();
-        if seen.contains(TITLE) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let arrived = within(Duration::from_secs(30), || async {
+        let seen = std::fs::read_to_string(log.path()).unwrap_or_default();
+        seen.contains(TITLE).then_some(seen)
+    })
+    .await;
+    let seen = arrived.unwrap_or_else(|| std::fs::read_to_string(log.path()).unwrap_or_default());
     let _ = monitor.kill();
     let _ = monitor.wait();
     assert!(seen.contains("member=Notify"), "no Notify call on the session bus:\n{seen}");
