@@ -75,7 +75,10 @@ mod tests {
                 if path.is_dir() {
                     pending.push(path);
                 } else if let Ok(relative) = path.strip_prefix(dir) {
-                    files.insert(relative.to_string_lossy().into_owned(), std::fs::read_to_string(&path).unwrap_or_default());
+                    files.insert(
+                        relative.to_string_lossy().into_owned(),
+                        std::fs::read_to_string(&path).unwrap_or_default(),
+                    );
                 }
             }
         }
@@ -100,6 +103,9 @@ mod tests {
             }
         }
         let committed = read_all(&committed_dir());
-        assert!(committed == generated, "ui/src/lib/api/bindings is stale: run `cargo xtask gen-types` and commit");
+        assert!(
+            committed == generated,
+            "ui/src/lib/api/bindings is stale: run `cargo xtask gen-types` and commit"
+        );
     }
 }

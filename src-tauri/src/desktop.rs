@@ -19,7 +19,10 @@ pub struct DesktopOptions {
 }
 
 pub fn plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
-    tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, Some(vec![MINIMIZED_ARG]))
+    tauri_plugin_autostart::init(
+        tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+        Some(vec![MINIMIZED_ARG]),
+    )
 }
 
 async fn flag(state: &AppState, key: &str, default: bool) -> IpcResult<bool> {
@@ -63,17 +66,28 @@ pub async fn desktop_options(app: AppHandle, state: State<'_, AppState>) -> IpcR
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn set_desktop_options(app: AppHandle, state: State<'_, AppState>, options: DesktopOptions) -> IpcResult<DesktopOptions> {
+pub async fn set_desktop_options(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    options: DesktopOptions,
+) -> IpcResult<DesktopOptions> {
     let autolaunch = app.autolaunch();
     let switched = if options.autostart { autolaunch.enable() } else { autolaunch.disable() };
     if let Err(error) = switched {
         tracing::warn!(%error, "autostart");
-        return Err(IpcError { code: duly_core::ErrorCode::Internal, message: "the system start could not be changed".into(), field: None });
+        return Err(IpcError {
+            code: duly_core::ErrorCode::Internal,
+            message: "the system start could not be changed".into(),
+            field: None,
+        });
     }
     let yes_no = |b: bool| if b { "true" } else { "false" };
     state
         .store
-        .set_preferences(&[("start_minimized", yes_no(options.start_minimized)), ("close_to_tray", yes_no(options.close_to_tray))])
+        .set_preferences(&[
+            ("start_minimized", yes_no(options.start_minimized)),
+            ("close_to_tray", yes_no(options.close_to_tray)),
+        ])
         .await?;
     self::options(&app, &state).await
 }

@@ -34,7 +34,8 @@ pub fn run() {
             let handle = app.handle().clone();
             let state = tauri::async_runtime::block_on(state::AppState::open(&handle))?;
             events::forward(&handle, state.store.subscribe());
-            let scheduler = duly_core::schedule::Scheduler::new(state.store.clone(), duly_core::clock::system_zone());
+            let scheduler =
+                duly_core::schedule::Scheduler::new(state.store.clone(), duly_core::clock::system_zone());
             let notifier = std::sync::Arc::new(notifier::DesktopNotifier::new(handle.clone()));
             let reminders = duly_core::schedule::SchedulerLoop::new(state.store.clone(), scheduler, notifier);
             app.manage(state);

@@ -72,7 +72,13 @@ impl SyncService {
         self.start(app, client, user).await;
     }
 
-    pub async fn log_in(&self, app: &AppHandle, server: &str, login: &str, password: &str) -> IpcResult<SyncView> {
+    pub async fn log_in(
+        &self,
+        app: &AppHandle,
+        server: &str,
+        login: &str,
+        password: &str,
+    ) -> IpcResult<SyncView> {
         let client = SyncClient::new(server).map_err(sync_error)?;
         let profile = self.store.profile_id().await?;
         let session = client.login(login, password, profile).await.map_err(sync_error)?;
@@ -145,7 +151,10 @@ impl SyncService {
 
 pub fn sync_error(error: duly_core::sync::SyncError) -> IpcError {
     let code = error.code();
-    if matches!(code, duly_core::ErrorCode::ServerError | duly_core::ErrorCode::Storage | duly_core::ErrorCode::Internal) {
+    if matches!(
+        code,
+        duly_core::ErrorCode::ServerError | duly_core::ErrorCode::Storage | duly_core::ErrorCode::Internal
+    ) {
         tracing::error!(%error, "sync call failed");
     }
     IpcError { code, message: error.to_string(), field: None }

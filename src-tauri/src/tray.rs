@@ -23,7 +23,12 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
         .show_menu_on_left_click(false)
         .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
         .on_tray_icon_event(|tray, event| {
-            if let TrayIconEvent::Click { button: MouseButton::Left, button_state: MouseButtonState::Up, .. } = event {
+            if let TrayIconEvent::Click {
+                button: MouseButton::Left,
+                button_state: MouseButtonState::Up,
+                ..
+            } = event
+            {
                 show_window(tray.app_handle());
             }
         })
@@ -91,7 +96,13 @@ fn menu(app: &AppHandle, model: &TrayModel) -> tauri::Result<Menu<Wry>> {
         menu.append(&MenuItem::with_id(app, "empty", &model.empty, false, None::<&str>)?)?;
     }
     for item in &model.items {
-        menu.append(&MenuItem::with_id(app, format!("task:{}", item.task_id), &item.label, true, None::<&str>)?)?;
+        menu.append(&MenuItem::with_id(
+            app,
+            format!("task:{}", item.task_id),
+            &item.label,
+            true,
+            None::<&str>,
+        )?)?;
     }
     menu.append(&PredefinedMenuItem::separator(app)?)?;
     menu.append(&MenuItem::with_id(app, "quick_add", &model.quick_add, true, None::<&str>)?)?;

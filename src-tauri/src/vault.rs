@@ -98,11 +98,13 @@ mod tests {
 
     #[test]
     fn without_a_keychain_the_token_lives_in_memory_only() {
-        let vault = Vault { store: None, memory: Mutex::new(HashMap::new()), refused: AtomicBool::new(false) };
+        let vault =
+            Vault { store: None, memory: Mutex::new(HashMap::new()), refused: AtomicBool::new(false) };
         assert!(!vault.save("server|anna", "t"), "says it is not persistent");
         assert!(!vault.persistent());
         assert_eq!(vault.load("server|anna").as_deref(), Some("t"));
-        let after_restart = Vault { store: None, memory: Mutex::new(HashMap::new()), refused: AtomicBool::new(false) };
+        let after_restart =
+            Vault { store: None, memory: Mutex::new(HashMap::new()), refused: AtomicBool::new(false) };
         assert_eq!(after_restart.load("server|anna"), None, "nothing was written anywhere");
     }
 }

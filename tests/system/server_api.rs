@@ -18,19 +18,42 @@ fn protected(user: Uuid, customer: Uuid, blob: &str) -> Vec<(Method, String, Opt
         (Method::GET, "/api/sync/pull?since=0".into(), None),
         (Method::GET, "/api/sync/events".into(), None),
         (Method::GET, "/api/admin/users".into(), None),
-        (Method::POST, "/api/admin/users".into(), Some(json!({"login": "eve", "name": "Eve", "password": "long enough pw", "role": "admin"}))),
+        (
+            Method::POST,
+            "/api/admin/users".into(),
+            Some(json!({"login": "eve", "name": "Eve", "password": "long enough pw", "role": "admin"})),
+        ),
         (Method::POST, format!("/api/admin/users/{user}/disable"), None),
         (Method::POST, format!("/api/admin/users/{user}/enable"), None),
-        (Method::POST, format!("/api/admin/users/{user}/password"), Some(json!({"password": "another long one"}))),
-        (Method::POST, "/api/admin/grants".into(), Some(json!({"user_id": user, "customer_ids": [customer]}))),
-        (Method::POST, "/api/admin/revokes".into(), Some(json!({"user_id": user, "customer_ids": [customer]}))),
+        (
+            Method::POST,
+            format!("/api/admin/users/{user}/password"),
+            Some(json!({"password": "another long one"})),
+        ),
+        (
+            Method::POST,
+            "/api/admin/grants".into(),
+            Some(json!({"user_id": user, "customer_ids": [customer]})),
+        ),
+        (
+            Method::POST,
+            "/api/admin/revokes".into(),
+            Some(json!({"user_id": user, "customer_ids": [customer]})),
+        ),
         (Method::GET, format!("/api/customers/{customer}/shares"), None),
         (Method::GET, format!("/api/blobs/{blob}"), None),
     ]
 }
 
-async fn call(url: &str, method: Method, path: &str, token: Option<&str>, body: Option<serde_json::Value>) -> reqwest::Response {
-    let mut request = reqwest::Client::new().request(method, format!("{url}{path}")).header(PROTOCOL_HEADER, "1");
+async fn call(
+    url: &str,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> reqwest::Response {
+    let mut request =
+        reqwest::Client::new().request(method, format!("{url}{path}")).header(PROTOCOL_HEADER, "1");
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
@@ -53,11 +76,20 @@ async fn every_endpoint_refuses_no_token_other_users_and_objects_outside_scope(b
     let url = server.url();
     let owner = Device::join(&server, "owner", Role::Member).await;
     let member = Device::join(&server, "member", Role::Member).await;
-    let customer = owner.store.create_customer(owner.ctx(), duly_core::model::CustomerInput::named("Zárt Kft", duly_core::model::CustomerKind::Company))
+    let customer = owner
+        .store
+        .create_customer(
+            owner.ctx(),
+            duly_core::model::CustomerInput::named("Zárt Kft", duly_core::model::CustomerKind::Company),
+        )
         .await
         .expect("customer");
     owner.sync().await;
-    let blob = owner.client.put_blob(b"titkos szerzodes".to_vec(), duly_protocol::Scope::Customer(customer.id)).await.expect("blob");
+    let blob = owner
+        .client
+        .put_blob(b"titkos szerzodes".to_vec(), duly_protocol::Scope::Customer(customer.id))
+        .await
+        .expect("blob");
     let member_token = member.client.token().expect("token").to_owned();
     let before = fingerprint(&server).await;
 
@@ -83,12 +115,25 @@ async fn every_endpoint_refuses_no_token_other_users_and_objects_outside_scope(b
         let error: ErrorBody = response.json().await.expect("error body");
         assert!(["forbidden", "not_found"].contains(&error.code.as_str()));
     }
-    let scoped = call(&url, Method::GET, &format!("/api/sync/pull?since=0&scope_kind=customer&scope_id={}", customer.id), Some(&member_token), None).await;
+    let scoped = call(
+        &url,
+        Method::GET,
+        &format!("/api/sync/pull?since=0&scope_kind=customer&scope_id={}", customer.id),
+        Some(&member_token),
+        None,
+    )
+    .await;
     assert_eq!(scoped.status(), StatusCode::NOT_FOUND, "pulling a customer not shared");
     // Writing into the customer's scope is refused per op and logs nothing.
     let mut foreign = owner.store.pending_ops(1).await.expect("ops");
     assert!(foreign.is_empty());
-    owner.store.update_customer(owner.ctx(), customer.id, duly_core::model::CustomerInput::named("Átnevezve", duly_core::model::CustomerKind::Company))
+    owner
+        .store
+        .update_customer(
+            owner.ctx(),
+            customer.id,
+            duly_core::model::CustomerInput::named("Átnevezve", duly_core::model::CustomerKind::Company),
+        )
         .await
         .expect("rename");
     foreign = owner.store.pending_ops(10).await.expect("ops");
@@ -98,7 +143,10 @@ async fn every_endpoint_refuses_no_token_other_users_and_objects_outside_scope(b
     let response = member.client.push(member.store.client_id(), foreign).await.expect("push answered");
     assert!(response.results.iter().all(|r| matches!(&r.outcome, duly_protocol::OpOutcome::Rejected { code, .. } if code.as_str() == "forbidden_scope")));
     assert_eq!(fingerprint(&server).await, before, "nothing was written");
-    assert_eq!(server.server.state.storage.users().await.expect("users").iter().filter(|u| u.active).count(), 2);
+    assert_eq!(
+        server.server.state.storage.users().await.expect("users").iter().filter(|u| u.active).count(),
+        2
+    );
 }
 
 on_both_backends!(bad_input_gets_a_coded_4xx_and_writes_nothing);
@@ -112,24 +160,101 @@ async fn bad_input_gets_a_coded_4xx_and_writes_nothing(backend: Backend) {
     // No connection reuse: the server closes a connection whose oversized body it refused.
     let http = reqwest::Client::builder().pool_max_idle_per_host(0).build().expect("client");
     let cases: Vec<(&str, reqwest::RequestBuilder, u16, &str)> = vec![
-        ("malformed JSON", http.post(format!("{url}/api/sync/push")).header(PROTOCOL_HEADER, "1").bearer_auth(&token)
-            .header("content-type", "application/json").body("{\"client_id\": "), 400, "bad_request"),
-        ("wrong types", http.post(format!("{url}/api/sync/push")).header(PROTOCOL_HEADER, "1").bearer_auth(&token)
-            .json(&json!({"client_id": 5, "ops": "none"})), 400, "bad_request"),
-        ("oversized body", http.post(format!("{url}/api/sync/push")).header(PROTOCOL_HEADER, "1").bearer_auth(&token)
-            .header("content-type", "application/json").body(vec![b' '; 5 * 1024 * 1024]), 413, "too_large"),
-        ("unknown protocol version", http.get(format!("{url}/api/sync/pull?since=0")).header(PROTOCOL_HEADER, "99").bearer_auth(&token), 400, "unsupported_protocol"),
-        ("no protocol version on sync", http.get(format!("{url}/api/sync/pull?since=0")).bearer_auth(&token), 400, "unsupported_protocol"),
-        ("bad query", http.get(format!("{url}/api/sync/pull?since=yesterday")).header(PROTOCOL_HEADER, "1").bearer_auth(&token), 400, "bad_request"),
-        ("short password", http.post(format!("{url}/api/admin/users")).bearer_auth(&token)
-            .json(&json!({"login": "x", "name": "X", "password": "short", "role": "member"})), 400, "bad_request"),
-        ("duplicate login", http.post(format!("{url}/api/admin/users")).bearer_auth(&token)
-            .json(&json!({"login": "member", "name": "M", "password": "long enough pw", "role": "member"})), 409, "conflict"),
-        ("unknown user", http.post(format!("{url}/api/admin/users/{}/disable", Uuid::now_v7())).bearer_auth(&token), 404, "not_found"),
-        ("bad blob name", http.put(format!("{url}/api/blobs/notahash?scope_kind=team")).bearer_auth(&token).body("x"), 400, "bad_request"),
-        ("blob content does not match", http.put(format!("{url}/api/blobs/{}?scope_kind=team", "0".repeat(64))).bearer_auth(&token).body("x"), 400, "bad_request"),
+        (
+            "malformed JSON",
+            http.post(format!("{url}/api/sync/push"))
+                .header(PROTOCOL_HEADER, "1")
+                .bearer_auth(&token)
+                .header("content-type", "application/json")
+                .body("{\"client_id\": "),
+            400,
+            "bad_request",
+        ),
+        (
+            "wrong types",
+            http.post(format!("{url}/api/sync/push"))
+                .header(PROTOCOL_HEADER, "1")
+                .bearer_auth(&token)
+                .json(&json!({"client_id": 5, "ops": "none"})),
+            400,
+            "bad_request",
+        ),
+        (
+            "oversized body",
+            http.post(format!("{url}/api/sync/push"))
+                .header(PROTOCOL_HEADER, "1")
+                .bearer_auth(&token)
+                .header("content-type", "application/json")
+                .body(vec![b' '; 5 * 1024 * 1024]),
+            413,
+            "too_large",
+        ),
+        (
+            "unknown protocol version",
+            http.get(format!("{url}/api/sync/pull?since=0"))
+                .header(PROTOCOL_HEADER, "99")
+                .bearer_auth(&token),
+            400,
+            "unsupported_protocol",
+        ),
+        (
+            "no protocol version on sync",
+            http.get(format!("{url}/api/sync/pull?since=0")).bearer_auth(&token),
+            400,
+            "unsupported_protocol",
+        ),
+        (
+            "bad query",
+            http.get(format!("{url}/api/sync/pull?since=yesterday"))
+                .header(PROTOCOL_HEADER, "1")
+                .bearer_auth(&token),
+            400,
+            "bad_request",
+        ),
+        (
+            "short password",
+            http.post(format!("{url}/api/admin/users"))
+                .bearer_auth(&token)
+                .json(&json!({"login": "x", "name": "X", "password": "short", "role": "member"})),
+            400,
+            "bad_request",
+        ),
+        (
+            "duplicate login",
+            http.post(format!("{url}/api/admin/users")).bearer_auth(&token).json(
+                &json!({"login": "member", "name": "M", "password": "long enough pw", "role": "member"}),
+            ),
+            409,
+            "conflict",
+        ),
+        (
+            "unknown user",
+            http.post(format!("{url}/api/admin/users/{}/disable", Uuid::now_v7())).bearer_auth(&token),
+            404,
+            "not_found",
+        ),
+        (
+            "bad blob name",
+            http.put(format!("{url}/api/blobs/notahash?scope_kind=team")).bearer_auth(&token).body("x"),
+            400,
+            "bad_request",
+        ),
+        (
+            "blob content does not match",
+            http.put(format!("{url}/api/blobs/{}?scope_kind=team", "0".repeat(64)))
+                .bearer_auth(&token)
+                .body("x"),
+            400,
+            "bad_request",
+        ),
         ("unknown endpoint", http.get(format!("{url}/api/nothing")), 404, "not_found"),
-        ("wrong password", http.post(format!("{url}/api/auth/login")).json(&json!({"login": "member", "password": "wrong wrong"})), 401, "invalid_credentials"),
+        (
+            "wrong password",
+            http.post(format!("{url}/api/auth/login"))
+                .json(&json!({"login": "member", "password": "wrong wrong"})),
+            401,
+            "invalid_credentials",
+        ),
     ];
     for (name, request, status, code) in cases {
         let response = request.send().await.expect("request");
@@ -140,11 +265,19 @@ async fn bad_input_gets_a_coded_4xx_and_writes_nothing(backend: Backend) {
     }
     // An op with a broken stamp is refused on its own; the others of the push are logged.
     let client = Uuid::now_v7();
-    let op = |seq: i64, hlc: &str| json!({"op_id": {"client_id": client, "client_seq": seq}, "scope": {"kind": "team"},
-        "entity": "task", "entity_id": Uuid::now_v7(), "kind": "set", "field": "title", "value": "x", "hlc": hlc});
+    let op = |seq: i64, hlc: &str| {
+        json!({"op_id": {"client_id": client, "client_seq": seq}, "scope": {"kind": "team"},
+        "entity": "task", "entity_id": Uuid::now_v7(), "kind": "set", "field": "title", "value": "x", "hlc": hlc})
+    };
     let good = "7316798283454406656/1";
-    let response = http.post(format!("{url}/api/sync/push")).header(PROTOCOL_HEADER, "1").bearer_auth(&token)
-        .json(&json!({"client_id": client, "ops": [op(1, "yesterday"), op(2, good)]})).send().await.expect("push");
+    let response = http
+        .post(format!("{url}/api/sync/push"))
+        .header(PROTOCOL_HEADER, "1")
+        .bearer_auth(&token)
+        .json(&json!({"client_id": client, "ops": [op(1, "yesterday"), op(2, good)]}))
+        .send()
+        .await
+        .expect("push");
     assert_eq!(response.status(), StatusCode::OK);
     let body: duly_protocol::PushResponse = response.json().await.expect("push response");
     assert!(matches!(body.results[0].outcome, duly_protocol::OpOutcome::Rejected { .. }));
@@ -153,13 +286,24 @@ async fn bad_input_gets_a_coded_4xx_and_writes_nothing(backend: Backend) {
     // The same op twice in one push, and again in a retried push: logged once.
     let twice = op(3, good);
     for _ in 0..2 {
-        let response = http.post(format!("{url}/api/sync/push")).header(PROTOCOL_HEADER, "1").bearer_auth(&token)
-            .json(&json!({"client_id": client, "ops": [twice.clone(), twice.clone()]})).send().await.expect("push");
+        let response = http
+            .post(format!("{url}/api/sync/push"))
+            .header(PROTOCOL_HEADER, "1")
+            .bearer_auth(&token)
+            .json(&json!({"client_id": client, "ops": [twice.clone(), twice.clone()]}))
+            .send()
+            .await
+            .expect("push");
         let body: duly_protocol::PushResponse = response.json().await.expect("push response");
-        let seqs: Vec<i64> = body.results.iter().map(|r| match r.outcome {
-            duly_protocol::OpOutcome::Applied { seq } | duly_protocol::OpOutcome::Duplicate { seq } => seq,
-            duly_protocol::OpOutcome::Rejected { .. } => -1,
-        }).collect();
+        let seqs: Vec<i64> =
+            body.results
+                .iter()
+                .map(|r| match r.outcome {
+                    duly_protocol::OpOutcome::Applied { seq }
+                    | duly_protocol::OpOutcome::Duplicate { seq } => seq,
+                    duly_protocol::OpOutcome::Rejected { .. } => -1,
+                })
+                .collect();
         assert!(seqs[0] > 0 && seqs[0] == seqs[1], "{:?}", body.results);
         assert!(matches!(body.results[1].outcome, duly_protocol::OpOutcome::Duplicate { .. }));
     }
@@ -170,15 +314,33 @@ async fn bad_input_gets_a_coded_4xx_and_writes_nothing(backend: Backend) {
 #[tokio::test]
 async fn the_openapi_document_lists_every_endpoint_and_which_need_no_token() {
     let server = TestServer::start(Backend::Sqlite).await;
-    let doc: serde_json::Value = reqwest::get(format!("{}/api/openapi.json", server.url())).await.expect("get").json().await.expect("json");
+    let doc: serde_json::Value = reqwest::get(format!("{}/api/openapi.json", server.url()))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
     let paths = doc["paths"].as_object().expect("paths");
     let public = ["/health", "/api/auth/login", "/api/openapi.json"];
     for (path, method) in [
-        ("/health", "get"), ("/api/openapi.json", "get"), ("/api/auth/login", "post"), ("/api/auth/logout", "post"), ("/api/me", "get"),
-        ("/api/sync/push", "post"), ("/api/sync/pull", "get"), ("/api/sync/events", "get"), ("/api/admin/users", "get"),
-        ("/api/admin/users", "post"), ("/api/admin/users/{id}/disable", "post"), ("/api/admin/users/{id}/enable", "post"),
-        ("/api/admin/users/{id}/password", "post"), ("/api/admin/grants", "post"), ("/api/admin/revokes", "post"),
-        ("/api/customers/{id}/shares", "get"), ("/api/blobs/{sha256}", "put"), ("/api/blobs/{sha256}", "get"),
+        ("/health", "get"),
+        ("/api/openapi.json", "get"),
+        ("/api/auth/login", "post"),
+        ("/api/auth/logout", "post"),
+        ("/api/me", "get"),
+        ("/api/sync/push", "post"),
+        ("/api/sync/pull", "get"),
+        ("/api/sync/events", "get"),
+        ("/api/admin/users", "get"),
+        ("/api/admin/users", "post"),
+        ("/api/admin/users/{id}/disable", "post"),
+        ("/api/admin/users/{id}/enable", "post"),
+        ("/api/admin/users/{id}/password", "post"),
+        ("/api/admin/grants", "post"),
+        ("/api/admin/revokes", "post"),
+        ("/api/customers/{id}/shares", "get"),
+        ("/api/blobs/{sha256}", "put"),
+        ("/api/blobs/{sha256}", "get"),
     ] {
         let operation = &paths.get(path).unwrap_or_else(|| panic!("{path} is documented"))[method];
         assert!(operation.is_object(), "{method} {path} is documented");
@@ -200,7 +362,10 @@ async fn disabling_a_user_and_logging_out_end_sessions_at_once() {
     assert!(member.me().await.is_ok());
     admin.set_user_active(user.id, false).await.expect("disable");
     assert!(matches!(member.me().await, Err(duly_core::sync::SyncError::Unauthorized)));
-    let refused = duly_core::sync::SyncClient::new(&server.url()).expect("client").login("member", crate::sync_support::PASSWORD, None).await;
+    let refused = duly_core::sync::SyncClient::new(&server.url())
+        .expect("client")
+        .login("member", crate::sync_support::PASSWORD, None)
+        .await;
     assert!(refused.is_err(), "a disabled user cannot log in");
     admin.logout().await.expect("logout");
     assert!(matches!(admin.me().await, Err(duly_core::sync::SyncError::Unauthorized)));

@@ -5,7 +5,9 @@
 //! equals the server's state for its scopes, and every op ever made is in the server log or
 //! in its maker's rejected list.
 
-use duly_core::model::{CommentInput, CommentTarget, CustomerInput, CustomerKind, StatusChange, TaskInput, TaskStatus};
+use duly_core::model::{
+    CommentInput, CommentTarget, CustomerInput, CustomerKind, StatusChange, TaskInput, TaskStatus,
+};
 use duly_protocol::{Role, Scope};
 use proptest::prelude::*;
 use uuid::Uuid;
@@ -64,7 +66,8 @@ struct World {
 /// A replica's clock running `seconds` ahead of the others: its next stamps start there.
 fn skew(device: &Device, seconds: u32) {
     let ahead = uhlc::NTP64::from(
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time") + std::time::Duration::from_secs(u64::from(seconds)),
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time")
+            + std::time::Duration::from_secs(u64::from(seconds)),
     );
     let id = uhlc::ID::from(std::num::NonZeroU128::new(device.store.client_id().as_u128()).expect("id"));
     device.store.observe_stamp_text(&uhlc::Timestamp::new(ahead, id).to_string());
@@ -84,7 +87,9 @@ impl World {
             Step::CreateCustomer(r) => {
                 let d = self.device(r);
                 let name = format!("Ügyfél {}", self.customers.len());
-                if let Ok(c) = d.store.create_customer(d.ctx(), CustomerInput::named(name, CustomerKind::Company)).await {
+                if let Ok(c) =
+                    d.store.create_customer(d.ctx(), CustomerInput::named(name, CustomerKind::Company)).await
+                {
                     self.customers.push(c.id);
                 }
             }
@@ -123,7 +128,13 @@ impl World {
             Step::Comment { replica, task } => {
                 let Some(id) = Self::pick(&self.tasks, task) else { return };
                 let d = self.device(replica);
-                let _ = d.store.add_comment(d.ctx(), CommentInput::on(CommentTarget::Task(id), format!("megjegyzés {replica}"))).await;
+                let _ = d
+                    .store
+                    .add_comment(
+                        d.ctx(),
+                        CommentInput::on(CommentTarget::Task(id), format!("megjegyzés {replica}")),
+                    )
+                    .await;
             }
             Step::Grant { replica, customer } | Step::Revoke { replica, customer } => {
                 let Some(c) = Self::pick(&self.customers, customer) else { return };
@@ -180,14 +191,25 @@ async fn scenario(backend: Backend, steps: Vec<Step>, skews: Vec<u32>) {
         skew(&device, skews[n]);
         devices.push(Some(device));
     }
-    let mut world = World { server, admin, devices, offline: vec![false; REPLICAS], customers: Vec::new(), tasks: Vec::new(), skews };
+    let mut world = World {
+        server,
+        admin,
+        devices,
+        offline: vec![false; REPLICAS],
+        customers: Vec::new(),
+        tasks: Vec::new(),
+        skews,
+    };
     // The big offline batch: a member writes over 1 MB before syncing.
     world.run(&Step::CreateTask { replica: 1, customer: None }).await;
     let big = "ö".repeat(4_500);
     let task = world.tasks[0];
     for n in 0..130 {
         let d = world.device(1);
-        d.store.add_comment(d.ctx(), CommentInput::on(CommentTarget::Task(task), format!("{n} {big}"))).await.expect("comment");
+        d.store
+            .add_comment(d.ctx(), CommentInput::on(CommentTarget::Task(task), format!("{n} {big}")))
+            .await
+            .expect("comment");
     }
     for step in &steps {
         world.run(step).await;
@@ -210,16 +232,29 @@ async fn scenario(backend: Backend, steps: Vec<Step>, skews: Vec<u32>) {
     }
     eprintln!(
         "case: {} steps, {} customers, {} tasks, {} lost concurrent edits seen, {} rejected ops",
-        steps.len(), world.customers.len(), world.tasks.len(), conflicts, rejected_total
+        steps.len(),
+        world.customers.len(),
+        world.tasks.len(),
+        conflicts,
+        rejected_total
     );
     for (r, role) in roles.iter().enumerate() {
         let d = world.device(r);
         assert_eq!(d.store.pending_op_count().await.expect("pending"), 0);
-        let held: Vec<Uuid> = d.store.sync_scopes().await.expect("scopes").unwrap_or_default().iter()
+        let held: Vec<Uuid> = d
+            .store
+            .sync_scopes()
+            .await
+            .expect("scopes")
+            .unwrap_or_default()
+            .iter()
             .filter_map(|s| if let Scope::Customer(id) = s { Some(*id) } else { None })
             .collect();
         let team = *role != Role::Guest;
-        let (mine, server) = (snapshot_of(&d.path, Some(&held), team).await, snapshot_of(&auditor.path, Some(&held), team).await);
+        let (mine, server) = (
+            snapshot_of(&d.path, Some(&held), team).await,
+            snapshot_of(&auditor.path, Some(&held), team).await,
+        );
         let only_mine: Vec<&String> = mine.iter().filter(|row| !server.contains(row)).collect();
         let only_server: Vec<&String> = server.iter().filter(|row| !mine.contains(row)).collect();
         assert!(
@@ -227,10 +262,15 @@ async fn scenario(backend: Backend, steps: Vec<Step>, skews: Vec<u32>) {
             "replica {r} ({role:?}) differs from the server's state for its scopes: only here {only_mine:?}, only on the server {only_server:?}"
         );
         let logged = world.server.server.state.storage.logged_seqs(d.store.client_id()).await.expect("log");
-        let rejected: Vec<i64> = d.store.rejected_ops().await.expect("rejected").iter().map(|o| o.client_seq).collect();
+        let rejected: Vec<i64> =
+            d.store.rejected_ops().await.expect("rejected").iter().map(|o| o.client_seq).collect();
         let mut accounted: Vec<i64> = logged.iter().chain(rejected.iter()).copied().collect();
         accounted.sort_unstable();
-        assert_eq!(accounted, (1..=ops_made(&d.path).await).collect::<Vec<_>>(), "replica {r}: every op is logged or rejected, once");
+        assert_eq!(
+            accounted,
+            (1..=ops_made(&d.path).await).collect::<Vec<_>>(),
+            "replica {r}: every op is logged or rejected, once"
+        );
     }
 }
 

@@ -3,7 +3,10 @@
 //! rule gave it, even when one of them moved the occurrence first).
 
 use chrono::NaiveDate;
-use duly_core::model::{CustomerInput, CustomerKind, Due, Recurrence, RecurrenceEnd, RecurrenceRule, Repeat, StatusChange, TaskInput, TaskStatus};
+use duly_core::model::{
+    CustomerInput, CustomerKind, Due, Recurrence, RecurrenceEnd, RecurrenceRule, Repeat, StatusChange,
+    TaskInput, TaskStatus,
+};
 use duly_core::schedule::recurrence::occurrence_id;
 use duly_protocol::Role;
 
@@ -17,8 +20,17 @@ async fn two_devices_finishing_one_occurrence_create_one_next(backend: Backend) 
     let bela = Device::join(&server, "bela", Role::Member).await;
     let (admin, _) = server.client("admin", Role::Admin).await;
 
-    let customer = anna.store.create_customer(anna.ctx(), CustomerInput::named("Kovács Kft", CustomerKind::Company)).await.expect("customer");
-    let rule = RecurrenceRule { repeat: Repeat::MonthlyOnDay { day: 31 }, interval: 1, ends: RecurrenceEnd::Never, create_ahead_days: None };
+    let customer = anna
+        .store
+        .create_customer(anna.ctx(), CustomerInput::named("Kovács Kft", CustomerKind::Company))
+        .await
+        .expect("customer");
+    let rule = RecurrenceRule {
+        repeat: Repeat::MonthlyOnDay { day: 31 },
+        interval: 1,
+        ends: RecurrenceEnd::Never,
+        create_ahead_days: None,
+    };
     let january = NaiveDate::from_ymd_opt(2027, 1, 31).expect("day");
     let input = TaskInput {
         customer_id: Some(customer.id),
@@ -35,7 +47,10 @@ async fn two_devices_finishing_one_occurrence_create_one_next(backend: Backend) 
     // Both offline. Anna first moves January's occurrence past February's day (as the
     // end-of-day review may); it stays January's, so both still write February's.
     let moved_to = duly_core::store::Reschedule::Day(NaiveDate::from_ymd_opt(2027, 3, 1).expect("day"));
-    anna.store.reschedule_task(anna.ctx(), first.id, moved_to, chrono_tz::Europe::Budapest).await.expect("moved");
+    anna.store
+        .reschedule_task(anna.ctx(), first.id, moved_to, chrono_tz::Europe::Budapest)
+        .await
+        .expect("moved");
     // Each completes January.
     for (device, outcome) in [(&anna, "Kiállítva (Anna)"), (&bela, "Kiállítva (Béla)")] {
         let done = StatusChange { status: TaskStatus::Done, outcome: Some(outcome.into()), reason: None };
@@ -56,11 +71,18 @@ async fn two_devices_finishing_one_occurrence_create_one_next(backend: Backend) 
         let next = device.store.task(february).await.expect("february");
         assert_eq!(next.fields.recurrence.as_ref().map(|r| r.occurrence), Some(2));
     }
-    assert_eq!(snapshot(&anna.path, Some(&[customer.id])).await, snapshot(&bela.path, Some(&[customer.id])).await);
+    assert_eq!(
+        snapshot(&anna.path, Some(&[customer.id])).await,
+        snapshot(&bela.path, Some(&[customer.id])).await
+    );
 }
 
 fn viewer(device: &Device) -> duly_core::views::Viewer {
-    duly_core::views::Viewer { colleague: device.me.id, tz: chrono_tz::Europe::Budapest, now: device.store.now() }
+    duly_core::views::Viewer {
+        colleague: device.me.id,
+        tz: chrono_tz::Europe::Budapest,
+        now: device.store.now(),
+    }
 }
 
 // N3: an assignment made on another device reaches me by sync and is notified once.
@@ -71,23 +93,38 @@ async fn an_assignment_arriving_by_sync_is_notified_once(backend: Backend) {
     let anna = Device::join(&server, "anna", Role::Member).await;
     let bela = Device::join(&server, "bela", Role::Member).await;
     let (admin, _) = server.client("admin", Role::Admin).await;
-    let customer = anna.store.create_customer(anna.ctx(), CustomerInput::named("Szabó Pékség", CustomerKind::Company)).await.expect("customer");
+    let customer = anna
+        .store
+        .create_customer(anna.ctx(), CustomerInput::named("Szabó Pékség", CustomerKind::Company))
+        .await
+        .expect("customer");
     anna.sync().await;
     admin.grant(bela.user.id, vec![customer.id]).await.expect("grant");
     bela.sync().await;
     let scheduler = Scheduler::new(anna.store.clone(), chrono_tz::Europe::Budapest);
     scheduler.tick().await.expect("first pass");
 
-    let input = TaskInput { customer_id: Some(customer.id), ..TaskInput::new("Kemence szervize", anna.me.id) };
+    let input =
+        TaskInput { customer_id: Some(customer.id), ..TaskInput::new("Kemence szervize", anna.me.id) };
     let task = bela.store.create_task(bela.ctx(), input).await.expect("Béla assigns Anna");
     bela.sync().await;
     anna.sync().await;
-    let news: Vec<_> = scheduler.tick().await.expect("pass").notices.into_iter().filter(|n| n.kind == NoticeKind::Assigned).collect();
+    let news: Vec<_> = scheduler
+        .tick()
+        .await
+        .expect("pass")
+        .notices
+        .into_iter()
+        .filter(|n| n.kind == NoticeKind::Assigned)
+        .collect();
     assert_eq!(news.len(), 1, "{news:?}");
     assert_eq!(news[0].target, NoticeTarget::Task { id: task.id });
     assert_eq!(news[0].actor_name.as_deref(), Some("bela"));
     assert_eq!(news[0].task_title.as_deref(), Some("Kemence szervize"));
-    assert!(scheduler.tick().await.expect("pass").notices.iter().all(|n| n.kind != NoticeKind::Assigned), "once");
+    assert!(
+        scheduler.tick().await.expect("pass").notices.iter().all(|n| n.kind != NoticeKind::Assigned),
+        "once"
+    );
 }
 
 // The company's working days are shared: two colleagues change different days offline and
@@ -110,12 +147,22 @@ async fn the_working_calendar_is_the_companys(backend: Backend) {
     for device in [&anna, &bela] {
         let calendar = device.store.work_calendar().await.expect("calendar");
         assert_eq!(calendar.overrides(), [saturday_worked, new_years_eve], "on {}", device.user.login);
-        assert_eq!(calendar.next_working_day(day(12, 30)), NaiveDate::from_ymd_opt(2027, 1, 4).expect("day"), "31 Dec off, 1 Jan a holiday");
+        assert_eq!(
+            calendar.next_working_day(day(12, 30)),
+            NaiveDate::from_ymd_opt(2027, 1, 4).expect("day"),
+            "31 Dec off, 1 Jan a holiday"
+        );
     }
     let history = bela.store.history(duly_core::store::WORK_CALENDAR_ID).await.expect("history");
-    assert!(history.iter().any(|h| h.field.as_deref() == Some("2026-12-31") && h.actor_id == anna.me.id), "{history:?}");
+    assert!(
+        history.iter().any(|h| h.field.as_deref() == Some("2026-12-31") && h.actor_id == anna.me.id),
+        "{history:?}"
+    );
 
-    bela.store.set_calendar_overrides(bela.ctx(), &[saturday_worked]).await.expect("Béla takes New Year's Eve back");
+    bela.store
+        .set_calendar_overrides(bela.ctx(), &[saturday_worked])
+        .await
+        .expect("Béla takes New Year's Eve back");
     bela.sync().await;
     anna.sync().await;
     assert_eq!(anna.store.work_calendar().await.expect("calendar").overrides(), [saturday_worked]);

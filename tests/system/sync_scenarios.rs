@@ -13,7 +13,11 @@ async fn two_colleagues_edit_one_task_offline_and_converge(backend: Backend) {
     let bela = Device::join(&server, "bela", Role::Member).await;
     let (admin, _) = server.client("admin", Role::Admin).await;
 
-    let customer = anna.store.create_customer(anna.ctx(), CustomerInput::named("Kovács Kft", CustomerKind::Company)).await.expect("customer");
+    let customer = anna
+        .store
+        .create_customer(anna.ctx(), CustomerInput::named("Kovács Kft", CustomerKind::Company))
+        .await
+        .expect("customer");
     let mut input = TaskInput::new("Ajánlat küldése", anna.me.id);
     input.customer_id = Some(customer.id);
     let task = anna.store.create_task(anna.ctx(), input).await.expect("task");
@@ -32,20 +36,33 @@ async fn two_colleagues_edit_one_task_offline_and_converge(backend: Backend) {
     let mut by_bela = task.fields.clone();
     by_bela.title = "Ajánlat küldése (Béla)".into();
     bela.store.update_task(bela.ctx(), task.id, by_bela).await.expect("bela edits");
-    anna.store.add_comment(anna.ctx(), CommentInput::on(CommentTarget::Task(task.id), "Anna: felhívtam")).await.expect("comment");
-    bela.store.add_comment(bela.ctx(), CommentInput::on(CommentTarget::Task(task.id), "Béla: e-mailt küldtem")).await.expect("comment");
+    anna.store
+        .add_comment(anna.ctx(), CommentInput::on(CommentTarget::Task(task.id), "Anna: felhívtam"))
+        .await
+        .expect("comment");
+    bela.store
+        .add_comment(bela.ctx(), CommentInput::on(CommentTarget::Task(task.id), "Béla: e-mailt küldtem"))
+        .await
+        .expect("comment");
 
     anna.sync().await;
     bela.sync().await;
     anna.sync().await;
 
-    let (a, b) = (anna.store.task(task.id).await.expect("task"), bela.store.task(task.id).await.expect("task"));
+    let (a, b) =
+        (anna.store.task(task.id).await.expect("task"), bela.store.task(task.id).await.expect("task"));
     assert_eq!(a.fields.title, b.fields.title, "both replicas converge");
     let winner = a.fields.title.clone();
-    let loser = if winner.contains("Anna") { "Ajánlat küldése (Béla)" } else { "Ajánlat küldése (Anna)" };
+    let loser =
+        if winner.contains("Anna") { "Ajánlat küldése (Béla)" } else { "Ajánlat küldése (Anna)" };
     for device in [&anna, &bela] {
-        let bodies: Vec<String> = device.store.task_comments(task.id).await.expect("thread").into_iter().map(|c| c.body).collect();
-        assert!(bodies.contains(&"Anna: felhívtam".to_owned()) && bodies.contains(&"Béla: e-mailt küldtem".to_owned()), "{bodies:?}");
+        let bodies: Vec<String> =
+            device.store.task_comments(task.id).await.expect("thread").into_iter().map(|c| c.body).collect();
+        assert!(
+            bodies.contains(&"Anna: felhívtam".to_owned())
+                && bodies.contains(&"Béla: e-mailt küldtem".to_owned()),
+            "{bodies:?}"
+        );
         let conflicts = device.store.conflicts(task.id).await.expect("conflicts");
         assert_eq!(conflicts.len(), 1, "the lost edit is shown on {}", device.user.login);
         assert_eq!(conflicts[0].field, "title");
@@ -64,9 +81,19 @@ async fn two_colleagues_edit_one_task_offline_and_converge(backend: Backend) {
     }
     // The loser's own replica keeps its edit in history too.
     let loser_device = if loser.contains("Anna") { &anna } else { &bela };
-    let own: Vec<_> = loser_device.store.history(task.id).await.expect("history").into_iter().filter_map(|h| h.new_value).collect();
+    let own: Vec<_> = loser_device
+        .store
+        .history(task.id)
+        .await
+        .expect("history")
+        .into_iter()
+        .filter_map(|h| h.new_value)
+        .collect();
     assert!(own.contains(&serde_json::json!(loser)), "{own:?}");
-    assert_eq!(snapshot(&anna.path, Some(&[customer.id])).await, snapshot(&bela.path, Some(&[customer.id])).await);
+    assert_eq!(
+        snapshot(&anna.path, Some(&[customer.id])).await,
+        snapshot(&bela.path, Some(&[customer.id])).await
+    );
 }
 
 on_both_backends!(revoking_a_customer_purges_it_and_keeps_pending_edits_in_the_rejected_list);
@@ -75,7 +102,11 @@ async fn revoking_a_customer_purges_it_and_keeps_pending_edits_in_the_rejected_l
     let anna = Device::join(&server, "anna", Role::Member).await;
     let bela = Device::join(&server, "bela", Role::Member).await;
     let (admin, _) = server.client("admin", Role::Manager).await;
-    let customer = anna.store.create_customer(anna.ctx(), CustomerInput::named("Szabó Bt", CustomerKind::Company)).await.expect("customer");
+    let customer = anna
+        .store
+        .create_customer(anna.ctx(), CustomerInput::named("Szabó Bt", CustomerKind::Company))
+        .await
+        .expect("customer");
     let mut input = TaskInput::new("Szerződés", anna.me.id);
     input.customer_id = Some(customer.id);
     let task = anna.store.create_task(anna.ctx(), input).await.expect("task");
@@ -85,14 +116,21 @@ async fn revoking_a_customer_purges_it_and_keeps_pending_edits_in_the_rejected_l
     assert!(bela.store.customer(customer.id).await.is_ok());
 
     // Béla writes while offline; meanwhile the customer is taken back from him.
-    let note = bela.store.add_comment(bela.ctx(), CommentInput::on(CommentTarget::Task(task.id), "Béla jegyzete")).await.expect("comment");
+    let note = bela
+        .store
+        .add_comment(bela.ctx(), CommentInput::on(CommentTarget::Task(task.id), "Béla jegyzete"))
+        .await
+        .expect("comment");
     admin.revoke(bela.user.id, vec![customer.id]).await.expect("revoke");
     let outcome = bela.sync().await;
     assert_eq!(outcome.purged, vec![customer.id]);
     assert!(bela.store.customer(customer.id).await.is_err(), "the customer left Béla's device");
     assert!(bela.store.task(task.id).await.is_err());
     let rejected = bela.store.rejected_ops().await.expect("rejected");
-    let kept = rejected.iter().find(|r| r.operation.entity_id == note.id).expect("Béla's comment is in the rejected list");
+    let kept = rejected
+        .iter()
+        .find(|r| r.operation.entity_id == note.id)
+        .expect("Béla's comment is in the rejected list");
     assert_eq!(kept.code, "forbidden_scope");
     assert_eq!(kept.operation.value["body"], "Béla jegyzete", "the text itself is kept");
     assert_eq!(bela.store.pending_op_count().await.expect("count"), 0);
@@ -107,15 +145,27 @@ async fn a_guest_sees_only_the_customer_shared_with_them(backend: Backend) {
     let anna = Device::join(&server, "anna", Role::Member).await;
     let guest = Device::join(&server, "partner", Role::Guest).await;
     let (admin, _) = server.client("admin", Role::Admin).await;
-    let shared = anna.store.create_customer(anna.ctx(), CustomerInput::named("Partner Zrt", CustomerKind::Company)).await.expect("c");
-    let other = anna.store.create_customer(anna.ctx(), CustomerInput::named("Titkos Kft", CustomerKind::Company)).await.expect("c");
+    let shared = anna
+        .store
+        .create_customer(anna.ctx(), CustomerInput::named("Partner Zrt", CustomerKind::Company))
+        .await
+        .expect("c");
+    let other = anna
+        .store
+        .create_customer(anna.ctx(), CustomerInput::named("Titkos Kft", CustomerKind::Company))
+        .await
+        .expect("c");
     let mut input = TaskInput::new("Közös feladat", anna.me.id);
     input.customer_id = Some(shared.id);
     let shared_task = anna.store.create_task(anna.ctx(), input).await.expect("task");
     let mut input = TaskInput::new("Belső feladat", anna.me.id);
     input.customer_id = Some(other.id);
     let other_task = anna.store.create_task(anna.ctx(), input).await.expect("task");
-    let internal = anna.store.create_task(anna.ctx(), TaskInput::new("Csapatfeladat", anna.me.id)).await.expect("team task");
+    let internal = anna
+        .store
+        .create_task(anna.ctx(), TaskInput::new("Csapatfeladat", anna.me.id))
+        .await
+        .expect("team task");
     anna.sync().await;
     admin.grant(guest.user.id, vec![shared.id]).await.expect("grant");
     guest.sync().await;
@@ -128,13 +178,30 @@ async fn a_guest_sees_only_the_customer_shared_with_them(backend: Backend) {
     assert!(format!("{refused:?}").contains("NotFound"), "{refused:?}");
 
     // The guest works in the shared customer (comments) but cannot add team work.
-    guest.store.add_comment(guest.ctx(), CommentInput::on(CommentTarget::Task(shared_task.id), "Partner: rendben")).await.expect("comment");
-    let sneaky = guest.store.create_task(guest.ctx(), TaskInput::new("Csapatba", guest.me.id)).await.expect("local task");
+    guest
+        .store
+        .add_comment(guest.ctx(), CommentInput::on(CommentTarget::Task(shared_task.id), "Partner: rendben"))
+        .await
+        .expect("comment");
+    let sneaky = guest
+        .store
+        .create_task(guest.ctx(), TaskInput::new("Csapatba", guest.me.id))
+        .await
+        .expect("local task");
     guest.sync().await;
     let rejected = guest.store.rejected_ops().await.expect("rejected");
-    assert!(rejected.iter().any(|r| r.operation.entity_id == sneaky.id && r.operation.kind == OpKind::Create));
+    assert!(
+        rejected.iter().any(|r| r.operation.entity_id == sneaky.id && r.operation.kind == OpKind::Create)
+    );
     anna.sync().await;
-    assert!(anna.store.task_comments(shared_task.id).await.expect("thread").iter().any(|c| c.body == "Partner: rendben"));
+    assert!(
+        anna.store
+            .task_comments(shared_task.id)
+            .await
+            .expect("thread")
+            .iter()
+            .any(|c| c.body == "Partner: rendben")
+    );
     assert!(anna.store.task(sneaky.id).await.is_err());
 }
 
@@ -142,12 +209,21 @@ on_both_backends!(a_store_used_alone_joins_a_server_without_losing_anything);
 async fn a_store_used_alone_joins_a_server_without_losing_anything(backend: Backend) {
     let server = TestServer::start(backend).await;
     let alone = Device::offline("anna").await;
-    let customer = alone.store.create_customer(alone.ctx(), CustomerInput::named("Régi Ügyfél Kft", CustomerKind::Company)).await.expect("c");
+    let customer = alone
+        .store
+        .create_customer(alone.ctx(), CustomerInput::named("Régi Ügyfél Kft", CustomerKind::Company))
+        .await
+        .expect("c");
     let mut input = TaskInput::new("Visszahívni", alone.me.id);
     input.customer_id = Some(customer.id);
     let task = alone.store.create_task(alone.ctx(), input).await.expect("task");
-    alone.store.add_comment(alone.ctx(), CommentInput::on(CommentTarget::Task(task.id), "Első megjegyzés")).await.expect("comment");
-    let team = alone.store.create_task(alone.ctx(), TaskInput::new("Leltár", alone.me.id)).await.expect("task");
+    alone
+        .store
+        .add_comment(alone.ctx(), CommentInput::on(CommentTarget::Task(task.id), "Első megjegyzés"))
+        .await
+        .expect("comment");
+    let team =
+        alone.store.create_task(alone.ctx(), TaskInput::new("Leltár", alone.me.id)).await.expect("task");
     let before = snapshot(&alone.path, None).await;
 
     server.user("anna", Role::Member).await;
@@ -176,9 +252,19 @@ async fn a_client_killed_mid_push_resends_and_nothing_is_logged_twice(backend: B
     let server = TestServer::start(backend).await;
     let anna = Device::join(&server, "anna", Role::Member).await;
     let big = "x".repeat(8 * 1024);
-    let customer = anna.store.create_customer(anna.ctx(), CustomerInput::named("Nagy Kft", CustomerKind::Company)).await.expect("c");
+    let customer = anna
+        .store
+        .create_customer(anna.ctx(), CustomerInput::named("Nagy Kft", CustomerKind::Company))
+        .await
+        .expect("c");
     for n in 0..160 {
-        anna.store.add_comment(anna.ctx(), CommentInput::on(CommentTarget::Customer(customer.id), format!("{n} {big}"))).await.expect("comment");
+        anna.store
+            .add_comment(
+                anna.ctx(),
+                CommentInput::on(CommentTarget::Customer(customer.id), format!("{n} {big}")),
+            )
+            .await
+            .expect("comment");
     }
     // The first push reaches the server, then the app dies before recording the answer.
     let ops = anna.store.pending_ops(50).await.expect("pending");
@@ -205,7 +291,11 @@ async fn attachments_travel_as_blobs_and_stay_readable_offline(backend: Backend)
     let bela = Device::join(&server, "bela", Role::Member).await;
     let partner = Device::join(&server, "partner", Role::Guest).await;
     let (admin, _) = server.client("admin", Role::Admin).await;
-    let customer = anna.store.create_customer(anna.ctx(), CustomerInput::named("Irat Kft", CustomerKind::Company)).await.expect("c");
+    let customer = anna
+        .store
+        .create_customer(anna.ctx(), CustomerInput::named("Irat Kft", CustomerKind::Company))
+        .await
+        .expect("c");
     let mut input = TaskInput::new("Szerződés aláírása", anna.me.id);
     input.customer_id = Some(customer.id);
     let task = anna.store.create_task(anna.ctx(), input).await.expect("task");
@@ -227,13 +317,18 @@ async fn attachments_travel_as_blobs_and_stay_readable_offline(backend: Backend)
     let arrived = bela.store.task(task.id).await.expect("task").fields.attachments;
     assert_eq!(arrived, vec![meta.clone()], "only the metadata travels in the operations");
     assert_eq!(bela.store.attachment(&meta.sha256).await.expect("read"), None, "not fetched yet");
-    let fetched = duly_core::sync::fetch_attachment(&bela.store, &bela.client, &meta.sha256).await.expect("fetch");
+    let fetched =
+        duly_core::sync::fetch_attachment(&bela.store, &bela.client, &meta.sha256).await.expect("fetch");
     assert_eq!(fetched, contents);
     // Offline now: the copy fetched once still opens.
     let unreachable = duly_core::sync::SyncClient::new("http://127.0.0.1:9").expect("client");
-    let offline = duly_core::sync::fetch_attachment(&bela.store, &unreachable, &meta.sha256).await.expect("from this device");
+    let offline = duly_core::sync::fetch_attachment(&bela.store, &unreachable, &meta.sha256)
+        .await
+        .expect("from this device");
     assert_eq!(offline, contents);
     // A guest the customer is not shared with cannot read it.
-    let refused = duly_core::sync::fetch_attachment(&partner.store, &partner.client, &meta.sha256).await.expect_err("not shared");
+    let refused = duly_core::sync::fetch_attachment(&partner.store, &partner.client, &meta.sha256)
+        .await
+        .expect_err("not shared");
     assert_eq!(refused.code(), duly_core::ErrorCode::NotFound, "{refused}");
 }

@@ -54,7 +54,9 @@ impl TestServer {
             Backend::Sqlite => format!("sqlite://{}", dir.path().join("server.db").display()),
             Backend::Postgres => fresh_postgres_database().await,
         };
-        let server = duly_server::start(Config::local(database, dir.path().join("blobs"))).await.expect("server starts");
+        let server = duly_server::start(Config::local(database, dir.path().join("blobs")))
+            .await
+            .expect("server starts");
         Self { server, backend, _dir: dir }
     }
 
@@ -83,7 +85,10 @@ async fn fresh_postgres_database() -> String {
     let name = format!("duly_test_{}", Uuid::now_v7().simple());
     let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to PostgreSQL");
     // The name is ours (hex digits), never input: safe to put in the statement.
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create database");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .expect("create database");
     let (base, _) = admin.rsplit_once('/').expect("URL with a database path");
     format!("{base}/{name}")
 }
@@ -113,11 +118,23 @@ impl Device {
         let path = dir.path().join("duly.db");
         let store = Store::open(&path).await.expect("store");
         let me = store
-            .create_profile(ColleagueInput { name: name.into(), email: String::new(), role: ColleagueRole::Member, active: true })
+            .create_profile(ColleagueInput {
+                name: name.into(),
+                email: String::new(),
+                role: ColleagueRole::Member,
+                active: true,
+            })
             .await
             .expect("profile");
         let client = SyncClient::new("http://127.0.0.1:1").expect("client");
-        let user = User { id: Uuid::nil(), login: name.into(), name: name.into(), role: Role::Member, active: true, colleague_id: None };
+        let user = User {
+            id: Uuid::nil(),
+            login: name.into(),
+            name: name.into(),
+            role: Role::Member,
+            active: true,
+            colleague_id: None,
+        };
         Self { store, client, me, user, path, _dir: dir }
     }
 
@@ -165,7 +182,10 @@ pub async fn snapshot_of(path: &std::path::Path, customers: Option<&[Uuid]>, tea
     };
     let mut rows = Vec::new();
     let customers_rows: Vec<(String, String, Option<String>)> =
-        sqlx::query_as("SELECT id, name, deleted_at FROM customers").fetch_all(&mut conn).await.expect("customers");
+        sqlx::query_as("SELECT id, name, deleted_at FROM customers")
+            .fetch_all(&mut conn)
+            .await
+            .expect("customers");
     for (id, name, deleted) in customers_rows {
         if visible(Some(id.clone())) {
             rows.push(format!("customer {id} {name} deleted={}", deleted.is_some()));
@@ -182,7 +202,10 @@ pub async fn snapshot_of(path: &std::path::Path, customers: Option<&[Uuid]>, tea
         }
     }
     let comments: Vec<(String, String, Option<String>, Option<String>)> =
-        sqlx::query_as("SELECT id, body, customer_id, deleted_at FROM comments").fetch_all(&mut conn).await.expect("comments");
+        sqlx::query_as("SELECT id, body, customer_id, deleted_at FROM comments")
+            .fetch_all(&mut conn)
+            .await
+            .expect("comments");
     for (id, body, customer, deleted) in comments {
         if visible(customer) {
             rows.push(format!("comment {id} {} deleted={}", body.len(), deleted.is_some()));

@@ -79,7 +79,13 @@ pub struct Suite {
 /// `cargo test` with the shared selection (the build already made every test binary, so this
 /// compiles nothing), echoing its output and reading each suite's counts and time from it.
 /// `wrap` runs it under another program (xvfb-run, dbus-run-session).
-pub fn test(phases: &mut Phases, wrap: &[&str], targets: &[&str], test_args: &[&str], envs: &[(&str, &str)]) -> Result<Vec<Suite>> {
+pub fn test(
+    phases: &mut Phases,
+    wrap: &[&str],
+    targets: &[&str],
+    test_args: &[&str],
+    envs: &[(&str, &str)],
+) -> Result<Vec<Suite>> {
     let mut command = match wrap.split_first() {
         Some((program, rest)) => {
             let mut c = Command::new(program);
@@ -88,7 +94,12 @@ pub fn test(phases: &mut Phases, wrap: &[&str], targets: &[&str], test_args: &[&
         }
         None => Command::new(env!("CARGO")),
     };
-    command.current_dir(setup::root()).env("SQLX_OFFLINE", "true").args(["test", "--workspace", "--locked", "--no-fail-fast"]);
+    command.current_dir(setup::root()).env("SQLX_OFFLINE", "true").args([
+        "test",
+        "--workspace",
+        "--locked",
+        "--no-fail-fast",
+    ]);
     if targets.is_empty() {
         command.arg("--all-targets");
     }
@@ -170,7 +181,10 @@ mod tests {
     #[test]
     fn libtest_counts_and_time_are_read() {
         let mut suite = Suite::default();
-        read_result("FAILED. 12 passed; 2 failed; 3 ignored; 0 measured; 0 filtered out; finished in 1.50s", &mut suite);
+        read_result(
+            "FAILED. 12 passed; 2 failed; 3 ignored; 0 measured; 0 filtered out; finished in 1.50s",
+            &mut suite,
+        );
         assert_eq!((suite.passed, suite.failed, suite.ignored), (12, 2, 3));
         assert_eq!(suite.took, Duration::from_millis(1500));
     }

@@ -26,7 +26,8 @@ pub fn node() -> Result<()> {
     }
     let output = version("node").context("node is not installed: install Node.js 20.19 or newer")?;
     let text = String::from_utf8_lossy(&output.stdout);
-    let major: u32 = text.trim().trim_start_matches('v').split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0);
+    let major: u32 =
+        text.trim().trim_start_matches('v').split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0);
     if major < 20 {
         bail!("Node.js {} is too old for the UI build: install 20.19 or newer", text.trim());
     }
@@ -66,7 +67,9 @@ pub fn tauri_driver() -> Result<()> {
     if cargo_home.join("bin/tauri-driver").exists() {
         return Ok(());
     }
-    let status = Command::new(env!("CARGO")).args(["install", "tauri-driver", "--version", "^2", "--locked"]).status()?;
+    let status = Command::new(env!("CARGO"))
+        .args(["install", "tauri-driver", "--version", "^2", "--locked"])
+        .status()?;
     anyhow::ensure!(status.success(), "cargo install tauri-driver failed");
     Ok(())
 }

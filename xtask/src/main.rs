@@ -140,9 +140,21 @@ fn bundle() -> Result<()> {
 
 /// The keys the goals are stated in: a smoke run fails when one goes missing.
 const BENCH_KEYS: &[&str] = &[
-    "create_task_p50_ms", "create_task_p99_ms", "fsync_floor_p50_ms", "fsync_floor_p99_ms", "today_p95_ms",
-    "my_tasks_p95_ms", "delegated_p95_ms", "search_p95_ms", "scheduler_tick_p95_ms", "bootstrap_s",
-    "sync_roundtrip_p95_ms", "server_p99_ms", "app_first_paint_ms", "app_idle_pss_mb", "floor_first_paint_ms",
+    "create_task_p50_ms",
+    "create_task_p99_ms",
+    "fsync_floor_p50_ms",
+    "fsync_floor_p99_ms",
+    "today_p95_ms",
+    "my_tasks_p95_ms",
+    "delegated_p95_ms",
+    "search_p95_ms",
+    "scheduler_tick_p95_ms",
+    "bootstrap_s",
+    "sync_roundtrip_p95_ms",
+    "server_p99_ms",
+    "app_first_paint_ms",
+    "app_idle_pss_mb",
+    "floor_first_paint_ms",
     "floor_idle_pss_mb",
 ];
 
@@ -161,7 +173,8 @@ fn bench(args: &[String]) -> Result<()> {
         build.extend(["--package", "duly-desktop", "--package", "duly-bare-window"]);
     }
     cargo::run(&build)?;
-    let bench = cargo::target_dir()?.join("release").join(format!("duly-bench{}", std::env::consts::EXE_SUFFIX));
+    let bench =
+        cargo::target_dir()?.join("release").join(format!("duly-bench{}", std::env::consts::EXE_SUFFIX));
     // The desktop part runs on a D-Bus session of its own (the single-instance plugin
     // registers there).
     let mut command = if with_app {
@@ -198,8 +211,12 @@ fn smoke_bench(phases: &mut Phases, args: &[String]) -> Result<()> {
         anyhow::ensure!(output.status.success(), "the benchmark failed");
         let last = stdout.lines().last().unwrap_or_default();
         let only = args.iter().position(|a| a == "--only").is_some();
-        let missing: Vec<&str> = BENCH_KEYS.iter().copied().filter(|key| !last.contains(&format!("\"{key}\":"))).collect();
-        anyhow::ensure!(last.starts_with('{') && (only || missing.is_empty()), "the bench's JSON lacks {missing:?}: {last}");
+        let missing: Vec<&str> =
+            BENCH_KEYS.iter().copied().filter(|key| !last.contains(&format!("\"{key}\":"))).collect();
+        anyhow::ensure!(
+            last.starts_with('{') && (only || missing.is_empty()),
+            "the bench's JSON lacks {missing:?}: {last}"
+        );
         Ok(())
     })
 }
@@ -213,7 +230,8 @@ fn prepare() -> Result<()> {
     std::fs::create_dir_all(database.parent().context("no parent")?)?;
     let _ = std::fs::remove_file(&database);
     let mut script = String::new();
-    let mut migrations: Vec<_> = std::fs::read_dir(root.join("migrations/client"))?.collect::<Result<_, _>>()?;
+    let mut migrations: Vec<_> =
+        std::fs::read_dir(root.join("migrations/client"))?.collect::<Result<_, _>>()?;
     migrations.sort_by_key(|entry| entry.file_name());
     for migration in migrations {
         script.push_str(&std::fs::read_to_string(migration.path())?);
@@ -232,17 +250,20 @@ fn prepare() -> Result<()> {
         .spawn()
         .and_then(|mut child| {
             use std::io::Write;
-            child.stdin.take().context("stdin").map_err(std::io::Error::other)?.write_all(script.as_bytes())?;
+            child
+                .stdin
+                .take()
+                .context("stdin")
+                .map_err(std::io::Error::other)?
+                .write_all(script.as_bytes())?;
             child.wait()
         })?;
     anyhow::ensure!(status.success(), "creating the schema failed");
     let offline_dir = root.join("crates/core/.sqlx");
     let _ = std::fs::remove_dir_all(&offline_dir);
     std::fs::create_dir_all(&offline_dir)?;
-    let status = Command::new(env!("CARGO"))
-        .current_dir(&root)
-        .args(["clean", "--package", "duly-core"])
-        .status()?;
+    let status =
+        Command::new(env!("CARGO")).current_dir(&root).args(["clean", "--package", "duly-core"]).status()?;
     anyhow::ensure!(status.success(), "cargo clean failed");
     let status = Command::new(env!("CARGO"))
         .current_dir(&root)

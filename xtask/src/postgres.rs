@@ -16,7 +16,8 @@ pub fn ensure() -> Result<String> {
         return Ok(url);
     }
     setup::debian_packages(&["postgresql", "postgresql-client"])?;
-    let clusters = String::from_utf8(Command::new("pg_lsclusters").arg("-h").output().context("pg_lsclusters")?.stdout)?;
+    let clusters =
+        String::from_utf8(Command::new("pg_lsclusters").arg("-h").output().context("pg_lsclusters")?.stdout)?;
     let (version, name, port) = match clusters.lines().find_map(parse_cluster) {
         Some(found) => found,
         None => {
@@ -28,13 +29,19 @@ pub fn ensure() -> Result<String> {
     };
     // Starting a running cluster fails harmlessly; what matters is that it answers afterwards.
     let _ = run_as_root(&["pg_ctlcluster", &version, &name, "start"]);
-    psql(&port, &format!(
-        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{ROLE}') THEN \
+    psql(
+        &port,
+        &format!(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{ROLE}') THEN \
          CREATE ROLE {ROLE} LOGIN CREATEDB PASSWORD '{PASSWORD}'; \
          ELSE ALTER ROLE {ROLE} LOGIN CREATEDB PASSWORD '{PASSWORD}'; END IF; END $$;"
-    ))?;
+        ),
+    )?;
     // Databases left by earlier runs.
-    psql(&port, "SELECT format('DROP DATABASE %I', datname) FROM pg_database WHERE datname LIKE 'duly\\_test\\_%' \\gexec")?;
+    psql(
+        &port,
+        "SELECT format('DROP DATABASE %I', datname) FROM pg_database WHERE datname LIKE 'duly\\_test\\_%' \\gexec",
+    )?;
     Ok(format!("postgres://{ROLE}:{PASSWORD}@127.0.0.1:{port}/postgres"))
 }
 

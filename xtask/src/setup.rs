@@ -20,7 +20,10 @@ pub fn build_tools() -> Result<()> {
 /// password); on a system without dpkg, lists them and goes on.
 pub fn debian_packages(packages: &[&str]) -> Result<()> {
     if Command::new("dpkg-query").arg("--version").output().is_err() {
-        eprintln!("[xtask] not a Debian system: make sure these (or your system's equivalents) are installed: {}", packages.join(" "));
+        eprintln!(
+            "[xtask] not a Debian system: make sure these (or your system's equivalents) are installed: {}",
+            packages.join(" ")
+        );
         return Ok(());
     }
     let missing: Vec<&str> = packages.iter().copied().filter(|p| !installed(p)).collect();

@@ -9,7 +9,9 @@ fn painted(at: f64) {
 }
 
 fn main() {
-    let result = tauri::Builder::default().invoke_handler(tauri::generate_handler![painted]).run(tauri::generate_context!());
+    let result = tauri::Builder::default()
+        .invoke_handler(tauri::generate_handler![painted])
+        .run(tauri::generate_context!());
     if let Err(error) = result {
         eprintln!("bare window failed: {error}");
         std::process::exit(1);

@@ -23,7 +23,8 @@ const SMOKE_IDLE_AFTER: Duration = Duration::from_secs(1);
 
 pub async fn run(size: Size) -> anyhow::Result<Map<String, Value>> {
     // `cargo xtask bench` builds the two windows in the profile it runs the bench in.
-    let beside = std::env::current_exe()?.parent().map(Path::to_path_buf).context("bench binary has no folder")?;
+    let beside =
+        std::env::current_exe()?.parent().map(Path::to_path_buf).context("bench binary has no folder")?;
     let app = beside.join(format!("duly{}", std::env::consts::EXE_SUFFIX));
     let bare = beside.join(format!("duly-bare-window{}", std::env::consts::EXE_SUFFIX));
     for binary in [&app, &bare] {
@@ -59,11 +60,20 @@ pub async fn run(size: Size) -> anyhow::Result<Map<String, Value>> {
 }
 
 fn epoch_ms() -> f64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(0.0)
 }
 
 /// One launch: (first paint in ms, idle PSS in MB).
-fn launch(binary: &Path, display: &str, scratch: &Path, data: &Path, idle_after: Duration) -> anyhow::Result<(f64, f64)> {
+fn launch(
+    binary: &Path,
+    display: &str,
+    scratch: &Path,
+    data: &Path,
+    idle_after: Duration,
+) -> anyhow::Result<(f64, f64)> {
     let paint_file = scratch.join("painted");
     let home = tempfile::tempdir_in(scratch)?;
     let _ = std::fs::remove_file(&paint_file);
@@ -107,7 +117,10 @@ fn process_tree(root: u32) -> Vec<u32> {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
         let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
         // The command name is in parentheses and may contain spaces; the ppid follows it.
-        let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)).and_then(|p| p.parse::<u32>().ok());
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse::<u32>().ok());
         if let Some(ppid) = ppid {
             parents.push((pid, ppid));
         }
@@ -124,7 +137,10 @@ fn process_tree(root: u32) -> Vec<u32> {
 
 fn pss_kb(pid: u32) -> Option<u64> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
-    text.lines().find(|l| l.starts_with("Pss:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok())
+    text.lines()
+        .find(|l| l.starts_with("Pss:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
 }
 
 fn stop(child: &mut Child) {
@@ -153,7 +169,14 @@ impl Xvfb {
                 continue;
             }
             let process = Command::new("Xvfb")
-                .args([format!(":{number}"), "-screen".into(), "0".into(), "1280x800x24".into(), "-nolisten".into(), "tcp".into()])
+                .args([
+                    format!(":{number}"),
+                    "-screen".into(),
+                    "0".into(),
+                    "1280x800x24".into(),
+                    "-nolisten".into(),
+                    "tcp".into(),
+                ])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()

@@ -22,17 +22,46 @@ use crate::stats::{log, ms, percentile, round};
 /// Words people type: frequent ones ("ajánlat" is in a fifth of all comments), rarer ones,
 /// prefixes, names and two-word queries.
 const QUERIES: &[&str] = &[
-    "ajanlat", "ajánlat", "szamla", "számla kiállítása", "visszahivas", "karbantartas", "szerzodes", "kovacs",
-    "nagy", "fizetes kesik", "munkalap", "szam", "helyszini felmeres", "garancialis", "nav", "ablak",
-    "pekseg", "szallitasi hatarido", "panaszt", "kedvezmeny", "Budapest", "tóth", "adoeloleg", "megrendeles",
+    "ajanlat",
+    "ajánlat",
+    "szamla",
+    "számla kiállítása",
+    "visszahivas",
+    "karbantartas",
+    "szerzodes",
+    "kovacs",
+    "nagy",
+    "fizetes kesik",
+    "munkalap",
+    "szam",
+    "helyszini felmeres",
+    "garancialis",
+    "nav",
+    "ablak",
+    "pekseg",
+    "szallitasi hatarido",
+    "panaszt",
+    "kedvezmeny",
+    "Budapest",
+    "tóth",
+    "adoeloleg",
+    "megrendeles",
 ];
 
 /// A demo store of the run's size in `dir`, for the profile
 /// "Bench Elek". Returns the store, the profile, the counts and the seconds it took.
-pub async fn demo_store(dir: &Path, size: Size) -> anyhow::Result<(Store, duly_core::model::Colleague, duly_core::demo::DemoCounts, f64)> {
+pub async fn demo_store(
+    dir: &Path,
+    size: Size,
+) -> anyhow::Result<(Store, duly_core::model::Colleague, duly_core::demo::DemoCounts, f64)> {
     let store = Store::open_with(dir.join("duly.db"), StoreOptions::default()).await?;
     let me = store
-        .create_profile(ColleagueInput { name: "Bench Elek".into(), email: "bench@example.hu".into(), role: Role::Admin, active: true })
+        .create_profile(ColleagueInput {
+            name: "Bench Elek".into(),
+            email: "bench@example.hu".into(),
+            role: Role::Admin,
+            active: true,
+        })
         .await?;
     let ctx = WriteCtx::window(me.id);
     let spec = DemoSpec {
@@ -44,7 +73,13 @@ pub async fn demo_store(dir: &Path, size: Size) -> anyhow::Result<(Store, duly_c
         now: Utc::now(),
         me: Some(me.clone()),
     };
-    log(format!("generating {} customers, {} tasks, {} comments in {}", spec.customers, spec.tasks, spec.comments, dir.display()));
+    log(format!(
+        "generating {} customers, {} tasks, {} comments in {}",
+        spec.customers,
+        spec.tasks,
+        spec.comments,
+        dir.display()
+    ));
     let started = Instant::now();
     let counts = store.load_demo(ctx, spec).await?;
     store.maintain().await?;
@@ -69,7 +104,11 @@ pub async fn run(size: Size) -> anyhow::Result<Map<String, Value>> {
 
     views(&store, &mut figures).await?;
 
-    let bytes = ["duly.db", "duly.db-wal"].iter().filter_map(|f| std::fs::metadata(dir.path().join(f)).ok()).map(|m| m.len()).sum::<u64>();
+    let bytes = ["duly.db", "duly.db-wal"]
+        .iter()
+        .filter_map(|f| std::fs::metadata(dir.path().join(f)).ok())
+        .map(|m| m.len())
+        .sum::<u64>();
     figures.insert("db_bytes".into(), bytes.into());
     figures.insert("customers".into(), counts.customers.into());
     figures.insert("tasks".into(), (counts.tasks + singles).into());
@@ -93,7 +132,12 @@ pub fn bench_dir() -> anyhow::Result<tempfile::TempDir> {
 
 /// Single creates through the core, in blocks alternating with bare one-row commits on the
 /// same file, so both see the same disk at about the same moment.
-async fn create_vs_floor(store: &Store, path: &Path, me: &duly_core::model::Colleague, count: usize) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
+async fn create_vs_floor(
+    store: &Store,
+    path: &Path,
+    me: &duly_core::model::Colleague,
+    count: usize,
+) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
     let mut floor = sqlx::sqlite::SqliteConnectOptions::new()
         .filename(path)
         .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
@@ -101,8 +145,12 @@ async fn create_vs_floor(store: &Store, path: &Path, me: &duly_core::model::Coll
         .pragma("wal_autocheckpoint", "0")
         .connect()
         .await?;
-    sqlx::query("CREATE TABLE IF NOT EXISTS bench_floor (id INTEGER PRIMARY KEY, value TEXT NOT NULL)").execute(&mut floor).await?;
-    let customers = store.list_customers(&duly_core::store::CustomerFilter { limit: Some(5_000), ..Default::default() }).await?;
+    sqlx::query("CREATE TABLE IF NOT EXISTS bench_floor (id INTEGER PRIMARY KEY, value TEXT NOT NULL)")
+        .execute(&mut floor)
+        .await?;
+    let customers = store
+        .list_customers(&duly_core::store::CustomerFilter { limit: Some(5_000), ..Default::default() })
+        .await?;
     let colleagues = store.colleagues().await?;
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     let ctx = WriteCtx::window(me.id);
@@ -115,7 +163,10 @@ async fn create_vs_floor(store: &Store, path: &Path, me: &duly_core::model::Coll
         for index in indexes.clone() {
             let started = Instant::now();
             let mut tx = floor.begin().await?;
-            sqlx::query("INSERT INTO bench_floor (value) VALUES (?)").bind(format!("row {index}")).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO bench_floor (value) VALUES (?)")
+                .bind(format!("row {index}"))
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
             floors.push(ms(started.elapsed()));
         }
@@ -137,7 +188,9 @@ async fn create_vs_floor(store: &Store, path: &Path, me: &duly_core::model::Coll
 
 async fn views(store: &Store, figures: &mut Map<String, Value>) -> anyhow::Result<()> {
     let colleagues = store.colleagues().await?;
-    let customers = store.list_customers(&duly_core::store::CustomerFilter { limit: Some(5_000), ..Default::default() }).await?;
+    let customers = store
+        .list_customers(&duly_core::store::CustomerFilter { limit: Some(5_000), ..Default::default() })
+        .await?;
     let mut rng = ChaCha8Rng::seed_from_u64(2);
     let tz = chrono_tz::Europe::Budapest;
     let samples = 200;
@@ -161,7 +214,10 @@ async fn views(store: &Store, figures: &mut Map<String, Value>) -> anyhow::Resul
         page.push(ms(started.elapsed()));
         let text = QUERIES.choose(&mut rng).copied().unwrap_or("ajanlat");
         let started = Instant::now();
-        rows += store.search(&viewer, &SearchQuery { text: Some(text.into()), limit: Some(50), ..Default::default() }).await?.len();
+        rows += store
+            .search(&viewer, &SearchQuery { text: Some(text.into()), limit: Some(50), ..Default::default() })
+            .await?
+            .len();
         search.push(ms(started.elapsed()));
     }
     log(format!("views read {rows} rows"));

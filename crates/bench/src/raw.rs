@@ -5,7 +5,9 @@ use std::path::Path;
 use std::time::Instant;
 
 use chrono::{Duration, Utc};
-use duly_core::model::{ColleagueInput, CustomerInput, CustomerKind, Due, Role, Task, TaskInput, TaskStatus, WriteCtx};
+use duly_core::model::{
+    ColleagueInput, CustomerInput, CustomerKind, Due, Role, Task, TaskInput, TaskStatus, WriteCtx,
+};
 use duly_core::store::bulk::ImportBatch;
 use duly_core::{Store, StoreOptions};
 use serde_json::{Map, Value};
@@ -25,11 +27,28 @@ pub async fn bulk_figures(dir: &Path, size: crate::size::Size) -> anyhow::Result
     let count = size.of(50_000);
     let options = || StoreOptions { background_maintenance: false, ..StoreOptions::default() };
     let core = Store::open_with(dir.join("bulk-core.db"), options()).await?;
-    let me = core.create_profile(ColleagueInput { name: "Bench Elek".into(), email: String::new(), role: Role::Admin, active: true }).await?;
+    let me = core
+        .create_profile(ColleagueInput {
+            name: "Bench Elek".into(),
+            email: String::new(),
+            role: Role::Admin,
+            active: true,
+        })
+        .await?;
     let ctx = WriteCtx { actor: me.id, source: duly_core::model::Source::Import };
-    let customer = core.create_customer(ctx, CustomerInput::named("Bench Kft.", CustomerKind::Company)).await?;
+    let customer =
+        core.create_customer(ctx, CustomerInput::named("Bench Kft.", CustomerKind::Company)).await?;
     let raw_store = Store::open_with(dir.join("bulk-raw.db"), options()).await?;
-    raw_store.import(ctx, &ImportBatch { colleagues: vec![me.clone()], customers: vec![customer.clone()], ..Default::default() }).await?;
+    raw_store
+        .import(
+            ctx,
+            &ImportBatch {
+                colleagues: vec![me.clone()],
+                customers: vec![customer.clone()],
+                ..Default::default()
+            },
+        )
+        .await?;
     raw_store.close().await;
 
     let now = Utc::now();
@@ -38,7 +57,9 @@ pub async fn bulk_figures(dir: &Path, size: crate::size::Size) -> anyhow::Result
             id: uuid::Uuid::now_v7(),
             fields: TaskInput {
                 customer_id: Some(customer.id),
-                description: "Egyeztetni a szállítási határidőt, a számlázást és a helyszíni felmérés időpontját.".into(),
+                description:
+                    "Egyeztetni a szállítási határidőt, a számlázást és a helyszíni felmérés időpontját."
+                        .into(),
                 due: Some(Due::Day(now.date_naive() + Duration::days((index % 60) as i64 - 30))),
                 ..TaskInput::new(format!("Ajánlat küldése #{index}"), me.id)
             },
@@ -53,7 +74,10 @@ pub async fn bulk_figures(dir: &Path, size: crate::size::Size) -> anyhow::Result
         })
         .collect();
 
-    let batches: Vec<ImportBatch> = tasks.chunks(TASKS_PER_TRANSACTION).map(|c| ImportBatch { tasks: c.to_vec(), ..Default::default() }).collect();
+    let batches: Vec<ImportBatch> = tasks
+        .chunks(TASKS_PER_TRANSACTION)
+        .map(|c| ImportBatch { tasks: c.to_vec(), ..Default::default() })
+        .collect();
     let started = Instant::now();
     for batch in &batches {
         core.import(ctx, batch).await?;
@@ -91,24 +115,56 @@ async fn connect(path: &Path) -> anyhow::Result<SqliteConnection> {
 /// with multi-row statements like the core's.
 async fn raw_import(path: &Path, tasks: &[Task], actor: uuid::Uuid) -> anyhow::Result<f64> {
     let mut conn = connect(path).await?;
-        let (mut task_rows, mut history) = (vec![], vec![]);
+    let (mut task_rows, mut history) = (vec![], vec![]);
     let text = |s: &str| Value2::Text(Some(s.to_owned()));
     for (index, task) in tasks.iter().enumerate() {
         let f = &task.fields;
-        let (id, at) = (task.id.to_string(), task.created_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
-        let due = match f.due { Some(Due::Day(day)) => Some(day.to_string()), _ => None };
+        let (id, at) =
+            (task.id.to_string(), task.created_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
+        let due = match f.due {
+            Some(Due::Day(day)) => Some(day.to_string()),
+            _ => None,
+        };
         let customer = f.customer_id.map(|c| c.to_string());
         let record = serde_json::to_string(task)?;
         task_rows.push(vec![
-            text(&id), text(&f.title), text(&f.description), Value2::Text(customer.clone()), Value2::Text(None),
-            text(&actor.to_string()), text(&actor.to_string()), text("[]"), text("open"), text("normal"), Value2::Text(None),
-            Value2::Text(due.clone()), Value2::Text(None), Value2::Text(None), text("[]"), text("[]"), Value2::Text(None),
-            Value2::Text(None), Value2::Text(None), Value2::Text(None), Value2::Text(None), text(&at), text(&at),
+            text(&id),
+            text(&f.title),
+            text(&f.description),
+            Value2::Text(customer.clone()),
+            Value2::Text(None),
+            text(&actor.to_string()),
+            text(&actor.to_string()),
+            text("[]"),
+            text("open"),
+            text("normal"),
+            Value2::Text(None),
+            Value2::Text(due.clone()),
+            Value2::Text(None),
+            Value2::Text(None),
+            text("[]"),
+            text("[]"),
+            Value2::Text(None),
+            Value2::Text(None),
+            Value2::Text(None),
+            Value2::Text(None),
+            Value2::Text(None),
+            text(&at),
+            text(&at),
         ]);
         let scope = format!(r#"{{"kind":"customer","id":"{}"}}"#, customer.unwrap_or_default());
         history.push(vec![
-            text("task"), text(&id), text("created"), Value2::Text(None), Value2::Text(None), text(&record),
-            text(&actor.to_string()), text(&at), text("import"), text(&scope), text(&format!("{index:016x}/1")),
+            text("task"),
+            text(&id),
+            text("created"),
+            Value2::Text(None),
+            Value2::Text(None),
+            text(&record),
+            text(&actor.to_string()),
+            text(&at),
+            text("import"),
+            text(&scope),
+            text(&format!("{index:016x}/1")),
         ]);
     }
     let started = Instant::now();
@@ -155,7 +211,11 @@ async fn insert(conn: &mut SqliteConnection, head: &'static str, rows: &[Vec<Val
 /// One-row inserts into a bare four-column table, in one transaction.
 async fn bare_rows(path: &Path, count: usize) -> anyhow::Result<f64> {
     let mut conn = connect(path).await?;
-    sqlx::query("CREATE TABLE bare (id INTEGER PRIMARY KEY, a TEXT NOT NULL, b TEXT NOT NULL, c INTEGER NOT NULL)").execute(&mut conn).await?;
+    sqlx::query(
+        "CREATE TABLE bare (id INTEGER PRIMARY KEY, a TEXT NOT NULL, b TEXT NOT NULL, c INTEGER NOT NULL)",
+    )
+    .execute(&mut conn)
+    .await?;
     let started = Instant::now();
     let mut tx = conn.begin().await?;
     for index in 0..count {

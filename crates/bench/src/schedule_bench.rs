@@ -19,7 +19,8 @@ pub async fn run(size: crate::size::Size) -> anyhow::Result<Map<String, Value>> 
     // The demo sets no reminder times: give a tenth of all open tasks one over the coming
     // week, the profile's among them, so the window queries have rows to step over.
     let now = Utc::now();
-    let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join("duly.db")).connect().await?;
+    let mut conn =
+        sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join("duly.db")).connect().await?;
     let reminders = sqlx::query(
         "UPDATE tasks SET reminder_at = strftime('%Y-%m-%dT%H:%M:%fZ', ?1, '+' || (abs(random()) % 10080) || ' minutes')
          WHERE status IN ('open', 'in_progress', 'waiting') AND abs(random()) % 10 = 0",

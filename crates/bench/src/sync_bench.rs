@@ -29,7 +29,12 @@ async fn user(state: &duly_server::AppState, login: &str, role: Role) -> anyhow:
 async fn device(dir: &std::path::Path, url: &str, login: &str) -> anyhow::Result<(Store, SyncClient, Uuid)> {
     let store = Store::open(dir.join(format!("{login}.db"))).await?;
     let me = store
-        .create_profile(ColleagueInput { name: login.into(), email: String::new(), role: ColleagueRole::Manager, active: true })
+        .create_profile(ColleagueInput {
+            name: login.into(),
+            email: String::new(),
+            role: ColleagueRole::Manager,
+            active: true,
+        })
         .await?;
     let client = SyncClient::new(url)?;
     let session = client.login(login, PASSWORD, Some(me.id)).await?;
@@ -48,7 +53,15 @@ pub async fn run(size: crate::size::Size) -> anyhow::Result<Map<String, Value>> 
 
     log(format!("sync: writing {tasks} tasks and {comments} comments and pushing them"));
     let (writer, writer_client, me) = device(dir.path(), &url, "writer").await?;
-    let spec = DemoSpec { seed: 11, colleagues: 20, customers: tasks / 40, tasks, comments, now: chrono::Utc::now(), me: None };
+    let spec = DemoSpec {
+        seed: 11,
+        colleagues: 20,
+        customers: tasks / 40,
+        tasks,
+        comments,
+        now: chrono::Utc::now(),
+        me: None,
+    };
     writer.load_demo(WriteCtx::window(me), spec).await?;
     let started = Instant::now();
     sync_once(&writer, &writer_client).await?;
@@ -59,18 +72,23 @@ pub async fn run(size: crate::size::Size) -> anyhow::Result<Map<String, Value>> 
     let started = Instant::now();
     let outcome = sync_once(&reader, &reader_client).await?;
     let bootstrap_s = started.elapsed().as_secs_f64();
-    let mut file = sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", dir.path().join("reader.db").display())).await?;
+    let mut file = sqlx::SqliteConnection::connect(&format!(
+        "sqlite://{}?mode=ro",
+        dir.path().join("reader.db").display()
+    ))
+    .await?;
     let arrived: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tasks").fetch_one(&mut file).await?;
     anyhow::ensure!(arrived as usize >= tasks, "bootstrap brought {arrived} of {tasks} tasks");
     log(format!("sync: bootstrap of {} ops in {bootstrap_s:.1} s", outcome.pulled));
 
     // Round trip: 10 local edits pushed, then a pull.
-    let ids: Vec<Uuid> = sqlx::query_scalar::<_, String>("SELECT id FROM tasks WHERE deleted_at IS NULL LIMIT 10")
-        .fetch_all(&mut file)
-        .await?
-        .iter()
-        .filter_map(|id| Uuid::parse_str(id).ok())
-        .collect();
+    let ids: Vec<Uuid> =
+        sqlx::query_scalar::<_, String>("SELECT id FROM tasks WHERE deleted_at IS NULL LIMIT 10")
+            .fetch_all(&mut file)
+            .await?
+            .iter()
+            .filter_map(|id| Uuid::parse_str(id).ok())
+            .collect();
     let ctx = WriteCtx::window(reader.profile_id().await?.unwrap_or_default());
     let mut samples = Vec::new();
     for round_no in 0..size.rounds(100, 40) {
@@ -95,7 +113,8 @@ pub async fn run(size: crate::size::Size) -> anyhow::Result<Map<String, Value>> 
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
     log(format!("sync: {clients} clients pushing and pulling every second for {seconds} s"));
-    let (p99, ops_per_s, requests) = load(&server.state, &url, clients, Duration::from_secs(seconds as u64)).await?;
+    let (p99, ops_per_s, requests) =
+        load(&server.state, &url, clients, Duration::from_secs(seconds as u64)).await?;
 
     let mut figures = Map::new();
     figures.insert("bootstrap_tasks".into(), json!(tasks));
@@ -114,7 +133,12 @@ pub async fn run(size: crate::size::Size) -> anyhow::Result<Map<String, Value>> 
 }
 
 /// Simulated clients: each pushes a few new tasks and pulls, once a second.
-async fn load(state: &duly_server::AppState, url: &str, clients: usize, duration: Duration) -> anyhow::Result<(f64, f64, usize)> {
+async fn load(
+    state: &duly_server::AppState,
+    url: &str,
+    clients: usize,
+    duration: Duration,
+) -> anyhow::Result<(f64, f64, usize)> {
     let latencies = Arc::new(Mutex::new(Vec::new()));
     let applied = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let start_seq = state.storage.latest_seq().await?;
@@ -155,7 +179,8 @@ async fn load(state: &duly_server::AppState, url: &str, clients: usize, duration
                 let started = Instant::now();
                 let Ok(pushed) = client.push(client_id, ops).await else { continue };
                 let push_ms = ms(started.elapsed());
-                let done = pushed.results.iter().filter(|r| matches!(r.outcome, OpOutcome::Applied { .. })).count();
+                let done =
+                    pushed.results.iter().filter(|r| matches!(r.outcome, OpOutcome::Applied { .. })).count();
                 applied.fetch_add(done, std::sync::atomic::Ordering::Relaxed);
                 let started = Instant::now();
                 let Ok(page) = client.pull(since, None).await else { continue };

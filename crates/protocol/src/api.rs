@@ -180,10 +180,17 @@ pub struct PushRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum OpOutcome {
-    Applied { seq: i64 },
+    Applied {
+        seq: i64,
+    },
     /// Sent before (a retried push): acknowledged, nothing written twice.
-    Duplicate { seq: i64 },
-    Rejected { code: ErrorCode, reason: String },
+    Duplicate {
+        seq: i64,
+    },
+    Rejected {
+        code: ErrorCode,
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]

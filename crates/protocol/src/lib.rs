@@ -62,7 +62,14 @@ pub enum EntityKind {
 impl EntityKind {
     /// Lives in the settings scope: the company's lists and calendar, its colleagues.
     pub fn is_setting(self) -> bool {
-        matches!(self, Self::Colleague | Self::CustomerStatus | Self::Keyword | Self::TaskStatusLabel | Self::WorkCalendar)
+        matches!(
+            self,
+            Self::Colleague
+                | Self::CustomerStatus
+                | Self::Keyword
+                | Self::TaskStatusLabel
+                | Self::WorkCalendar
+        )
     }
 
     pub fn as_str(self) -> &'static str {

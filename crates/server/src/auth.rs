@@ -30,7 +30,8 @@ pub async fn hash_password(password: String) -> anyhow::Result<String> {
 
 pub async fn verify_password(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        PasswordHash::new(&hash)
+            .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
     })
     .await
     .unwrap_or(false)
@@ -49,7 +50,9 @@ pub fn token_hash(token: &str) -> String {
 
 pub fn check_password_rules(password: &str) -> Result<(), ApiError> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(ApiError::bad_request(format!("a password has at least {MIN_PASSWORD_CHARS} characters")));
+        return Err(ApiError::bad_request(format!(
+            "a password has at least {MIN_PASSWORD_CHARS} characters"
+        )));
     }
     Ok(())
 }
@@ -71,11 +74,13 @@ impl AccountThrottle {
     pub fn check(&self, login: &str) -> Result<(), ApiError> {
         let failures = self.failures.lock().map_err(|_| ApiError::internal("throttle lock poisoned"))?;
         match failures.get(login) {
-            Some((count, since)) if *count >= self.limit && since.elapsed() < self.window => Err(ApiError::new(
-                axum::http::StatusCode::TOO_MANY_REQUESTS,
-                ErrorCode::RateLimited,
-                "too many failed logins for this account; try again later",
-            )),
+            Some((count, since)) if *count >= self.limit && since.elapsed() < self.window => {
+                Err(ApiError::new(
+                    axum::http::StatusCode::TOO_MANY_REQUESTS,
+                    ErrorCode::RateLimited,
+                    "too many failed logins for this account; try again later",
+                ))
+            }
             _ => Ok(()),
         }
     }

@@ -43,14 +43,20 @@ impl ApiError {
 
     pub fn internal(error: impl std::fmt::Display) -> Self {
         tracing::error!(%error, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "internal error; see the server log")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            "internal error; see the server log",
+        )
     }
 }
 
 impl From<StorageError> for ApiError {
     fn from(error: StorageError) -> Self {
         match error {
-            StorageError::Conflict(what) => Self::new(StatusCode::CONFLICT, ErrorCode::Conflict, format!("{what} exists already")),
+            StorageError::Conflict(what) => {
+                Self::new(StatusCode::CONFLICT, ErrorCode::Conflict, format!("{what} exists already"))
+            }
             other => Self::internal(other),
         }
     }

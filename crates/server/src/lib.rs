@@ -50,7 +50,13 @@ pub async fn state(config: Config) -> anyhow::Result<AppState> {
     let storage = storage::connect(&config.database).await?;
     let throttle = auth::AccountThrottle::new(config.account_failures.max(1), Duration::from_secs(15 * 60));
     let (pokes, _) = broadcast::channel(64);
-    Ok(AppState { storage, rules: Arc::new(rules::PushRules::default()), config: Arc::new(config), pokes, throttle: Arc::new(throttle) })
+    Ok(AppState {
+        storage,
+        rules: Arc::new(rules::PushRules::default()),
+        config: Arc::new(config),
+        pokes,
+        throttle: Arc::new(throttle),
+    })
 }
 
 /// Opens the database, binds the address and serves in the background.

@@ -54,10 +54,16 @@ enum UserCommand {
         #[arg(long, default_value = "member")]
         role: String,
     },
-    Disable { login: String },
-    Enable { login: String },
+    Disable {
+        login: String,
+    },
+    Enable {
+        login: String,
+    },
     /// Sets a new password (from DULY_PASSWORD or standard input); sessions end.
-    ResetPassword { login: String },
+    ResetPassword {
+        login: String,
+    },
     List,
 }
 
@@ -82,7 +88,9 @@ async fn user_id(state: &duly_server::AppState, login: &str) -> anyhow::Result<U
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .init();
     match Cli::parse().command {
         Command::Serve(config) => {
@@ -95,9 +103,12 @@ async fn main() -> anyhow::Result<()> {
             let state = open(&database).await?;
             match command {
                 UserCommand::Add { login, name, role } => {
-                    let role = Role::parse(&role).with_context(|| format!("role is admin, manager, member or guest, not {role}"))?;
+                    let role = Role::parse(&role)
+                        .with_context(|| format!("role is admin, manager, member or guest, not {role}"))?;
                     let new = NewUser { login, name, password: read_password()?, role };
-                    let user = routes::create_user(&state, new).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                    let user = routes::create_user(&state, new)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
                     println!("{}\t{}", user.id, user.login);
                 }
                 UserCommand::Disable { login } => {
@@ -108,23 +119,34 @@ async fn main() -> anyhow::Result<()> {
                 }
                 UserCommand::ResetPassword { login } => {
                     let password = read_password()?;
-                    duly_server::auth::check_password_rules(&password).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                    duly_server::auth::check_password_rules(&password)
+                        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
                     let hash = duly_server::auth::hash_password(password).await?;
                     state.storage.set_password(user_id(&state, &login).await?, &hash).await?;
                 }
                 UserCommand::List => {
                     for user in state.storage.users().await? {
                         let active = if user.active { "active" } else { "disabled" };
-                        println!("{}\t{}\t{}\t{}\t{active}", user.id, user.login, user.name, user.role.as_str());
+                        println!(
+                            "{}\t{}\t{}\t{}\t{active}",
+                            user.id,
+                            user.login,
+                            user.name,
+                            user.role.as_str()
+                        );
                     }
                 }
             }
         }
-        Command::Grant(sharing) | Command::Revoke(sharing) if sharing.customers.is_empty() => bail!("name at least one customer"),
+        Command::Grant(sharing) | Command::Revoke(sharing) if sharing.customers.is_empty() => {
+            bail!("name at least one customer")
+        }
         Command::Grant(sharing) => {
             let state = open(&sharing.database).await?;
             for customer in &sharing.customers {
-                if state.storage.entity_scope(*customer).await? != Some(duly_protocol::Scope::Customer(*customer)) {
+                if state.storage.entity_scope(*customer).await?
+                    != Some(duly_protocol::Scope::Customer(*customer))
+                {
                     bail!("no customer {customer} on this server");
                 }
             }

@@ -24,7 +24,9 @@ impl Default for PushRules {
 pub enum Decision {
     /// Log it. The entity lives in the op's scope from now on; a customer seen for the first
     /// time is granted to the user who created it.
-    Accept { grant_customer: Option<Uuid> },
+    Accept {
+        grant_customer: Option<Uuid>,
+    },
     Duplicate(i64),
     Reject(ErrorCode, String),
 }
@@ -55,19 +57,34 @@ impl PushRules {
                 let first_sight = !facts.known_customers.contains(&customer);
                 if first_sight {
                     // Only the customer's own creation can open a new customer scope.
-                    if !(op.entity == EntityKind::Customer && op.entity_id == customer && op.kind == OpKind::Create) {
-                        return Decision::Reject(ErrorCode::ForbiddenScope, format!("customer {customer} is not known"));
+                    if !(op.entity == EntityKind::Customer
+                        && op.entity_id == customer
+                        && op.kind == OpKind::Create)
+                    {
+                        return Decision::Reject(
+                            ErrorCode::ForbiddenScope,
+                            format!("customer {customer} is not known"),
+                        );
                     }
                     if user.role == Role::Guest {
-                        return Decision::Reject(ErrorCode::ForbiddenScope, "guests cannot create customers".into());
+                        return Decision::Reject(
+                            ErrorCode::ForbiddenScope,
+                            "guests cannot create customers".into(),
+                        );
                     }
                     grant_customer = Some(customer);
                 } else if !may_write(user, facts, &op.scope) {
-                    return Decision::Reject(ErrorCode::ForbiddenScope, format!("customer {customer} is not shared with you"));
+                    return Decision::Reject(
+                        ErrorCode::ForbiddenScope,
+                        format!("customer {customer} is not shared with you"),
+                    );
                 }
             }
             scope if !may_write(user, facts, &scope) && !own_colleague(user, op) => {
-                return Decision::Reject(ErrorCode::ForbiddenScope, format!("you may not write the {} scope", scope_name(&scope)));
+                return Decision::Reject(
+                    ErrorCode::ForbiddenScope,
+                    format!("you may not write the {} scope", scope_name(&scope)),
+                );
             }
             _ => {}
         }
@@ -76,7 +93,10 @@ impl PushRules {
             && *current != op.scope
             && !may_write(user, facts, current)
         {
-            return Decision::Reject(ErrorCode::ForbiddenScope, "the entity lives in a scope you may not write".into());
+            return Decision::Reject(
+                ErrorCode::ForbiddenScope,
+                "the entity lives in a scope you may not write".into(),
+            );
         }
         if let Some(customer) = grant_customer {
             facts.known_customers.insert(customer);
@@ -95,7 +115,9 @@ impl PushRules {
         }
         match (op.kind, op.field.as_deref()) {
             (OpKind::Set, None | Some("")) => return Err("a set names its field".into()),
-            (OpKind::Create, _) if !op.value.is_object() => return Err("a create carries the whole record".into()),
+            (OpKind::Create, _) if !op.value.is_object() => {
+                return Err("a create carries the whole record".into());
+            }
             _ => {}
         }
         let size = serde_json::to_string(&op.value).map_or(usize::MAX, |text| text.len());
@@ -134,7 +156,9 @@ fn may_write(user: &User, facts: &PushFacts, scope: &Scope) -> bool {
 /// A guest may write one thing in the settings: the colleague record that stands for them,
 /// so the names on their comments resolve for everyone.
 fn own_colleague(user: &User, op: &Operation) -> bool {
-    op.scope == Scope::Settings && op.entity == EntityKind::Colleague && user.colleague_id == Some(op.entity_id)
+    op.scope == Scope::Settings
+        && op.entity == EntityKind::Colleague
+        && user.colleague_id == Some(op.entity_id)
 }
 
 fn scope_name(scope: &Scope) -> &'static str {
@@ -170,14 +194,31 @@ mod tests {
     use super::*;
 
     fn user(role: Role) -> User {
-        User { id: Uuid::now_v7(), login: "u".into(), name: "U".into(), role, active: true, colleague_id: Some(Uuid::now_v7()) }
+        User {
+            id: Uuid::now_v7(),
+            login: "u".into(),
+            name: "U".into(),
+            role,
+            active: true,
+            colleague_id: Some(Uuid::now_v7()),
+        }
     }
 
     fn op(seq: i64, scope: Scope, entity: EntityKind, entity_id: Uuid, kind: OpKind) -> Operation {
         let hlc = uhlc::HLCBuilder::new().build().new_timestamp().to_string();
         let value = if kind == OpKind::Create { json!({"name": "x"}) } else { json!("x") };
         let field = (kind == OpKind::Set).then(|| "name".to_owned());
-        Operation { op_id: OpId { client_id: Uuid::nil(), client_seq: seq }, scope, entity, entity_id, kind, field, value, hlc, base: None }
+        Operation {
+            op_id: OpId { client_id: Uuid::nil(), client_seq: seq },
+            scope,
+            entity,
+            entity_id,
+            kind,
+            field,
+            value,
+            hlc,
+            base: None,
+        }
     }
 
     #[test]
@@ -187,11 +228,21 @@ mod tests {
         let customer = Uuid::now_v7();
         let mut facts = PushFacts::default();
         let create = op(1, Scope::Customer(customer), EntityKind::Customer, customer, OpKind::Create);
-        assert_eq!(rules.decide(&anna, &mut facts, &create), Decision::Accept { grant_customer: Some(customer) });
+        assert_eq!(
+            rules.decide(&anna, &mut facts, &create),
+            Decision::Accept { grant_customer: Some(customer) }
+        );
         let task = op(2, Scope::Customer(customer), EntityKind::Task, Uuid::now_v7(), OpKind::Create);
-        assert!(matches!(rules.decide(&anna, &mut facts, &task), Decision::Accept { grant_customer: None }), "the same batch sees the grant");
-        let mut bela_facts = PushFacts { known_customers: facts.known_customers.clone(), ..PushFacts::default() };
-        assert!(matches!(rules.decide(&bela, &mut bela_facts, &task), Decision::Reject(ErrorCode::ForbiddenScope, _)));
+        assert!(
+            matches!(rules.decide(&anna, &mut facts, &task), Decision::Accept { grant_customer: None }),
+            "the same batch sees the grant"
+        );
+        let mut bela_facts =
+            PushFacts { known_customers: facts.known_customers.clone(), ..PushFacts::default() };
+        assert!(matches!(
+            rules.decide(&bela, &mut bela_facts, &task),
+            Decision::Reject(ErrorCode::ForbiddenScope, _)
+        ));
     }
 
     #[test]
@@ -199,7 +250,10 @@ mod tests {
         let rules = PushRules::default();
         let customer = Uuid::now_v7();
         let sneaky = op(1, Scope::Customer(customer), EntityKind::Task, Uuid::now_v7(), OpKind::Create);
-        assert!(matches!(rules.decide(&user(Role::Member), &mut PushFacts::default(), &sneaky), Decision::Reject(ErrorCode::ForbiddenScope, _)));
+        assert!(matches!(
+            rules.decide(&user(Role::Member), &mut PushFacts::default(), &sneaky),
+            Decision::Reject(ErrorCode::ForbiddenScope, _)
+        ));
     }
 
     #[test]
@@ -208,14 +262,24 @@ mod tests {
         let guest = user(Role::Guest);
         let mut facts = PushFacts::default();
         let team = op(1, Scope::Team, EntityKind::Task, Uuid::now_v7(), OpKind::Create);
-        assert!(matches!(rules.decide(&guest, &mut facts, &team), Decision::Reject(ErrorCode::ForbiddenScope, _)));
+        assert!(matches!(
+            rules.decide(&guest, &mut facts, &team),
+            Decision::Reject(ErrorCode::ForbiddenScope, _)
+        ));
         let keyword = op(2, Scope::Settings, EntityKind::Keyword, Uuid::now_v7(), OpKind::Create);
-        assert!(matches!(rules.decide(&guest, &mut facts, &keyword), Decision::Reject(ErrorCode::ForbiddenScope, _)));
+        assert!(matches!(
+            rules.decide(&guest, &mut facts, &keyword),
+            Decision::Reject(ErrorCode::ForbiddenScope, _)
+        ));
         let me = guest.colleague_id.unwrap_or_default();
         let own = op(3, Scope::Settings, EntityKind::Colleague, me, OpKind::Create);
         assert!(matches!(rules.decide(&guest, &mut facts, &own), Decision::Accept { .. }));
         let customer = Uuid::now_v7();
-        let mut shared = PushFacts { known_customers: [customer].into(), granted: [customer].into(), ..PushFacts::default() };
+        let mut shared = PushFacts {
+            known_customers: [customer].into(),
+            granted: [customer].into(),
+            ..PushFacts::default()
+        };
         let comment = op(4, Scope::Customer(customer), EntityKind::Comment, Uuid::now_v7(), OpKind::Create);
         assert!(matches!(rules.decide(&guest, &mut shared, &comment), Decision::Accept { .. }));
     }
@@ -233,7 +297,10 @@ mod tests {
             ..PushFacts::default()
         };
         let relabelled = op(1, Scope::Customer(hers), EntityKind::Task, task, OpKind::Set);
-        assert!(matches!(rules.decide(&anna, &mut facts, &relabelled), Decision::Reject(ErrorCode::ForbiddenScope, _)));
+        assert!(matches!(
+            rules.decide(&anna, &mut facts, &relabelled),
+            Decision::Reject(ErrorCode::ForbiddenScope, _)
+        ));
     }
 
     #[test]
@@ -242,15 +309,27 @@ mod tests {
         let anna = user(Role::Member);
         let mut bad = op(1, Scope::Team, EntityKind::Task, Uuid::now_v7(), OpKind::Set);
         bad.hlc = "yesterday".into();
-        assert!(matches!(rules.decide(&anna, &mut PushFacts::default(), &bad), Decision::Reject(ErrorCode::InvalidOperation, _)));
+        assert!(matches!(
+            rules.decide(&anna, &mut PushFacts::default(), &bad),
+            Decision::Reject(ErrorCode::InvalidOperation, _)
+        ));
         let mut big = op(2, Scope::Team, EntityKind::Task, Uuid::now_v7(), OpKind::Set);
         big.value = json!("x".repeat(100));
-        assert!(matches!(rules.decide(&anna, &mut PushFacts::default(), &big), Decision::Reject(ErrorCode::InvalidOperation, _)));
+        assert!(matches!(
+            rules.decide(&anna, &mut PushFacts::default(), &big),
+            Decision::Reject(ErrorCode::InvalidOperation, _)
+        ));
         let mut nameless = op(3, Scope::Team, EntityKind::Task, Uuid::now_v7(), OpKind::Set);
         nameless.field = None;
-        assert!(matches!(rules.decide(&anna, &mut PushFacts::default(), &nameless), Decision::Reject(ErrorCode::InvalidOperation, _)));
+        assert!(matches!(
+            rules.decide(&anna, &mut PushFacts::default(), &nameless),
+            Decision::Reject(ErrorCode::InvalidOperation, _)
+        ));
         let customer_elsewhere = op(4, Scope::Team, EntityKind::Customer, Uuid::now_v7(), OpKind::Create);
-        assert!(matches!(rules.decide(&anna, &mut PushFacts::default(), &customer_elsewhere), Decision::Reject(ErrorCode::InvalidOperation, _)));
+        assert!(matches!(
+            rules.decide(&anna, &mut PushFacts::default(), &customer_elsewhere),
+            Decision::Reject(ErrorCode::InvalidOperation, _)
+        ));
         let fine = op(5, Scope::Team, EntityKind::Task, Uuid::now_v7(), OpKind::Create);
         let mut facts = PushFacts::default();
         facts.existing.insert(fine.op_id, 42);

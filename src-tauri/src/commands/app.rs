@@ -90,7 +90,11 @@ pub async fn load_demo(state: State<'_, AppState>) -> IpcResult<DemoCounts> {
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn set_preferences(app: tauri::AppHandle, state: State<'_, AppState>, preferences: Preferences) -> IpcResult<Preferences> {
+pub async fn set_preferences(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    preferences: Preferences,
+) -> IpcResult<Preferences> {
     chrono_tz::Tz::from_str(&preferences.time_zone).map_err(|_| IpcError::invalid("unknown time zone"))?;
     let store = &state.store;
     let language = if preferences.language == Language::En { "en" } else { "hu" };
@@ -99,7 +103,9 @@ pub async fn set_preferences(app: tauri::AppHandle, state: State<'_, AppState>, 
         Theme::Light => "light",
         Theme::Dark => "dark",
     };
-    store.set_preferences(&[("language", language), ("time_zone", &preferences.time_zone), ("theme", theme)]).await?;
+    store
+        .set_preferences(&[("language", language), ("time_zone", &preferences.time_zone), ("theme", theme)])
+        .await?;
     // The tray speaks the language and counts the days of the zone just chosen.
     crate::tray::refresh(&app).await;
     self::preferences(&state).await

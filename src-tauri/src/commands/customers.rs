@@ -11,7 +11,10 @@ use crate::state::AppState;
 const TIMELINE: u32 = 200;
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn list_customers(state: State<'_, AppState>, filter: CustomerFilter) -> IpcResult<Vec<CustomerSummary>> {
+pub async fn list_customers(
+    state: State<'_, AppState>,
+    filter: CustomerFilter,
+) -> IpcResult<Vec<CustomerSummary>> {
     Ok(state.store.list_customers(&filter).await?)
 }
 
@@ -26,13 +29,21 @@ pub async fn create_customer(state: State<'_, AppState>, input: CustomerInput) -
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn update_customer(state: State<'_, AppState>, id: Uuid, input: CustomerInput) -> IpcResult<Customer> {
+pub async fn update_customer(
+    state: State<'_, AppState>,
+    id: Uuid,
+    input: CustomerInput,
+) -> IpcResult<Customer> {
     Ok(state.store.update_customer(state.ctx().await?, id, input).await?)
 }
 
 /// The pipeline board's drag and drop (C3).
 #[tauri::command(rename_all = "snake_case")]
-pub async fn set_customer_status(state: State<'_, AppState>, id: Uuid, status_id: Option<Uuid>) -> IpcResult<Customer> {
+pub async fn set_customer_status(
+    state: State<'_, AppState>,
+    id: Uuid,
+    status_id: Option<Uuid>,
+) -> IpcResult<Customer> {
     Ok(state.store.set_customer_status(state.ctx().await?, id, status_id).await?)
 }
 

@@ -26,7 +26,11 @@ pub async fn notify_settings(state: State<'_, AppState>) -> IpcResult<NotifySett
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn set_notify_settings(app: AppHandle, state: State<'_, AppState>, settings: NotifySettings) -> IpcResult<NotifySettings> {
+pub async fn set_notify_settings(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    settings: NotifySettings,
+) -> IpcResult<NotifySettings> {
     let saved = state.store.set_notify_settings(&settings).await?;
     crate::tray::refresh(&app).await;
     Ok(saved)
@@ -34,7 +38,11 @@ pub async fn set_notify_settings(app: AppHandle, state: State<'_, AppState>, set
 
 /// Pauses notices for `minutes`, or resumes them when it is `None`.
 #[tauri::command(rename_all = "snake_case")]
-pub async fn pause_notifications(app: AppHandle, state: State<'_, AppState>, minutes: Option<u32>) -> IpcResult<NotifySettings> {
+pub async fn pause_notifications(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    minutes: Option<u32>,
+) -> IpcResult<NotifySettings> {
     let until = minutes.map(|m| Utc::now() + chrono::Duration::minutes(i64::from(m.min(7 * 24 * 60))));
     let settings = state.store.pause_notifications(until).await?;
     crate::tray::refresh(&app).await;
@@ -47,7 +55,11 @@ pub async fn work_calendar(state: State<'_, AppState>, year: i32) -> IpcResult<C
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn set_calendar_overrides(state: State<'_, AppState>, year: i32, overrides: Vec<DayOverride>) -> IpcResult<CalendarYear> {
+pub async fn set_calendar_overrides(
+    state: State<'_, AppState>,
+    year: i32,
+    overrides: Vec<DayOverride>,
+) -> IpcResult<CalendarYear> {
     let ctx = state.ctx().await?;
     calendar_year(&state.store.set_calendar_overrides(ctx, &overrides).await?, year)
 }
@@ -65,12 +77,20 @@ pub async fn next_working_day(state: State<'_, AppState>, after: NaiveDate) -> I
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn set_availability(state: State<'_, AppState>, colleague_id: Uuid, availability: Availability) -> IpcResult<Colleague> {
+pub async fn set_availability(
+    state: State<'_, AppState>,
+    colleague_id: Uuid,
+    availability: Availability,
+) -> IpcResult<Colleague> {
     Ok(state.store.set_availability(state.ctx().await?, colleague_id, availability).await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn absence_warning(state: State<'_, AppState>, colleague_id: Uuid, day: NaiveDate) -> IpcResult<Option<AbsenceWarning>> {
+pub async fn absence_warning(
+    state: State<'_, AppState>,
+    colleague_id: Uuid,
+    day: NaiveDate,
+) -> IpcResult<Option<AbsenceWarning>> {
     Ok(state.store.absence_warning(colleague_id, day).await?)
 }
 

@@ -16,7 +16,13 @@ pub async fn sync_view(state: State<'_, AppState>) -> IpcResult<SyncView> {
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn log_in(app: AppHandle, state: State<'_, AppState>, server: String, login: String, password: String) -> IpcResult<SyncView> {
+pub async fn log_in(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    server: String,
+    login: String,
+    password: String,
+) -> IpcResult<SyncView> {
     state.sync.log_in(&app, &server, &login, &password).await
 }
 
@@ -41,11 +47,16 @@ pub async fn rejected_ops(state: State<'_, AppState>) -> IpcResult<Vec<RejectedO
 #[tauri::command(rename_all = "snake_case")]
 pub async fn export_rejected_ops(app: AppHandle, state: State<'_, AppState>) -> IpcResult<String> {
     let ops = state.store.rejected_ops().await?;
-    let dir = app.path().download_dir().or_else(|_| app.path().home_dir()).map_err(|e| IpcError::invalid(e.to_string()))?;
+    let dir = app
+        .path()
+        .download_dir()
+        .or_else(|_| app.path().home_dir())
+        .map_err(|e| IpcError::invalid(e.to_string()))?;
     let name = format!("duly-rejected-{}.json", state.store.now().format("%Y%m%d-%H%M%S"));
     let path = dir.join(name);
     let text = serde_json::to_string_pretty(&ops).map_err(|e| IpcError::invalid(e.to_string()))?;
-    std::fs::write(&path, text).map_err(|e| IpcError::invalid(format!("cannot write {}: {e}", path.display())))?;
+    std::fs::write(&path, text)
+        .map_err(|e| IpcError::invalid(format!("cannot write {}: {e}", path.display())))?;
     Ok(path.display().to_string())
 }
 
@@ -80,9 +91,18 @@ pub async fn customer_shares(state: State<'_, AppState>, customer_id: Uuid) -> I
 
 /// C6: shares customers with a user (many at once), or takes them back.
 #[tauri::command(rename_all = "snake_case")]
-pub async fn share_customers(state: State<'_, AppState>, user_id: Uuid, customer_ids: Vec<Uuid>, shared: bool) -> IpcResult<()> {
+pub async fn share_customers(
+    state: State<'_, AppState>,
+    user_id: Uuid,
+    customer_ids: Vec<Uuid>,
+    shared: bool,
+) -> IpcResult<()> {
     let (client, _) = state.sync.client().await?;
-    let result = if shared { client.grant(user_id, customer_ids).await } else { client.revoke(user_id, customer_ids).await };
+    let result = if shared {
+        client.grant(user_id, customer_ids).await
+    } else {
+        client.revoke(user_id, customer_ids).await
+    };
     result.map_err(sync_error)?;
     state.sync.sync_now().await;
     Ok(())

@@ -7,12 +7,19 @@ use crate::error::IpcResult;
 use crate::state::AppState;
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn create_customer_status(state: State<'_, AppState>, input: CustomerStatusInput) -> IpcResult<CustomerStatus> {
+pub async fn create_customer_status(
+    state: State<'_, AppState>,
+    input: CustomerStatusInput,
+) -> IpcResult<CustomerStatus> {
     Ok(state.store.create_customer_status(state.ctx().await?, input).await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn update_customer_status(state: State<'_, AppState>, id: Uuid, input: CustomerStatusInput) -> IpcResult<CustomerStatus> {
+pub async fn update_customer_status(
+    state: State<'_, AppState>,
+    id: Uuid,
+    input: CustomerStatusInput,
+) -> IpcResult<CustomerStatus> {
     Ok(state.store.update_customer_status(state.ctx().await?, id, input).await?)
 }
 
@@ -27,7 +34,11 @@ pub async fn rename_keyword(state: State<'_, AppState>, id: Uuid, name: String) 
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn set_task_status_label(state: State<'_, AppState>, status: TaskStatus, label: String) -> IpcResult<()> {
+pub async fn set_task_status_label(
+    state: State<'_, AppState>,
+    status: TaskStatus,
+    label: String,
+) -> IpcResult<()> {
     Ok(state.store.set_task_status_label(state.ctx().await?, status, &label).await?)
 }
 
@@ -38,7 +49,11 @@ pub async fn create_colleague(state: State<'_, AppState>, input: ColleagueInput)
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn update_colleague(state: State<'_, AppState>, id: Uuid, input: ColleagueInput) -> IpcResult<Colleague> {
+pub async fn update_colleague(
+    state: State<'_, AppState>,
+    id: Uuid,
+    input: ColleagueInput,
+) -> IpcResult<Colleague> {
     Ok(state.store.update_colleague(state.ctx().await?, id, input).await?)
 }
 

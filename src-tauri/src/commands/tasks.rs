@@ -30,7 +30,11 @@ pub struct TaskDetail {
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn list_tasks(state: State<'_, AppState>, view: TaskView, filter: Option<TaskFilter>) -> IpcResult<Vec<TaskSummary>> {
+pub async fn list_tasks(
+    state: State<'_, AppState>,
+    view: TaskView,
+    filter: Option<TaskFilter>,
+) -> IpcResult<Vec<TaskSummary>> {
     let viewer = state.viewer().await?;
     let store = &state.store;
     let tasks = match view {
@@ -56,7 +60,12 @@ pub async fn task_detail(state: State<'_, AppState>, id: Uuid) -> IpcResult<Task
         Some(customer) => Some(store.customer(customer).await?.fields.name),
         None => None,
     };
-    Ok(TaskDetail { customer_name, comments: store.task_comments(id).await?, history: store.history(id).await?, task })
+    Ok(TaskDetail {
+        customer_name,
+        comments: store.task_comments(id).await?,
+        history: store.history(id).await?,
+        task,
+    })
 }
 
 #[tauri::command(rename_all = "snake_case")]

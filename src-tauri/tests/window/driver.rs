@@ -102,7 +102,14 @@ impl Harness {
             Ok(element) => element,
             Err(error) => {
                 self.shot(&format!("failed-{id}")).await;
-                let body = self.client.find(Locator::Css("body")).await.expect("body").text().await.unwrap_or_default();
+                let body = self
+                    .client
+                    .find(Locator::Css("body"))
+                    .await
+                    .expect("body")
+                    .text()
+                    .await
+                    .unwrap_or_default();
                 panic!("element {id}: {error}; page: {body}");
             }
         }
@@ -141,7 +148,8 @@ impl Harness {
         if held.is_some() {
             return;
         }
-        let body = self.client.find(Locator::Css("body")).await.expect("body").text().await.unwrap_or_default();
+        let body =
+            self.client.find(Locator::Css("body")).await.expect("body").text().await.unwrap_or_default();
         panic!("text {text:?} present={present} never held; page: {body}");
     }
 
@@ -150,7 +158,8 @@ impl Harness {
         // SIGTERM lets tauri-driver stop WebKitWebDriver and the app.
         let _ = Command::new("kill").arg("-TERM").arg(self.driver.id().to_string()).status();
         let driver = &mut self.driver;
-        let ended = within(Duration::from_secs(5), || std::future::ready(driver.try_wait().ok().flatten())).await;
+        let ended =
+            within(Duration::from_secs(5), || std::future::ready(driver.try_wait().ok().flatten())).await;
         if ended.is_none() {
             let _ = self.driver.kill();
         }
@@ -167,5 +176,8 @@ fn tauri_driver() -> PathBuf {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }

@@ -35,7 +35,8 @@ async fn set_value(h: &Harness, test_id: &str, value: &str) {
 }
 
 async fn scroll_to(h: &Harness, test_id: &str) {
-    let script = "document.querySelector(`[data-testid='${arguments[0]}']`).scrollIntoView({ block: 'start' });";
+    let script =
+        "document.querySelector(`[data-testid='${arguments[0]}']`).scrollIntoView({ block: 'start' });";
     h.client.execute(script, vec![json!(test_id)]).await.expect("scroll");
 }
 
@@ -75,7 +76,14 @@ async fn a_reminder_reaches_the_desktop_and_the_review_moves_the_task_to_tomorro
         .as_str()
         .expect("a date")
         .to_owned();
-    let reminder: String = h.client.execute("return new Date(Date.now() + 6000).toISOString();", vec![]).await.expect("instant").as_str().expect("text").to_owned();
+    let reminder: String = h
+        .client
+        .execute("return new Date(Date.now() + 6000).toISOString();", vec![])
+        .await
+        .expect("instant")
+        .as_str()
+        .expect("text")
+        .to_owned();
     let input = json!({
         "title": TITLE, "description": "", "customer_id": null, "project_id": null, "responsible_id": me,
         "watchers": [], "priority": "normal", "start_date": null, "due": { "day": today }, "reminder_at": reminder,
@@ -125,7 +133,11 @@ async fn a_reminder_reaches_the_desktop_and_the_review_moves_the_task_to_tomorro
     // The working calendar: this year's public holidays.
     h.click("nav-settings").await;
     h.click("settings-tab-calendar").await;
-    let holidays = h.client.find_all(fantoccini::Locator::Css("[data-testid='calendar-holiday']")).await.expect("holidays");
+    let holidays = h
+        .client
+        .find_all(fantoccini::Locator::Css("[data-testid='calendar-holiday']"))
+        .await
+        .expect("holidays");
     assert_eq!(holidays.len(), 12, "Hungary has 12 public holidays a year (24 December since 2025)");
     h.shot("working-days").await;
 

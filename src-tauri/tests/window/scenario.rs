@@ -57,7 +57,13 @@ async fn a_day_with_kovacs_kft_in_the_real_window() {
     h.shot("today").await;
 
     // A comment with the keyword.
-    h.client.find(Locator::Css("[data-testid='task-row'] .title")).await.expect("title").click().await.expect("open");
+    h.client
+        .find(Locator::Css("[data-testid='task-row'] .title"))
+        .await
+        .expect("title")
+        .click()
+        .await
+        .expect("open");
     h.type_into("comment-body", "Ajánlat elküldve e-mailben, jövő héten hívnak.").await;
     h.client
         .find(Locator::Css("[data-testid='keyword-option'][data-keyword='Ajánlat elküldve']"))
@@ -101,12 +107,27 @@ async fn a_day_with_kovacs_kft_in_the_real_window() {
     let status = h.by_test_id("customer-status").await.text().await.expect("status");
     assert_eq!(status, "Ajánlat");
     h.shot("customer-page").await;
-    h.client.find(Locator::Css("[data-testid='task-row'] .title")).await.expect("task").click().await.expect("open task");
+    h.client
+        .find(Locator::Css("[data-testid='task-row'] .title"))
+        .await
+        .expect("task")
+        .click()
+        .await
+        .expect("open task");
     let outcome = h.by_test_id("outcome-box").await.text().await.expect("outcome");
     assert!(outcome.contains("Megrendelést kaptunk.") && outcome.contains("Kiss Anna"), "{outcome}");
     let history = h.by_test_id("history").await.text().await.expect("history");
-    assert!(history.contains("Eredmény") && history.contains("Megrendelést kaptunk.") && history.contains("Kiss Anna"), "{history}");
-    let outcome_entry = h.client.find(Locator::Css("[data-testid='history-entry'][data-field='outcome']")).await.expect("outcome entry");
+    assert!(
+        history.contains("Eredmény")
+            && history.contains("Megrendelést kaptunk.")
+            && history.contains("Kiss Anna"),
+        "{history}"
+    );
+    let outcome_entry = h
+        .client
+        .find(Locator::Css("[data-testid='history-entry'][data-field='outcome']"))
+        .await
+        .expect("outcome entry");
     assert!(outcome_entry.text().await.unwrap_or_default().contains("Megrendelést kaptunk."));
     h.shot("task-page-done").await;
 
@@ -126,8 +147,15 @@ async fn a_day_with_kovacs_kft_in_the_real_window() {
     // customer is granted to Anna, who created it.
     let dir = tempfile::tempdir().expect("server dir");
     let database = format!("sqlite://{}", dir.path().join("server.db").display());
-    let server = duly_server::start(duly_server::Config::local(database, dir.path().join("blobs"))).await.expect("server");
-    let new = duly_protocol::NewUser { login: "anna".into(), name: "Kiss Anna".into(), password: "correct horse battery".into(), role: duly_protocol::Role::Manager };
+    let server = duly_server::start(duly_server::Config::local(database, dir.path().join("blobs")))
+        .await
+        .expect("server");
+    let new = duly_protocol::NewUser {
+        login: "anna".into(),
+        name: "Kiss Anna".into(),
+        password: "correct horse battery".into(),
+        role: duly_protocol::Role::Manager,
+    };
     let anna = duly_server::routes::create_user(&server.state, new).await.expect("user");
     h.click("settings-server").await;
     h.type_into("server-address", &server.url()).await;

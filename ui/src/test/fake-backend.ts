@@ -1,52 +1,74 @@
 // An in-memory Backend for component tests: records calls, answers from fixtures.
-import type { Backend } from '../lib/api/backend';
-import { CommandError } from '../lib/api/backend';
-import type { Bootstrap } from '../lib/api/bindings/Bootstrap';
-import type { ChangeEvent } from '../lib/api/bindings/ChangeEvent';
-import type { Colleague } from '../lib/api/bindings/Colleague';
-import type { NoticeTarget } from '../lib/api/bindings/NoticeTarget';
-import type { SyncView } from '../lib/api/bindings/SyncView';
-import type { TaskSummary } from '../lib/api/bindings/TaskSummary';
-import { type FakeReminders, defaultAvailability, fakeReminders, reminderCalls } from './fake-reminders';
-import { type FakeServer, fakeServer, serverCalls } from './fake-server';
+import type { Backend } from "../lib/api/backend";
+import { CommandError } from "../lib/api/backend";
+import type { Bootstrap } from "../lib/api/bindings/Bootstrap";
+import type { ChangeEvent } from "../lib/api/bindings/ChangeEvent";
+import type { Colleague } from "../lib/api/bindings/Colleague";
+import type { NoticeTarget } from "../lib/api/bindings/NoticeTarget";
+import type { SyncView } from "../lib/api/bindings/SyncView";
+import type { TaskSummary } from "../lib/api/bindings/TaskSummary";
+import { type FakeReminders, defaultAvailability, fakeReminders, reminderCalls } from "./fake-reminders";
+import { type FakeServer, fakeServer, serverCalls } from "./fake-server";
 
-export const ME = '00000000-0000-7000-8000-00000000aaaa';
-export const GABOR = '00000000-0000-7000-8000-00000000bbbb';
+export const ME = "00000000-0000-7000-8000-00000000aaaa";
+export const GABOR = "00000000-0000-7000-8000-00000000bbbb";
 
 export function colleagues(): Colleague[] {
-  const at = '2026-03-01T08:00:00.000000Z';
+  const at = "2026-03-01T08:00:00.000000Z";
   return [
-    { id: ME, name: 'Kiss Anna', email: '', role: 'admin', active: true, created_at: at, availability: defaultAvailability() },
-    { id: GABOR, name: 'Tóth Gábor', email: '', role: 'member', active: true, created_at: at, availability: defaultAvailability() },
+    {
+      id: ME,
+      name: "Kiss Anna",
+      email: "",
+      role: "admin",
+      active: true,
+      created_at: at,
+      availability: defaultAvailability(),
+    },
+    {
+      id: GABOR,
+      name: "Tóth Gábor",
+      email: "",
+      role: "member",
+      active: true,
+      created_at: at,
+      availability: defaultAvailability(),
+    },
   ];
 }
 
 export function bootstrap(people: Colleague[] = colleagues()): Bootstrap {
   return {
-    profile: { ...people[0], email: 'anna@example.hu' },
-    preferences: { language: 'hu', time_zone: 'Europe/Budapest', theme: 'system' },
+    profile: { ...people[0], email: "anna@example.hu" },
+    preferences: { language: "hu", time_zone: "Europe/Budapest", theme: "system" },
     colleagues: people,
     customer_statuses: [],
-    keywords: [{ id: 'k1', name: 'Ajánlat elküldve' }],
-    task_status_labels: { open: 'Nyitott', in_progress: 'Folyamatban', waiting: 'Várakozik', done: 'Kész', cancelled: 'Visszavonva' },
+    keywords: [{ id: "k1", name: "Ajánlat elküldve" }],
+    task_status_labels: {
+      open: "Nyitott",
+      in_progress: "Folyamatban",
+      waiting: "Várakozik",
+      done: "Kész",
+      cancelled: "Visszavonva",
+    },
   };
 }
 
 export function summary(patch: Partial<TaskSummary>): TaskSummary {
   return {
     id: crypto.randomUUID(),
-    title: 'Feladat',
+    title: "Feladat",
     customer_id: null,
-    customer_name: 'Kovács Kft',
+    customer_name: "Kovács Kft",
     project_id: null,
     responsible_id: ME,
-    responsible_name: 'Kiss Anna',
+    responsible_name: "Kiss Anna",
     creator_id: ME,
-    status: 'open',
-    priority: 'normal',
-    due: { day: '2026-03-10' },
+    status: "open",
+    priority: "normal",
+    due: { day: "2026-03-10" },
     overdue: false,
-    created_at: '2026-03-01T08:00:00.000000Z',
+    created_at: "2026-03-01T08:00:00.000000Z",
     completed_at: null,
     ...patch,
   };
@@ -79,9 +101,39 @@ export function fakeBackend(
   let syncListener: ((view: SyncView) => void) | null = null;
   let openListener: ((target: NoticeTarget) => void) | null = null;
   let quickAddListener: (() => void) | null = null;
-  const unexpected = (name: string) => () => Promise.reject(new CommandError({ code: 'internal', message: `unexpected ${name}` }));
+  const unexpected = (name: string) => () =>
+    Promise.reject(new CommandError({ code: "internal", message: `unexpected ${name}` }));
   const base: Record<string, unknown> = {};
-  const names = ['bootstrap', 'createProfile', 'loadDemo', 'setPreferences', 'listTasks', 'taskDetail', 'createTask', 'updateTask', 'setTaskStatus', 'deleteTask', 'addComment', 'listCustomers', 'customerPage', 'createCustomer', 'updateCustomer', 'setCustomerStatus', 'createProject', 'search', 'createCustomerStatus', 'updateCustomerStatus', 'createKeyword', 'renameKeyword', 'setTaskStatusLabel', 'createColleague', 'updateColleague', 'trash', 'restore', 'markPainted'];
+  const names = [
+    "bootstrap",
+    "createProfile",
+    "loadDemo",
+    "setPreferences",
+    "listTasks",
+    "taskDetail",
+    "createTask",
+    "updateTask",
+    "setTaskStatus",
+    "deleteTask",
+    "addComment",
+    "listCustomers",
+    "customerPage",
+    "createCustomer",
+    "updateCustomer",
+    "setCustomerStatus",
+    "createProject",
+    "search",
+    "createCustomerStatus",
+    "updateCustomerStatus",
+    "createKeyword",
+    "renameKeyword",
+    "setTaskStatusLabel",
+    "createColleague",
+    "updateColleague",
+    "trash",
+    "restore",
+    "markPainted",
+  ];
   for (const name of names) base[name] = unexpected(name);
   // Colleagues live in the reminders state, so a saved availability shows after a reload.
   base.bootstrap = () => Promise.resolve(bootstrap(structuredClone(reminders.colleagues)));

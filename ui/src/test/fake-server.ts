@@ -1,15 +1,15 @@
 // An in-memory sync server behind the fake Backend: accounts, one session, shares, conflicts
 // and rejected operations, with the shell's error codes.
-import type { Backend } from '../lib/api/backend';
-import { CommandError } from '../lib/api/backend';
-import type { Conflict } from '../lib/api/bindings/Conflict';
-import type { ErrorCode } from '../lib/api/bindings/ErrorCode';
-import type { RejectedOp } from '../lib/api/bindings/RejectedOp';
-import type { SyncPhase } from '../lib/api/bindings/SyncPhase';
-import type { SyncView } from '../lib/api/bindings/SyncView';
-import type { User } from '../lib/api/bindings/User';
+import type { Backend } from "../lib/api/backend";
+import { CommandError } from "../lib/api/backend";
+import type { Conflict } from "../lib/api/bindings/Conflict";
+import type { ErrorCode } from "../lib/api/bindings/ErrorCode";
+import type { RejectedOp } from "../lib/api/bindings/RejectedOp";
+import type { SyncPhase } from "../lib/api/bindings/SyncPhase";
+import type { SyncView } from "../lib/api/bindings/SyncView";
+import type { User } from "../lib/api/bindings/User";
 
-export const SYNCED_AT = '2026-03-10T09:00:00.000000Z';
+export const SYNCED_AT = "2026-03-10T09:00:00.000000Z";
 
 export type FakeServer = {
   keychain: boolean;
@@ -28,21 +28,29 @@ export type FakeServer = {
 };
 
 export function serverUser(patch: Partial<User>): User {
-  return { id: crypto.randomUUID(), login: 'user', name: 'User', role: 'member', active: true, colleague_id: null, ...patch };
+  return {
+    id: crypto.randomUUID(),
+    login: "user",
+    name: "User",
+    role: "member",
+    active: true,
+    colleague_id: null,
+    ...patch,
+  };
 }
 
 export function fakeServer(patch: Partial<FakeServer> = {}): FakeServer {
   return {
     keychain: true,
     url: null,
-    phase: 'logged_out',
+    phase: "logged_out",
     user: null,
     accounts: [],
     shares: {},
     conflicts: {},
     rejected: [],
     pending: 0,
-    exportPath: '/home/anna/Letöltések/duly-rejected-20260310-100000.json',
+    exportPath: "/home/anna/Letöltések/duly-rejected-20260310-100000.json",
     ...patch,
   };
 }
@@ -52,8 +60,8 @@ export function syncViewOf(server: FakeServer): SyncView {
     state: {
       phase: server.phase,
       server_url: server.url,
-      user: server.phase === 'logged_out' ? null : server.user,
-      synced_at: server.phase === 'synced' ? SYNCED_AT : null,
+      user: server.phase === "logged_out" ? null : server.user,
+      synced_at: server.phase === "synced" ? SYNCED_AT : null,
       pending_ops: server.pending,
       rejected_ops: server.rejected.length,
       message: null,
@@ -66,30 +74,44 @@ const refuse = (code: ErrorCode, message: string) => Promise.reject(new CommandE
 
 type ServerCalls = Pick<
   Backend,
-  | 'syncView' | 'logIn' | 'logOut' | 'syncNow' | 'rejectedOps' | 'exportRejectedOps' | 'taskConflicts'
-  | 'serverUsers' | 'addServerUser' | 'setServerUserActive' | 'customerShares' | 'shareCustomers'
+  | "syncView"
+  | "logIn"
+  | "logOut"
+  | "syncNow"
+  | "rejectedOps"
+  | "exportRejectedOps"
+  | "taskConflicts"
+  | "serverUsers"
+  | "addServerUser"
+  | "setServerUserActive"
+  | "customerShares"
+  | "shareCustomers"
 >;
 
 export function serverCalls(server: FakeServer): ServerCalls {
-  const live = () => !!server.user && server.phase !== 'logged_out' && server.phase !== 'session_ended';
+  const live = () => !!server.user && server.phase !== "logged_out" && server.phase !== "session_ended";
   const session = <T>(answer: () => T): Promise<T> => {
-    if (!live()) return refuse('session_ended', 'not logged in to a server');
-    if (server.phase === 'offline') return refuse('offline', 'server unreachable');
+    if (!live()) return refuse("session_ended", "not logged in to a server");
+    if (server.phase === "offline") return refuse("offline", "server unreachable");
     return new Promise<T>((resolve) => resolve(answer()));
   };
   const manager = <T>(answer: () => T): Promise<T> =>
-    live() && server.user?.role !== 'admin' && server.user?.role !== 'manager' ? refuse('forbidden', 'admins and managers only') : session(answer);
+    live() && server.user?.role !== "admin" && server.user?.role !== "manager"
+      ? refuse("forbidden", "admins and managers only")
+      : session(answer);
   const account = (id: string) => server.accounts.find((a) => a.user.id === id);
   return {
     syncView: () => Promise.resolve(syncViewOf(server)),
     logIn: (url, login, password) => {
-      const found = server.accounts.find((a) => a.user.login === login && a.password === password && a.user.active);
-      if (!found) return refuse('invalid_credentials', 'wrong login or password');
-      Object.assign(server, { url, user: found.user, phase: 'synced' });
+      const found = server.accounts.find(
+        (a) => a.user.login === login && a.password === password && a.user.active,
+      );
+      if (!found) return refuse("invalid_credentials", "wrong login or password");
+      Object.assign(server, { url, user: found.user, phase: "synced" });
       return Promise.resolve(syncViewOf(server));
     },
     logOut: () => {
-      Object.assign(server, { user: null, phase: 'logged_out' });
+      Object.assign(server, { user: null, phase: "logged_out" });
       return Promise.resolve(syncViewOf(server));
     },
     syncNow: () => Promise.resolve(),
@@ -99,7 +121,8 @@ export function serverCalls(server: FakeServer): ServerCalls {
     serverUsers: () => manager(() => server.accounts.map((a) => a.user)),
     addServerUser: (input) =>
       manager(() => {
-        if (server.accounts.some((a) => a.user.login === input.login)) throw new CommandError({ code: 'conflict', message: 'login taken' });
+        if (server.accounts.some((a) => a.user.login === input.login))
+          throw new CommandError({ code: "conflict", message: "login taken" });
         const user = serverUser({ login: input.login, name: input.name, role: input.role });
         server.accounts.push({ user, password: input.password });
         return user;
@@ -107,14 +130,16 @@ export function serverCalls(server: FakeServer): ServerCalls {
     setServerUserActive: (id, active) =>
       manager(() => {
         const found = account(id);
-        if (!found) throw new CommandError({ code: 'not_found', message: 'no such user' });
+        if (!found) throw new CommandError({ code: "not_found", message: "no such user" });
         found.user = { ...found.user, active };
         return found.user;
       }),
     customerShares: (customerId) =>
       session(() => ({
         customer_id: customerId,
-        users: server.accounts.filter((a) => (server.shares[customerId] ?? []).includes(a.user.id)).map((a) => a.user),
+        users: server.accounts
+          .filter((a) => (server.shares[customerId] ?? []).includes(a.user.id))
+          .map((a) => a.user),
       })),
     shareCustomers: (userId, customerIds, shared) =>
       manager(() => {

@@ -11,8 +11,9 @@ use uuid::Uuid;
 
 use crate::error::Result;
 use crate::model::{
-    ChecklistItem, Colleague, Comment, Contact, Customer, CustomerInput, CustomerKind, Due, Priority, Project,
-    ProjectInput, Recurrence, RecurrenceEnd, RecurrenceRule, Repeat, Role, Task, TaskInput, TaskStatus, WriteCtx,
+    ChecklistItem, Colleague, Comment, Contact, Customer, CustomerInput, CustomerKind, Due, Priority,
+    Project, ProjectInput, Recurrence, RecurrenceEnd, RecurrenceRule, Repeat, Role, Task, TaskInput,
+    TaskStatus, WriteCtx,
 };
 use crate::store::Store;
 use crate::store::bulk::ImportBatch;
@@ -136,7 +137,8 @@ impl Generator {
         let spec_customers = self.spec.customers.max(1);
         for index in first..first + count {
             // Spread tasks and comments evenly, with the remainder on the first customers.
-            let tasks = self.spec.tasks / spec_customers + usize::from(index < self.spec.tasks % spec_customers);
+            let tasks =
+                self.spec.tasks / spec_customers + usize::from(index < self.spec.tasks % spec_customers);
             self.customer(&mut batch, tasks);
         }
         let comments_wanted = self.spec.comments * (first + count) / spec_customers
@@ -150,7 +152,12 @@ impl Generator {
         let company = self.rng.random_bool(0.8);
         let (city, zip) = self.pick(words::CITIES);
         let name = if company {
-            format!("{} {} {}", self.pick(words::SURNAMES), self.pick(words::TRADES), self.pick(words::COMPANY_FORMS))
+            format!(
+                "{} {} {}",
+                self.pick(words::SURNAMES),
+                self.pick(words::TRADES),
+                self.pick(words::COMPANY_FORMS)
+            )
         } else {
             self.person()
         };
@@ -162,16 +169,38 @@ impl Generator {
                 email: format!("{}@example.hu", ascii_handle(&person)),
                 name: person,
                 role: self.pick(words::ROLES).to_owned(),
-                phone: format!("+36 {} {:03} {:04}", self.pick(&[20, 30, 70, 1]), self.rng.random_range(100..999), self.rng.random_range(0..9999)),
+                phone: format!(
+                    "+36 {} {:03} {:04}",
+                    self.pick(&[20, 30, 70, 1]),
+                    self.rng.random_range(100..999),
+                    self.rng.random_range(0..9999)
+                ),
             });
         }
         let owner = self.pick(&self.colleagues.clone());
         let status = self.pick(&STATUSES);
         let input = CustomerInput {
             emails: vec![format!("info@{}.hu", ascii_handle(&name))],
-            phones: vec![format!("+36 1 {:03} {:04}", self.rng.random_range(100..999), self.rng.random_range(0..9999))],
-            address: format!("{zip} {city}, {} {}.", self.pick(words::STREETS), self.rng.random_range(1..120)),
-            tax_number: if company { format!("{:08}-{}-{:02}", self.rng.random_range(10_000_000..99_999_999), self.rng.random_range(1..5), self.rng.random_range(1..44)) } else { String::new() },
+            phones: vec![format!(
+                "+36 1 {:03} {:04}",
+                self.rng.random_range(100..999),
+                self.rng.random_range(0..9999)
+            )],
+            address: format!(
+                "{zip} {city}, {} {}.",
+                self.pick(words::STREETS),
+                self.rng.random_range(1..120)
+            ),
+            tax_number: if company {
+                format!(
+                    "{:08}-{}-{:02}",
+                    self.rng.random_range(10_000_000..99_999_999),
+                    self.rng.random_range(1..5),
+                    self.rng.random_range(1..44)
+                )
+            } else {
+                String::new()
+            },
             website: if company { format!("https://{}.hu", ascii_handle(&name)) } else { String::new() },
             notes: String::new(),
             account_owner_id: Some(owner),
@@ -179,7 +208,8 @@ impl Generator {
             contacts,
             ..CustomerInput::named(name, if company { CustomerKind::Company } else { CustomerKind::Person })
         };
-        let customer = Customer { id: self.id(created), fields: input, created_by: owner, created_at: created };
+        let customer =
+            Customer { id: self.id(created), fields: input, created_by: owner, created_at: created };
         let mut projects = Vec::new();
         for _ in 0..self.rng.random_range(1..3) {
             let project = Project {
@@ -197,7 +227,11 @@ impl Generator {
             if self.rng.random_bool(0.4) {
                 let child = Project {
                     id: self.id(created),
-                    fields: ProjectInput { parent_id: Some(project.id), name: self.pick(words::SUB_PROJECTS).to_owned(), ..project.fields.clone() },
+                    fields: ProjectInput {
+                        parent_id: Some(project.id),
+                        name: self.pick(words::SUB_PROJECTS).to_owned(),
+                        ..project.fields.clone()
+                    },
                     ..project.clone()
                 };
                 projects.push(child);
@@ -205,7 +239,11 @@ impl Generator {
             projects.push(project);
         }
         for _ in 0..tasks {
-            let project = if self.rng.random_bool(0.7) { Some(self.pick(&projects.iter().map(|p| p.id).collect::<Vec<_>>())) } else { None };
+            let project = if self.rng.random_bool(0.7) {
+                Some(self.pick(&projects.iter().map(|p| p.id).collect::<Vec<_>>()))
+            } else {
+                None
+            };
             let task = self.task(Some(customer.id), project, created);
             batch.tasks.push(task);
         }
@@ -216,9 +254,14 @@ impl Generator {
     fn task(&mut self, customer: Option<Uuid>, project: Option<Uuid>, not_before: DateTime<Utc>) -> Task {
         let now = self.spec.now;
         let span = (now - not_before).num_days().max(2);
-        let created = now - Duration::days(self.rng.random_range(1..span)) - Duration::minutes(self.rng.random_range(0..600));
+        let created = now
+            - Duration::days(self.rng.random_range(1..span))
+            - Duration::minutes(self.rng.random_range(0..600));
         let today = now.date_naive();
-        let due_day = today + Days::new(30) - Days::new(self.rng.random_range(0..((today - created.date_naive()).num_days().max(1) as u64 + 30)));
+        let due_day = today + Days::new(30)
+            - Days::new(
+                self.rng.random_range(0..((today - created.date_naive()).num_days().max(1) as u64 + 30)),
+            );
         let due = if self.rng.random_bool(0.2) {
             let hour = self.rng.random_range(7..18);
             Due::At(Utc.from_utc_datetime(&due_day.and_hms_opt(hour, 0, 0).unwrap_or_default()))
@@ -226,7 +269,8 @@ impl Generator {
             Due::Day(due_day)
         };
         let responsible = self.pick(&self.colleagues.clone());
-        let creator = if self.rng.random_bool(0.6) { responsible } else { self.pick(&self.colleagues.clone()) };
+        let creator =
+            if self.rng.random_bool(0.6) { responsible } else { self.pick(&self.colleagues.clone()) };
         let past = due_day < today - Days::new(3);
         let roll: f64 = self.rng.random();
         let status = match (past, roll) {
@@ -259,7 +303,14 @@ impl Generator {
             Vec::new()
         };
         let title = self.pick(words::TASKS).to_owned();
-        let priority = self.pick(&[Priority::Low, Priority::Normal, Priority::Normal, Priority::Normal, Priority::High, Priority::Urgent]);
+        let priority = self.pick(&[
+            Priority::Low,
+            Priority::Normal,
+            Priority::Normal,
+            Priority::Normal,
+            Priority::High,
+            Priority::Urgent,
+        ]);
         let id = self.id(created);
         Task {
             id,
@@ -306,7 +357,11 @@ impl Generator {
                 self.pick(words::COMMENT_MIDDLES),
                 self.pick(words::COMMENT_CLOSINGS)
             );
-            let keyword_ids = if self.rng.random_bool(0.25) { vec![Uuid::from_u128(DEFAULTS_BASE + self.pick(&KEYWORDS))] } else { Vec::new() };
+            let keyword_ids = if self.rng.random_bool(0.25) {
+                vec![Uuid::from_u128(DEFAULTS_BASE + self.pick(&KEYWORDS))]
+            } else {
+                Vec::new()
+            };
             batch.comments.push(Comment {
                 id: self.id(at),
                 task_id,
@@ -329,7 +384,11 @@ fn ascii_handle(text: &str) -> String {
     let mut out = String::new();
     for ch in text.to_lowercase().chars() {
         let plain = match ch {
-            'á' => 'a', 'é' => 'e', 'í' => 'i', 'ó' | 'ö' | 'ő' => 'o', 'ú' | 'ü' | 'ű' => 'u',
+            'á' => 'a',
+            'é' => 'e',
+            'í' => 'i',
+            'ó' | 'ö' | 'ő' => 'o',
+            'ú' | 'ü' | 'ű' => 'u',
             c if c.is_ascii_alphanumeric() => c,
             _ => '-',
         };

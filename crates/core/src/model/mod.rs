@@ -1,12 +1,12 @@
 //! The model: plain data with serde, no IO. Field names here are the field names of history
 //! entries and sync operations, so renaming one is a protocol change.
 
-mod customer;
-mod task;
 mod comment;
-mod settings;
+mod customer;
 mod history;
 mod recurrence;
+mod settings;
+mod task;
 pub mod validate;
 
 pub use comment::*;

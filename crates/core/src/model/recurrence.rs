@@ -56,13 +56,22 @@ impl Weekday {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Repeat {
     Daily,
-    Weekly { days: Vec<Weekday> },
+    Weekly {
+        days: Vec<Weekday>,
+    },
     /// Day 1–31; a month without that day uses its last day.
-    MonthlyOnDay { day: u8 },
+    MonthlyOnDay {
+        day: u8,
+    },
     /// The nth working day of the month (1 = first); −1 is the last working day.
-    MonthlyWorkingDay { nth: i8 },
+    MonthlyWorkingDay {
+        nth: i8,
+    },
     /// A day of a month, every year; 29 February falls on the 28th in other years.
-    Yearly { month: u8, day: u8 },
+    Yearly {
+        month: u8,
+        day: u8,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -70,9 +79,13 @@ pub enum Repeat {
 pub enum RecurrenceEnd {
     Never,
     /// The series has this many occurrences in all.
-    AfterCount { count: u32 },
+    AfterCount {
+        count: u32,
+    },
     /// No occurrence after this day.
-    OnDate { date: NaiveDate },
+    OnDate {
+        date: NaiveDate,
+    },
 }
 
 /// What the person chooses in the recurrence editor.
@@ -136,8 +149,14 @@ pub fn lenient<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Recu
 }
 
 fn legacy_monthly(text: &str) -> Option<Recurrence> {
-    let day: u8 = text.strip_prefix("FREQ=MONTHLY;BYMONTHDAY=")?.parse().ok().filter(|d| (1..=31).contains(d))?;
-    let rule = RecurrenceRule { repeat: Repeat::MonthlyOnDay { day }, interval: 1, ends: RecurrenceEnd::Never, create_ahead_days: None };
+    let day: u8 =
+        text.strip_prefix("FREQ=MONTHLY;BYMONTHDAY=")?.parse().ok().filter(|d| (1..=31).contains(d))?;
+    let rule = RecurrenceRule {
+        repeat: Repeat::MonthlyOnDay { day },
+        interval: 1,
+        ends: RecurrenceEnd::Never,
+        create_ahead_days: None,
+    };
     Some(Recurrence::new(rule))
 }
 

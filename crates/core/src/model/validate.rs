@@ -3,7 +3,8 @@
 
 use crate::error::{CoreError, Result};
 use crate::model::{
-    Availability, ChecklistItem, Contact, CustomerInput, ProjectInput, RecurrenceEnd, RecurrenceRule, Repeat, TaskInput,
+    Availability, ChecklistItem, Contact, CustomerInput, ProjectInput, RecurrenceEnd, RecurrenceRule, Repeat,
+    TaskInput,
 };
 
 pub const NAME_MAX: usize = 200;
@@ -34,9 +35,7 @@ fn list<T>(field: &'static str, items: &[T]) -> Result<()> {
 }
 
 pub fn color(value: &str) -> Result<()> {
-    let ok = value.len() == 7
-        && value.starts_with('#')
-        && value[1..].chars().all(|c| c.is_ascii_hexdigit());
+    let ok = value.len() == 7 && value.starts_with('#') && value[1..].chars().all(|c| c.is_ascii_hexdigit());
     if ok { Ok(()) } else { Err(CoreError::Invalid { field: "color", reason: "must be #rrggbb" }) }
 }
 
@@ -85,8 +84,8 @@ pub fn task(input: &TaskInput) -> Result<()> {
         required("checklist", text, SHORT_MAX)?;
     }
     for attachment in &input.attachments {
-        let hash_ok = attachment.sha256.len() == 64
-            && attachment.sha256.chars().all(|c| c.is_ascii_hexdigit());
+        let hash_ok =
+            attachment.sha256.len() == 64 && attachment.sha256.chars().all(|c| c.is_ascii_hexdigit());
         if !hash_ok {
             return Err(CoreError::Invalid { field: "attachments.sha256", reason: "must be 64 hex digits" });
         }
@@ -94,13 +93,19 @@ pub fn task(input: &TaskInput) -> Result<()> {
     }
     if let Some(recurrence) = &input.recurrence {
         if input.due.is_none() {
-            return Err(CoreError::Invalid { field: "recurrence", reason: "a repeating task needs a due date" });
+            return Err(CoreError::Invalid {
+                field: "recurrence",
+                reason: "a repeating task needs a due date",
+            });
         }
         recurrence_rule(&recurrence.rule)?;
         if let Some(zone) = &recurrence.time_zone
             && zone.parse::<chrono_tz::Tz>().is_err()
         {
-            return Err(CoreError::Invalid { field: "recurrence.time_zone", reason: "not a known time zone" });
+            return Err(CoreError::Invalid {
+                field: "recurrence.time_zone",
+                reason: "not a known time zone",
+            });
         }
     }
     Ok(())
@@ -116,7 +121,9 @@ pub fn recurrence_rule(rule: &RecurrenceRule) -> Result<()> {
         Repeat::Daily => {}
         Repeat::Weekly { days } if days.is_empty() => return bad("a weekly rule needs at least one day"),
         Repeat::Weekly { .. } => {}
-        Repeat::MonthlyOnDay { day } if !(1..=31).contains(day) => return bad("the day of the month must be 1–31"),
+        Repeat::MonthlyOnDay { day } if !(1..=31).contains(day) => {
+            return bad("the day of the month must be 1–31");
+        }
         Repeat::MonthlyOnDay { .. } => {}
         Repeat::MonthlyWorkingDay { nth } if *nth == 0 || !(-1..=23).contains(nth) => {
             return bad("the working day must be 1–23, or −1 for the last");
@@ -130,7 +137,9 @@ pub fn recurrence_rule(rule: &RecurrenceRule) -> Result<()> {
         }
     }
     match rule.ends {
-        RecurrenceEnd::AfterCount { count } if count == 0 || count > 10_000 => bad("the count must be 1–10000"),
+        RecurrenceEnd::AfterCount { count } if count == 0 || count > 10_000 => {
+            bad("the count must be 1–10000")
+        }
         _ if rule.create_ahead_days.is_some_and(|d| d > 366) => bad("create ahead at most 366 days"),
         _ => Ok(()),
     }
@@ -144,12 +153,18 @@ pub fn availability(colleague: uuid::Uuid, availability: &Availability) -> Resul
     list("availability.absences", &availability.absences)?;
     for absence in &availability.absences {
         if absence.from > absence.to {
-            return Err(CoreError::Invalid { field: "availability.absences", reason: "an absence ends before it starts" });
+            return Err(CoreError::Invalid {
+                field: "availability.absences",
+                reason: "an absence ends before it starts",
+            });
         }
         limit("availability.absences.note", &absence.note, SHORT_MAX)?;
     }
     if availability.deputy_id == Some(colleague) {
-        return Err(CoreError::Invalid { field: "availability.deputy_id", reason: "a colleague can't be their own deputy" });
+        return Err(CoreError::Invalid {
+            field: "availability.deputy_id",
+            reason: "a colleague can't be their own deputy",
+        });
     }
     Ok(())
 }

@@ -114,8 +114,11 @@ impl WorkCalendar {
     /// The nth working day of a month (1 = first), or the last one for −1.
     pub fn nth_working_day(&self, year: i32, month: u32, nth: i8) -> Option<NaiveDate> {
         let first = NaiveDate::from_ymd_opt(year, month, 1)?;
-        let days: Vec<NaiveDate> =
-            first.iter_days().take_while(|d| d.month() == month).filter(|d| self.is_working_day(*d)).collect();
+        let days: Vec<NaiveDate> = first
+            .iter_days()
+            .take_while(|d| d.month() == month)
+            .filter(|d| self.is_working_day(*d))
+            .collect();
         match nth {
             -1 => days.last().copied(),
             n if n > 0 => days.get(usize::try_from(n - 1).ok()?).copied(),

@@ -10,7 +10,11 @@ use super::calendar::WorkCalendar;
 use crate::model::{Recurrence, RecurrenceEnd, Repeat};
 
 /// The next occurrence of a series after the one due on `current`: its day and number.
-pub fn next_occurrence(recurrence: &Recurrence, current: NaiveDate, calendar: &WorkCalendar) -> Option<(NaiveDate, u32)> {
+pub fn next_occurrence(
+    recurrence: &Recurrence,
+    current: NaiveDate,
+    calendar: &WorkCalendar,
+) -> Option<(NaiveDate, u32)> {
     let number = recurrence.occurrence.checked_add(1)?;
     if let RecurrenceEnd::AfterCount { count } = recurrence.rule.ends
         && number > count
@@ -28,7 +32,11 @@ pub fn next_occurrence(recurrence: &Recurrence, current: NaiveDate, calendar: &W
                 .filter_map(|month| calendar.nth_working_day(month.year(), month.month(), *nth))
                 .find(|day| *day > current)?
         }
-        _ => rule_set(recurrence, start)?.into_iter().take(STEPS).map(|at| at.date_naive()).find(|day| *day > current)?,
+        _ => rule_set(recurrence, start)?
+            .into_iter()
+            .take(STEPS)
+            .map(|at| at.date_naive())
+            .find(|day| *day > current)?,
     };
     match recurrence.rule.ends {
         RecurrenceEnd::OnDate { date } if day > date => None,
@@ -115,14 +123,22 @@ mod tests {
     #[test]
     fn the_31st_falls_on_the_last_day_of_shorter_months() {
         let monthly = series(Repeat::MonthlyOnDay { day: 31 }, 1, RecurrenceEnd::Never, day(2027, 1, 31));
-        assert_eq!(walk(monthly.clone(), day(2027, 1, 31), 3), [day(2027, 2, 28), day(2027, 3, 31), day(2027, 4, 30)]);
+        assert_eq!(
+            walk(monthly.clone(), day(2027, 1, 31), 3),
+            [day(2027, 2, 28), day(2027, 3, 31), day(2027, 4, 30)]
+        );
         let leap = series(Repeat::MonthlyOnDay { day: 31 }, 1, RecurrenceEnd::Never, day(2028, 1, 31));
         assert_eq!(walk(leap, day(2028, 1, 31), 2), [day(2028, 2, 29), day(2028, 3, 31)]);
     }
 
     #[test]
     fn weekly_on_given_days_every_other_week() {
-        let weekly = series(Repeat::Weekly { days: vec![Weekday::Mon, Weekday::Thu] }, 2, RecurrenceEnd::Never, day(2026, 11, 2));
+        let weekly = series(
+            Repeat::Weekly { days: vec![Weekday::Mon, Weekday::Thu] },
+            2,
+            RecurrenceEnd::Never,
+            day(2026, 11, 2),
+        );
         assert_eq!(
             walk(weekly, day(2026, 11, 2), 4),
             [day(2026, 11, 5), day(2026, 11, 16), day(2026, 11, 19), day(2026, 11, 30)]
@@ -132,13 +148,19 @@ mod tests {
     #[test]
     fn last_working_day_and_count() {
         // March 2029: Good Friday is the 30th and the 31st a Saturday, so the 29th.
-        let rule = series(Repeat::MonthlyWorkingDay { nth: -1 }, 1, RecurrenceEnd::AfterCount { count: 3 }, day(2029, 1, 31));
+        let rule = series(
+            Repeat::MonthlyWorkingDay { nth: -1 },
+            1,
+            RecurrenceEnd::AfterCount { count: 3 },
+            day(2029, 1, 31),
+        );
         assert_eq!(walk(rule, day(2029, 1, 31), 5), [day(2029, 2, 28), day(2029, 3, 29)]);
     }
 
     #[test]
     fn until_and_yearly_leap_day() {
-        let daily = series(Repeat::Daily, 3, RecurrenceEnd::OnDate { date: day(2026, 12, 7) }, day(2026, 12, 1));
+        let daily =
+            series(Repeat::Daily, 3, RecurrenceEnd::OnDate { date: day(2026, 12, 7) }, day(2026, 12, 1));
         assert_eq!(walk(daily, day(2026, 12, 1), 5), [day(2026, 12, 4), day(2026, 12, 7)]);
         let yearly = series(Repeat::Yearly { month: 2, day: 29 }, 1, RecurrenceEnd::Never, day(2028, 2, 29));
         assert_eq!(walk(yearly, day(2028, 2, 29), 2), [day(2029, 2, 28), day(2030, 2, 28)]);
@@ -147,18 +169,36 @@ mod tests {
     #[test]
     fn occurrence_ids_depend_on_series_and_day_only() {
         let (series, monthly) = (Uuid::now_v7(), Repeat::MonthlyOnDay { day: 31 });
-        assert_eq!(occurrence_id(series, &monthly, day(2027, 2, 28)), occurrence_id(series, &monthly, day(2027, 2, 28)));
-        assert_ne!(occurrence_id(series, &monthly, day(2027, 2, 28)), occurrence_id(series, &monthly, day(2027, 3, 31)));
-        assert_ne!(occurrence_id(Uuid::now_v7(), &monthly, day(2027, 2, 28)), occurrence_id(series, &monthly, day(2027, 2, 28)));
+        assert_eq!(
+            occurrence_id(series, &monthly, day(2027, 2, 28)),
+            occurrence_id(series, &monthly, day(2027, 2, 28))
+        );
+        assert_ne!(
+            occurrence_id(series, &monthly, day(2027, 2, 28)),
+            occurrence_id(series, &monthly, day(2027, 3, 31))
+        );
+        assert_ne!(
+            occurrence_id(Uuid::now_v7(), &monthly, day(2027, 2, 28)),
+            occurrence_id(series, &monthly, day(2027, 2, 28))
+        );
     }
 
     #[test]
     fn a_working_day_occurrence_is_named_by_its_month() {
         // One device knows 2026-12-31 as a day off, the other does not: the same occurrence.
         let (series, last) = (Uuid::now_v7(), Repeat::MonthlyWorkingDay { nth: -1 });
-        assert_eq!(occurrence_id(series, &last, day(2026, 12, 30)), occurrence_id(series, &last, day(2026, 12, 31)));
-        assert_ne!(occurrence_id(series, &last, day(2026, 12, 31)), occurrence_id(series, &last, day(2027, 1, 29)));
+        assert_eq!(
+            occurrence_id(series, &last, day(2026, 12, 30)),
+            occurrence_id(series, &last, day(2026, 12, 31))
+        );
+        assert_ne!(
+            occurrence_id(series, &last, day(2026, 12, 31)),
+            occurrence_id(series, &last, day(2027, 1, 29))
+        );
         let daily = Repeat::Daily;
-        assert_ne!(occurrence_id(series, &daily, day(2026, 12, 30)), occurrence_id(series, &daily, day(2026, 12, 31)));
+        assert_ne!(
+            occurrence_id(series, &daily, day(2026, 12, 30)),
+            occurrence_id(series, &daily, day(2026, 12, 31))
+        );
     }
 }

@@ -81,18 +81,31 @@ impl Scheduler {
     }
 
     /// Reminder times and timed dues of my open tasks.
-    async fn timed(&self, me: Uuid, now: DateTime<Utc>, settings: &NotifySettings, out: &mut Vec<(Notice, bool)>) -> Result<()> {
+    async fn timed(
+        &self,
+        me: Uuid,
+        now: DateTime<Utc>,
+        settings: &NotifySettings,
+        out: &mut Vec<(Notice, bool)>,
+    ) -> Result<()> {
         let (me, from, now_text) = (me.to_string(), codec::ts(now - CATCH_UP), codec::ts(now));
-        let reminders = sqlx::query!(
+        let reminders =
+            sqlx::query!(
             "SELECT id, title, reminder_at AS \"at!: String\" FROM tasks INDEXED BY tasks_open_by_reminder
              WHERE reminder_at > ?1 AND reminder_at <= ?2 AND responsible_id = ?3
                AND status IN ('open', 'in_progress', 'waiting') AND deleted_at IS NULL",
             from, now_text, me
         )
-        .fetch_all(self.store.reader())
-        .await?;
+            .fetch_all(self.store.reader())
+            .await?;
         for r in reminders {
-            let notice = task_notice(NoticeKind::Reminder, format!("reminder:{}:{}", r.id, r.at), &r.id, r.title, Some(&r.at))?;
+            let notice = task_notice(
+                NoticeKind::Reminder,
+                format!("reminder:{}:{}", r.id, r.at),
+                &r.id,
+                r.title,
+                Some(&r.at),
+            )?;
             out.push((notice, settings.reminders));
         }
         let until = codec::ts(now + Duration::minutes(i64::from(settings.due_soon_minutes)));
@@ -100,19 +113,33 @@ impl Scheduler {
             "SELECT id, title, due_at AS \"at!: String\" FROM tasks INDEXED BY tasks_open_by_due_at
              WHERE due_at > ?1 AND due_at <= ?2 AND responsible_id = ?3
                AND status IN ('open', 'in_progress', 'waiting') AND deleted_at IS NULL",
-            now_text, until, me
+            now_text,
+            until,
+            me
         )
         .fetch_all(self.store.reader())
         .await?;
         for r in due {
-            let notice = task_notice(NoticeKind::DueSoon, format!("due_soon:{}:{}", r.id, r.at), &r.id, r.title, Some(&r.at))?;
+            let notice = task_notice(
+                NoticeKind::DueSoon,
+                format!("due_soon:{}:{}", r.id, r.at),
+                &r.id,
+                r.title,
+                Some(&r.at),
+            )?;
             out.push((notice, settings.due_soon));
         }
         Ok(())
     }
 
     /// T13: the morning digest and the end-of-day review, on my working days.
-    async fn routine(&self, me: Uuid, now: DateTime<Utc>, settings: &NotifySettings, out: &mut Vec<(Notice, bool)>) -> Result<()> {
+    async fn routine(
+        &self,
+        me: Uuid,
+        now: DateTime<Utc>,
+        settings: &NotifySettings,
+        out: &mut Vec<(Notice, bool)>,
+    ) -> Result<()> {
         let today = now.with_timezone(&self.tz).date_naive();
         let digest_at = self.instant(today, settings.digest_time);
         let review_at = self.instant(today, settings.review_time);
@@ -153,7 +180,9 @@ impl Scheduler {
             return Ok(false);
         }
         let colleagues = self.store.colleagues().await?;
-        let Some(mine) = colleagues.iter().find(|c| c.id == me).map(|c| &c.availability) else { return Ok(true) };
+        let Some(mine) = colleagues.iter().find(|c| c.id == me).map(|c| &c.availability) else {
+            return Ok(true);
+        };
         let my_day = calendar.is_overridden(day) || mine.work_days.contains(&Weekday::of(day));
         Ok(my_day && mine.absence_on(day).is_none())
     }
@@ -161,8 +190,17 @@ impl Scheduler {
     /// N2, N3: what others did to tasks that concern me, read from the history after the
     /// watermark (local edits and synced ones alike). Returns the new watermark, and whether
     /// history goes on past it.
-    async fn news(&self, me: Uuid, known: Option<i64>, settings: &NotifySettings, out: &mut Vec<(Notice, bool)>) -> Result<(i64, bool)> {
-        let last = sqlx::query_scalar!("SELECT MAX(seq) AS \"seq: i64\" FROM history").fetch_one(self.store.reader()).await?.unwrap_or(0);
+    async fn news(
+        &self,
+        me: Uuid,
+        known: Option<i64>,
+        settings: &NotifySettings,
+        out: &mut Vec<(Notice, bool)>,
+    ) -> Result<(i64, bool)> {
+        let last = sqlx::query_scalar!("SELECT MAX(seq) AS \"seq: i64\" FROM history")
+            .fetch_one(self.store.reader())
+            .await?
+            .unwrap_or(0);
         let Some(from) = known else { return Ok((last, false)) };
         let to = last.min(from + HISTORY_WINDOW);
         if to <= from {
@@ -170,7 +208,8 @@ impl Scheduler {
         }
         let backlog = to < last;
         let me_text = me.to_string();
-        let rows = sqlx::query!(
+        let rows =
+            sqlx::query!(
             "SELECT seq AS \"seq!: i64\", entity, entity_id, kind, field, new_value, actor_id FROM history
              WHERE seq > ?1 AND seq <= ?2 AND actor_id <> ?3
                AND ((entity = 'task' AND (kind = 'created' OR field IN ('responsible_id', 'status')))
@@ -178,8 +217,8 @@ impl Scheduler {
              ORDER BY seq",
             from, to, me_text
         )
-        .fetch_all(self.store.reader())
-        .await?;
+            .fetch_all(self.store.reader())
+            .await?;
         if rows.is_empty() {
             return Ok((to, backlog));
         }
@@ -200,14 +239,21 @@ impl Scheduler {
             // with the same responsible, so it is no news of an assignment.
             let next_occurrence = task.fields.recurrence.as_ref().is_some_and(|r| r.occurrence > 1);
             let kind = match (row.entity.as_str(), row.kind.as_str(), row.field.as_deref()) {
-                ("task", "created", _) if mine && task.status.is_open() && !next_occurrence => NoticeKind::Assigned,
-                ("task", _, Some("responsible_id")) if row.new_value.as_deref() == Some(me_json.as_str()) => NoticeKind::Assigned,
+                ("task", "created", _) if mine && task.status.is_open() && !next_occurrence => {
+                    NoticeKind::Assigned
+                }
+                ("task", _, Some("responsible_id")) if row.new_value.as_deref() == Some(me_json.as_str()) => {
+                    NoticeKind::Assigned
+                }
                 ("task", _, Some("status"))
-                    if row.new_value.as_deref() == Some("\"done\"") && (task.creator_id == me || watching) =>
+                    if row.new_value.as_deref() == Some("\"done\"")
+                        && (task.creator_id == me || watching) =>
                 {
                     NoticeKind::Completed
                 }
-                ("comment", _, _) if (mine || watching) && !comment_is_system(row.new_value.as_deref()) => NoticeKind::Commented,
+                ("comment", _, _) if (mine || watching) && !comment_is_system(row.new_value.as_deref()) => {
+                    NoticeKind::Commented
+                }
                 _ => continue,
             };
             let enabled = match kind {
@@ -215,7 +261,13 @@ impl Scheduler {
                 NoticeKind::Completed => settings.completed,
                 _ => settings.comments,
             };
-            let mut notice = task_notice(kind, format!("{}:{}:{}", kind.as_str(), task_id, row.seq), &task_id, task.fields.title, None)?;
+            let mut notice = task_notice(
+                kind,
+                format!("{}:{}:{}", kind.as_str(), task_id, row.seq),
+                &task_id,
+                task.fields.title,
+                None,
+            )?;
             notice.actor_name = names.get(&row.actor_id).cloned();
             news.push((notice, enabled));
         }
@@ -233,13 +285,20 @@ impl Scheduler {
     }
 
     async fn watermark(&self) -> Result<Option<i64>> {
-        let text = sqlx::query_scalar!("SELECT value FROM meta WHERE key = 'schedule.history_seq'").fetch_optional(self.store.reader()).await?;
+        let text = sqlx::query_scalar!("SELECT value FROM meta WHERE key = 'schedule.history_seq'")
+            .fetch_optional(self.store.reader())
+            .await?;
         Ok(text.and_then(|t| t.parse().ok()))
     }
 
     /// Writes the decisions not made before, with the watermark, in one transaction; returns
     /// the ones to show. A key already in the ledger (an earlier pass, before a restart) is skipped.
-    async fn record(&self, now: DateTime<Utc>, decided: Vec<(Notice, bool)>, watermark: i64) -> Result<Vec<Notice>> {
+    async fn record(
+        &self,
+        now: DateTime<Utc>,
+        decided: Vec<(Notice, bool)>,
+        watermark: i64,
+    ) -> Result<Vec<Notice>> {
         let mut w = self.store.begin(WriteCtx { actor: Uuid::nil(), source: Source::Scheduler }).await?;
         let at = codec::ts(now);
         let mut shown = Vec::new();
@@ -264,14 +323,21 @@ impl Scheduler {
             }
         }
         let mark = watermark.to_string();
-        sqlx::query!("INSERT OR REPLACE INTO meta (key, value) VALUES ('schedule.history_seq', ?)", mark).execute(&mut *w.tx).await?;
+        sqlx::query!("INSERT OR REPLACE INTO meta (key, value) VALUES ('schedule.history_seq', ?)", mark)
+            .execute(&mut *w.tx)
+            .await?;
         w.commit().await?;
         Ok(shown)
     }
 
     /// The earliest instant something could fall due: the next reminder, the next due-soon
     /// window, the digest or the review; at most a minute away.
-    async fn next_wake(&self, me: Uuid, now: DateTime<Utc>, settings: &NotifySettings) -> Result<DateTime<Utc>> {
+    async fn next_wake(
+        &self,
+        me: Uuid,
+        now: DateTime<Utc>,
+        settings: &NotifySettings,
+    ) -> Result<DateTime<Utc>> {
         let (me, now_text) = (me.to_string(), codec::ts(now));
         let lead = Duration::minutes(i64::from(settings.due_soon_minutes));
         let after_lead = codec::ts(now + lead);
@@ -321,7 +387,13 @@ impl Scheduler {
     }
 }
 
-fn task_notice(kind: NoticeKind, key: String, task_id: &str, title: String, at: Option<&str>) -> Result<Notice> {
+fn task_notice(
+    kind: NoticeKind,
+    key: String,
+    task_id: &str,
+    title: String,
+    at: Option<&str>,
+) -> Result<Notice> {
     Ok(Notice {
         key,
         kind,

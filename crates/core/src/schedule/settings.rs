@@ -62,14 +62,25 @@ impl NotifySettings {
 
     fn validate(&self) -> Result<()> {
         if self.due_soon_minutes == 0 || self.due_soon_minutes > 7 * 24 * 60 {
-            return Err(CoreError::Invalid { field: "due_soon_minutes", reason: "must be 1 minute to 7 days" });
+            return Err(CoreError::Invalid {
+                field: "due_soon_minutes",
+                reason: "must be 1 minute to 7 days",
+            });
         }
-        if self.quiet_from.is_some() != self.quiet_to.is_some() || (self.quiet_from.is_some() && self.quiet_from == self.quiet_to) {
-            return Err(CoreError::Invalid { field: "quiet_to", reason: "quiet hours need a different start and end" });
+        if self.quiet_from.is_some() != self.quiet_to.is_some()
+            || (self.quiet_from.is_some() && self.quiet_from == self.quiet_to)
+        {
+            return Err(CoreError::Invalid {
+                field: "quiet_to",
+                reason: "quiet hours need a different start and end",
+            });
         }
         // The review closes the day the digest opened: before it, the digest would never come.
         if self.review_time <= self.digest_time {
-            return Err(CoreError::Invalid { field: "review_time", reason: "the review comes after the morning digest" });
+            return Err(CoreError::Invalid {
+                field: "review_time",
+                reason: "the review comes after the morning digest",
+            });
         }
         Ok(())
     }
@@ -79,7 +90,9 @@ const NOTIFY_KEY: &str = "pref.notify";
 
 impl Store {
     pub async fn notify_settings(&self) -> Result<NotifySettings> {
-        let text = sqlx::query_scalar!("SELECT value FROM meta WHERE key = ?", NOTIFY_KEY).fetch_optional(self.reader()).await?;
+        let text = sqlx::query_scalar!("SELECT value FROM meta WHERE key = ?", NOTIFY_KEY)
+            .fetch_optional(self.reader())
+            .await?;
         text.map_or_else(|| Ok(NotifySettings::default()), |t| codec::from_json(&t))
     }
 
@@ -88,7 +101,8 @@ impl Store {
     /// the tray cannot undo it. Returns what is saved.
     pub async fn set_notify_settings(&self, settings: &NotifySettings) -> Result<NotifySettings> {
         settings.validate()?;
-        self.update_notify(|stored| NotifySettings { paused_until: stored.paused_until, ..settings.clone() }).await
+        self.update_notify(|stored| NotifySettings { paused_until: stored.paused_until, ..settings.clone() })
+            .await
     }
 
     /// "Pause notifications for 1 hour" and the like; `None` resumes.
@@ -97,13 +111,20 @@ impl Store {
     }
 
     /// Reads and writes the settings in one transaction, so two writers cannot lose each other's change.
-    async fn update_notify(&self, change: impl FnOnce(NotifySettings) -> NotifySettings) -> Result<NotifySettings> {
+    async fn update_notify(
+        &self,
+        change: impl FnOnce(NotifySettings) -> NotifySettings,
+    ) -> Result<NotifySettings> {
         let mut w = self.begin(WriteCtx { actor: uuid::Uuid::nil(), source: Source::Window }).await?;
-        let text = sqlx::query_scalar!("SELECT value FROM meta WHERE key = ?", NOTIFY_KEY).fetch_optional(&mut *w.tx).await?;
+        let text = sqlx::query_scalar!("SELECT value FROM meta WHERE key = ?", NOTIFY_KEY)
+            .fetch_optional(&mut *w.tx)
+            .await?;
         let stored = text.map_or_else(|| Ok(NotifySettings::default()), |t| codec::from_json(&t))?;
         let new = change(stored);
         let value = codec::json(&new)?;
-        sqlx::query!("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", NOTIFY_KEY, value).execute(&mut *w.tx).await?;
+        sqlx::query!("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", NOTIFY_KEY, value)
+            .execute(&mut *w.tx)
+            .await?;
         w.commit().await?;
         Ok(new)
     }

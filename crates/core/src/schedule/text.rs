@@ -56,18 +56,28 @@ pub fn render(notice: &Notice, lang: Lang, tz: Tz) -> NoticeText {
             "End-of-day review".into(),
             format!("{} still open for today. Let's go through them.", tasks_en(notice.count)),
         ),
-        (NoticeKind::Assigned, Lang::Hu) => ("Új feladatod van".into(), format!("{actor} rád bízta: {title}")),
-        (NoticeKind::Assigned, Lang::En) => ("A task for you".into(), format!("{actor} assigned you: {title}")),
-        (NoticeKind::Completed, Lang::Hu) => ("Feladat elvégezve".into(), format!("{actor} elvégezte: {title}")),
+        (NoticeKind::Assigned, Lang::Hu) => {
+            ("Új feladatod van".into(), format!("{actor} rád bízta: {title}"))
+        }
+        (NoticeKind::Assigned, Lang::En) => {
+            ("A task for you".into(), format!("{actor} assigned you: {title}"))
+        }
+        (NoticeKind::Completed, Lang::Hu) => {
+            ("Feladat elvégezve".into(), format!("{actor} elvégezte: {title}"))
+        }
         (NoticeKind::Completed, Lang::En) => ("Task completed".into(), format!("{actor} completed: {title}")),
-        (NoticeKind::Commented, Lang::Hu) => ("Új megjegyzés".into(), format!("{actor} megjegyzést írt: {title}")),
+        (NoticeKind::Commented, Lang::Hu) => {
+            ("Új megjegyzés".into(), format!("{actor} megjegyzést írt: {title}"))
+        }
         (NoticeKind::Commented, Lang::En) => ("New comment".into(), format!("{actor} commented on: {title}")),
-        (NoticeKind::NewsBurst, Lang::Hu) => {
-            ("Változások a feladataidban".into(), format!("{} új esemény a feladataidnál (kiosztás, elvégzés, megjegyzés)", notice.count))
-        }
-        (NoticeKind::NewsBurst, Lang::En) => {
-            ("Changes to your tasks".into(), format!("{} new events on your tasks (assigned, completed, commented)", notice.count))
-        }
+        (NoticeKind::NewsBurst, Lang::Hu) => (
+            "Változások a feladataidban".into(),
+            format!("{} új esemény a feladataidnál (kiosztás, elvégzés, megjegyzés)", notice.count),
+        ),
+        (NoticeKind::NewsBurst, Lang::En) => (
+            "Changes to your tasks".into(),
+            format!("{} new events on your tasks (assigned, completed, commented)", notice.count),
+        ),
     };
     NoticeText { summary, body }
 }

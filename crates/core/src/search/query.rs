@@ -25,7 +25,9 @@ impl Store {
     pub async fn search(&self, viewer: &Viewer, query: &SearchQuery) -> Result<Vec<SearchHit>> {
         let limit = i64::from(query.limit.unwrap_or(50).clamp(1, 500));
         let text = query.text.as_deref().and_then(fts_query);
-        let mut sql = QueryBuilder::<Sqlite>::new("SELECT * FROM (SELECT d.kind, d.entity_id, d.customer_id, d.task_id, d.at, c.name AS customer_name, t.title AS task_title, ");
+        let mut sql = QueryBuilder::<Sqlite>::new(
+            "SELECT * FROM (SELECT d.kind, d.entity_id, d.customer_id, d.task_id, d.at, c.name AS customer_name, t.title AS task_title, ",
+        );
         if let Some(text) = &text {
             sql.push(format!(
                 "search_index.title AS doc_title, snippet(search_index, -1, '{HIT_START}', '{HIT_END}', '…', 16) AS snip, \
@@ -58,7 +60,9 @@ impl Store {
                 let task_title: Option<String> = row.try_get("task_title")?;
                 let doc_title: String = row.try_get("doc_title")?;
                 let title = match kind {
-                    SearchKind::Comment => task_title.clone().or_else(|| customer_name.clone()).unwrap_or_default(),
+                    SearchKind::Comment => {
+                        task_title.clone().or_else(|| customer_name.clone()).unwrap_or_default()
+                    }
                     _ => doc_title,
                 };
                 Ok(SearchHit {

@@ -28,7 +28,12 @@ fn works_on(availability: &Availability, day: NaiveDate) -> bool {
 
 impl Store {
     /// Replaces a colleague's working week, absences and deputy (synced with the colleague).
-    pub async fn set_availability(&self, ctx: WriteCtx, id: Uuid, mut availability: Availability) -> Result<Colleague> {
+    pub async fn set_availability(
+        &self,
+        ctx: WriteCtx,
+        id: Uuid,
+        mut availability: Availability,
+    ) -> Result<Colleague> {
         validate::availability(id, &availability)?;
         availability.work_days.sort();
         availability.work_days.dedup();
@@ -39,10 +44,18 @@ impl Store {
         }
         let old = super::settings::colleague_in(&mut w, id).await?;
         let new = Colleague { availability, ..old.clone() };
-        let changed = w.changed(Scope::Settings, EntityKind::Colleague, id, &codec::value(&old)?, &codec::value(&new)?)?;
+        let changed = w.changed(
+            Scope::Settings,
+            EntityKind::Colleague,
+            id,
+            &codec::value(&old)?,
+            &codec::value(&new)?,
+        )?;
         if !changed.is_empty() {
             let (key, text) = (id.to_string(), codec::json(&new.availability)?);
-            sqlx::query!("UPDATE colleagues SET availability = ? WHERE id = ?", text, key).execute(&mut *w.tx).await?;
+            sqlx::query!("UPDATE colleagues SET availability = ? WHERE id = ?", text, key)
+                .execute(&mut *w.tx)
+                .await?;
         }
         w.commit().await?;
         Ok(new)
@@ -61,7 +74,9 @@ impl Store {
             .availability
             .deputy_id
             .and_then(find)
-            .filter(|d| d.active && d.availability.absence_on(day).is_none() && works_on(&d.availability, day))
+            .filter(|d| {
+                d.active && d.availability.absence_on(day).is_none() && works_on(&d.availability, day)
+            })
             .cloned();
         Ok(Some(AbsenceWarning { colleague_id: colleague, absence, deputy }))
     }

@@ -25,7 +25,11 @@ pub struct ImportBatch {
 
 impl ImportBatch {
     pub fn len(&self) -> usize {
-        self.colleagues.len() + self.customers.len() + self.projects.len() + self.tasks.len() + self.comments.len()
+        self.colleagues.len()
+            + self.customers.len()
+            + self.projects.len()
+            + self.tasks.len()
+            + self.comments.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -84,14 +88,20 @@ impl Rows {
     /// Rows that insert or, for an existing id, overwrite every other column. An upsert, not
     /// `REPLACE`: a replace deletes first, which the rows referring to this one would feel.
     pub fn upsert(head: &'static str, columns: usize) -> Self {
-        let names = head.split_once('(').and_then(|(_, rest)| rest.split_once(')')).map_or("", |(names, _)| names);
+        let names =
+            head.split_once('(').and_then(|(_, rest)| rest.split_once(')')).map_or("", |(names, _)| names);
         let sets: Vec<String> = names
             .split(',')
             .map(str::trim)
             .filter(|name| *name != "id" && *name != "created_at")
             .map(|name| format!("{name} = excluded.{name}"))
             .collect();
-        Self { head, columns, cells: Vec::new(), tail: Some(format!(" ON CONFLICT (id) DO UPDATE SET {}", sets.join(", "))) }
+        Self {
+            head,
+            columns,
+            cells: Vec::new(),
+            tail: Some(format!(" ON CONFLICT (id) DO UPDATE SET {}", sets.join(", "))),
+        }
     }
 
     pub fn push(&mut self, row: impl IntoIterator<Item = Cell>) {
@@ -145,7 +155,15 @@ impl Companions {
     }
 
     /// The create entry (and operation) of one record.
-    pub fn created(&mut self, w: &Write<'_>, scope: Scope, entity: EntityKind, id: Uuid, record: String, at: &str) -> Result<()> {
+    pub fn created(
+        &mut self,
+        w: &Write<'_>,
+        scope: Scope,
+        entity: EntityKind,
+        id: Uuid,
+        record: String,
+        at: &str,
+    ) -> Result<()> {
         self.history.push([
             entity.as_str().into(),
             id.to_string().into(),
@@ -218,7 +236,10 @@ fn check(batch: &ImportBatch) -> Result<()> {
     for comment in &batch.comments {
         validate::required("body", &comment.body, validate::TEXT_MAX)?;
         if comment.task_id.is_none() && comment.customer_id.is_none() {
-            return Err(CoreError::Invalid { field: "target", reason: "a comment is on a task or a customer" });
+            return Err(CoreError::Invalid {
+                field: "target",
+                reason: "a comment is on a task or a customer",
+            });
         }
     }
     Ok(())
@@ -250,11 +271,17 @@ async fn check_references(w: &mut Write<'_>, batch: &ImportBatch) -> Result<()> 
     for comment in &batch.comments {
         colleague(comment.author_id);
     }
-    let customer_refs = batch.projects.iter().filter_map(|p| p.fields.customer_id)
+    let customer_refs = batch
+        .projects
+        .iter()
+        .filter_map(|p| p.fields.customer_id)
         .chain(batch.tasks.iter().filter_map(|t| t.fields.customer_id))
         .chain(batch.comments.iter().filter_map(|c| c.customer_id));
     outside_customers.extend(customer_refs.filter(|id| !customers.contains(id)));
-    let project_refs = batch.projects.iter().filter_map(|p| p.fields.parent_id)
+    let project_refs = batch
+        .projects
+        .iter()
+        .filter_map(|p| p.fields.parent_id)
         .chain(batch.tasks.iter().filter_map(|t| t.fields.project_id));
     outside_projects.extend(project_refs.filter(|id| !projects.contains(id)));
     outside_tasks.extend(batch.comments.iter().filter_map(|c| c.task_id).filter(|id| !tasks.contains(id)));
@@ -281,15 +308,32 @@ pub(crate) fn task_cells(task: &Task) -> Result<Vec<Cell>> {
     let c = TaskColumns::of(task)?;
     let f = &task.fields;
     Ok(vec![
-        c.id.into(), f.title.clone().into(), f.description.clone().into(), c.customer.into(), c.project.into(),
-        c.responsible.into(), c.creator.into(), c.watchers.into(), c.status.into(), c.priority.into(),
-        c.start.into(), c.due_date.into(), c.due_at.into(), c.reminder.into(), c.checklist.into(),
-        c.attachments.into(), task.outcome.clone().into(), c.completed_by.into(), c.completed_at.into(),
-        task.cancel_reason.clone().into(), c.recurrence.into(), c.created_at.into(), c.updated_at.into(),
+        c.id.into(),
+        f.title.clone().into(),
+        f.description.clone().into(),
+        c.customer.into(),
+        c.project.into(),
+        c.responsible.into(),
+        c.creator.into(),
+        c.watchers.into(),
+        c.status.into(),
+        c.priority.into(),
+        c.start.into(),
+        c.due_date.into(),
+        c.due_at.into(),
+        c.reminder.into(),
+        c.checklist.into(),
+        c.attachments.into(),
+        task.outcome.clone().into(),
+        c.completed_by.into(),
+        c.completed_at.into(),
+        task.cancel_reason.clone().into(),
+        c.recurrence.into(),
+        c.created_at.into(),
+        c.updated_at.into(),
     ])
 }
 
 pub(crate) const TASK_INSERT: &str = "INSERT INTO tasks (id, title, description, customer_id, project_id, responsible_id, \
     creator_id, watchers, status, priority, start_date, due_date, due_at, reminder_at, checklist, attachments, outcome, \
     completed_by, completed_at, cancel_reason, recurrence, created_at, updated_at)";
-

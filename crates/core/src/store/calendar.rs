@@ -23,7 +23,8 @@ const OVERRIDES_MAX: usize = 2_000;
 
 /// The calendar as this replica knows it, read inside a write or a sync page.
 pub(crate) async fn calendar_in(conn: &mut SqliteConnection) -> Result<WorkCalendar> {
-    let text = sqlx::query_scalar!("SELECT value FROM meta WHERE key = ?", KEY).fetch_optional(&mut *conn).await?;
+    let text =
+        sqlx::query_scalar!("SELECT value FROM meta WHERE key = ?", KEY).fetch_optional(&mut *conn).await?;
     Ok(match text {
         Some(text) => WorkCalendar::new(&codec::from_json::<Vec<DayOverride>>(&text)?),
         None => WorkCalendar::default(),
@@ -39,14 +40,18 @@ pub(crate) fn record(calendar: &WorkCalendar) -> Map<String, Value> {
 pub(crate) async fn write_record(conn: &mut SqliteConnection, record: &Map<String, Value>) -> Result<()> {
     let overrides: Vec<DayOverride> = record
         .iter()
-        .filter_map(|(day, working)| Some(DayOverride { date: day.parse().ok()?, working: working.as_bool()? }))
+        .filter_map(|(day, working)| {
+            Some(DayOverride { date: day.parse().ok()?, working: working.as_bool()? })
+        })
         .collect();
     put(conn, &WorkCalendar::new(&overrides)).await
 }
 
 async fn put(conn: &mut SqliteConnection, calendar: &WorkCalendar) -> Result<()> {
     let value = codec::json(&calendar.overrides())?;
-    sqlx::query!("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", KEY, value).execute(&mut *conn).await?;
+    sqlx::query!("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", KEY, value)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -58,7 +63,11 @@ impl Store {
 
     /// Replaces the company's changes with `overrides`; each day that changed is a history
     /// entry and a sync operation of its own.
-    pub async fn set_calendar_overrides(&self, ctx: WriteCtx, overrides: &[DayOverride]) -> Result<WorkCalendar> {
+    pub async fn set_calendar_overrides(
+        &self,
+        ctx: WriteCtx,
+        overrides: &[DayOverride],
+    ) -> Result<WorkCalendar> {
         if overrides.len() > OVERRIDES_MAX {
             return Err(CoreError::TooLong { field: "overrides", max: OVERRIDES_MAX });
         }
@@ -69,7 +78,13 @@ impl Store {
         for day in old.keys().filter(|day| !fields.contains_key(*day)).cloned().collect::<Vec<_>>() {
             fields.insert(day, Value::Null);
         }
-        let changed = w.changed(Scope::Settings, EntityKind::WorkCalendar, WORK_CALENDAR_ID, &Value::Object(old), &Value::Object(fields))?;
+        let changed = w.changed(
+            Scope::Settings,
+            EntityKind::WorkCalendar,
+            WORK_CALENDAR_ID,
+            &Value::Object(old),
+            &Value::Object(fields),
+        )?;
         if !changed.is_empty() {
             put(&mut w.tx, &new).await?;
         }

@@ -31,7 +31,11 @@ impl CommentRow {
             author_id: codec::id(&self.author_id)?,
             body: self.body,
             keyword_ids: codec::from_json(&self.keywords)?,
-            task_status_change: self.task_status_change.as_deref().map(|s| codec::word(s, TaskStatus::parse)).transpose()?,
+            task_status_change: self
+                .task_status_change
+                .as_deref()
+                .map(|s| codec::word(s, TaskStatus::parse))
+                .transpose()?,
             customer_status_change: codec::opt_id(self.customer_status_change.as_deref())?,
             attachments: codec::from_json(&self.attachments)?,
             system: self.system != 0,
@@ -59,7 +63,10 @@ impl Store {
             }
             CommentTarget::Customer(customer_id) => {
                 if input.task_status_change.is_some() {
-                    return Err(CoreError::Invalid { field: "task_status_change", reason: "the comment is not on a task" });
+                    return Err(CoreError::Invalid {
+                        field: "task_status_change",
+                        reason: "the comment is not on a task",
+                    });
                 }
                 (None, Some(customer_id))
             }
@@ -70,7 +77,10 @@ impl Store {
                 super::customers::set_status_in(&mut w, &customer, Some(status)).await?;
             }
         } else if input.customer_status_change.is_some() {
-            return Err(CoreError::Invalid { field: "customer_status_change", reason: "the task has no customer" });
+            return Err(CoreError::Invalid {
+                field: "customer_status_change",
+                reason: "the task has no customer",
+            });
         }
         let mut keyword_ids = input.keyword_ids.clone();
         keyword_ids.sort();
@@ -127,8 +137,17 @@ pub(crate) async fn insert(w: &mut Write<'_>, comment: &Comment) -> Result<()> {
         "INSERT INTO comments (id, task_id, customer_id, author_id, body, keywords, task_status_change,
             customer_status_change, attachments, system, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        key, task, customer, author, comment.body, keywords, status_change, customer_status, attachments,
-        comment.system, at
+        key,
+        task,
+        customer,
+        author,
+        comment.body,
+        keywords,
+        status_change,
+        customer_status,
+        attachments,
+        comment.system,
+        at
     )
     .execute(&mut *w.tx)
     .await?;

@@ -100,7 +100,12 @@ impl Store {
     }
 
     /// C3: moves a customer in the pipeline (the board's drag and drop).
-    pub async fn set_customer_status(&self, ctx: WriteCtx, id: Uuid, status_id: Option<Uuid>) -> Result<Customer> {
+    pub async fn set_customer_status(
+        &self,
+        ctx: WriteCtx,
+        id: Uuid,
+        status_id: Option<Uuid>,
+    ) -> Result<Customer> {
         let mut w = self.begin(ctx).await?;
         let old = load(&mut w, id).await?;
         let new = set_status_in(&mut w, &old, status_id).await?;
@@ -133,7 +138,10 @@ impl Store {
                FROM customers
                WHERE deleted_at IS NULL AND name LIKE ?1 AND (?2 IS NULL OR status_id = ?2)
                ORDER BY name COLLATE NOCASE LIMIT ?3 OFFSET ?4"#,
-            pattern, status, limit, offset
+            pattern,
+            status,
+            limit,
+            offset
         )
         .fetch_all(self.reader())
         .await?;
@@ -177,7 +185,11 @@ fn live(row: Option<CustomerRow>, id: Uuid) -> Result<CustomerRow> {
 }
 
 /// C9: sets the status as part of a larger write (a comment).
-pub(crate) async fn set_status_in(w: &mut Write<'_>, old: &Customer, status_id: Option<Uuid>) -> Result<Customer> {
+pub(crate) async fn set_status_in(
+    w: &mut Write<'_>,
+    old: &Customer,
+    status_id: Option<Uuid>,
+) -> Result<Customer> {
     if let Some(status) = status_id {
         super::settings::ensure_customer_status(w, status).await?;
     }
@@ -198,14 +210,20 @@ async fn check_references(w: &mut Write<'_>, input: &CustomerInput) -> Result<()
 }
 
 async fn save(w: &mut Write<'_>, old: &Customer, new: &Customer) -> Result<()> {
-    let changed = w
-        .changed(scope_of(Some(new.id)), EntityKind::Customer, new.id, &codec::value(old)?, &codec::value(new)?)?;
+    let changed = w.changed(
+        scope_of(Some(new.id)),
+        EntityKind::Customer,
+        new.id,
+        &codec::value(old)?,
+        &codec::value(new)?,
+    )?;
     if changed.is_empty() {
         return Ok(());
     }
     let f = &new.fields;
     let (id, kind) = (new.id.to_string(), codec::enum_text(&f.kind)?);
-    let (contacts, emails, phones) = (codec::json(&f.contacts)?, codec::json(&f.emails)?, codec::json(&f.phones)?);
+    let (contacts, emails, phones) =
+        (codec::json(&f.contacts)?, codec::json(&f.emails)?, codec::json(&f.phones)?);
     let owner = f.account_owner_id.map(|o| o.to_string());
     let status = f.status_id.map(|s| s.to_string());
     let now = w.now_text();
@@ -213,7 +231,19 @@ async fn save(w: &mut Write<'_>, old: &Customer, new: &Customer) -> Result<()> {
         "UPDATE customers SET name = ?, kind = ?, contacts = ?, emails = ?, phones = ?, address = ?,
             tax_number = ?, website = ?, notes = ?, account_owner_id = ?, status_id = ?, updated_at = ?
          WHERE id = ?",
-        f.name, kind, contacts, emails, phones, f.address, f.tax_number, f.website, f.notes, owner, status, now, id
+        f.name,
+        kind,
+        contacts,
+        emails,
+        phones,
+        f.address,
+        f.tax_number,
+        f.website,
+        f.notes,
+        owner,
+        status,
+        now,
+        id
     )
     .execute(&mut *w.tx)
     .await?;
@@ -223,7 +253,8 @@ async fn save(w: &mut Write<'_>, old: &Customer, new: &Customer) -> Result<()> {
 async fn insert(w: &mut Write<'_>, customer: &Customer) -> Result<()> {
     let f = &customer.fields;
     let (id, kind) = (customer.id.to_string(), codec::enum_text(&f.kind)?);
-    let (contacts, emails, phones) = (codec::json(&f.contacts)?, codec::json(&f.emails)?, codec::json(&f.phones)?);
+    let (contacts, emails, phones) =
+        (codec::json(&f.contacts)?, codec::json(&f.emails)?, codec::json(&f.phones)?);
     let owner = f.account_owner_id.map(|o| o.to_string());
     let status = f.status_id.map(|s| s.to_string());
     let creator = customer.created_by.to_string();
@@ -232,8 +263,21 @@ async fn insert(w: &mut Write<'_>, customer: &Customer) -> Result<()> {
         "INSERT INTO customers (id, name, kind, contacts, emails, phones, address, tax_number, website,
             notes, account_owner_id, status_id, created_by, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        id, f.name, kind, contacts, emails, phones, f.address, f.tax_number, f.website, f.notes,
-        owner, status, creator, now, now
+        id,
+        f.name,
+        kind,
+        contacts,
+        emails,
+        phones,
+        f.address,
+        f.tax_number,
+        f.website,
+        f.notes,
+        owner,
+        status,
+        creator,
+        now,
+        now
     )
     .execute(&mut *w.tx)
     .await?;

@@ -4,28 +4,30 @@
 //! changes the rows, appends history, appends the sync operations to the outbox and updates
 //! the search index; the change events are sent only after it commits.
 
-pub(crate) mod codec;
-mod write;
-mod customers;
-mod projects;
-mod tasks;
-pub(crate) mod comments;
-mod settings;
-mod history;
-mod trash;
-mod series;
 mod availability;
-pub(crate) mod calendar;
-mod outbox;
 pub mod bulk;
 pub(crate) mod bulk_rows;
+pub(crate) mod calendar;
+pub(crate) mod codec;
+pub(crate) mod comments;
+mod customers;
+mod history;
+mod outbox;
+mod projects;
+mod series;
+mod settings;
+mod tasks;
+mod trash;
+mod write;
 
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
@@ -33,14 +35,13 @@ use crate::clock::{Clock, SystemClock};
 use crate::error::Result;
 use crate::model::ChangeEvent;
 
-
-pub(crate) use write::Write;
-pub use customers::{CustomerFilter, CustomerSummary};
 pub use availability::AbsenceWarning;
 pub use calendar::WORK_CALENDAR_ID;
+pub(crate) use comments::CommentRow;
+pub use customers::{CustomerFilter, CustomerSummary};
 pub use series::Reschedule;
 pub use trash::TrashItem;
-pub(crate) use comments::CommentRow;
+pub(crate) use write::Write;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/client");
 

@@ -19,7 +19,19 @@ impl Store {
         .fetch_all(self.reader())
         .await?;
         rows.into_iter()
-            .map(|r| self.operation(r.client_seq, &r.scope, &r.entity, &r.entity_id, &r.kind, r.field, r.new_value, r.hlc, r.base_hlc))
+            .map(|r| {
+                self.operation(
+                    r.client_seq,
+                    &r.scope,
+                    &r.entity,
+                    &r.entity_id,
+                    &r.kind,
+                    r.field,
+                    r.new_value,
+                    r.hlc,
+                    r.base_hlc,
+                )
+            })
             .collect()
     }
 
@@ -34,7 +46,19 @@ impl Store {
         .fetch_all(self.reader())
         .await?;
         rows.into_iter()
-            .map(|r| self.operation(r.client_seq, &r.scope, &r.entity, &r.entity_id, &r.kind, r.field, r.new_value, r.hlc, r.base_hlc))
+            .map(|r| {
+                self.operation(
+                    r.client_seq,
+                    &r.scope,
+                    &r.entity,
+                    &r.entity_id,
+                    &r.kind,
+                    r.field,
+                    r.new_value,
+                    r.hlc,
+                    r.base_hlc,
+                )
+            })
             .collect()
     }
 

@@ -44,8 +44,11 @@ impl Store {
         check_references(&mut w, &input, None).await?;
         let project = Project { id: new_id(), fields: input, created_by: ctx.actor, created_at: w.now };
         let f = &project.fields;
-        let (key, customer, parent) =
-            (project.id.to_string(), f.customer_id.map(|c| c.to_string()), f.parent_id.map(|p| p.to_string()));
+        let (key, customer, parent) = (
+            project.id.to_string(),
+            f.customer_id.map(|c| c.to_string()),
+            f.parent_id.map(|p| p.to_string()),
+        );
         let (milestones, creator, at) =
             (codec::json(&f.milestones)?, project.created_by.to_string(), codec::ts(project.created_at));
         sqlx::query!(
@@ -67,18 +70,27 @@ impl Store {
         let mut w = self.begin(ctx).await?;
         let old = load(&mut w, id).await?;
         if input.customer_id != old.fields.customer_id {
-            return Err(CoreError::Invalid { field: "customer_id", reason: "a project cannot move to another customer" });
+            return Err(CoreError::Invalid {
+                field: "customer_id",
+                reason: "a project cannot move to another customer",
+            });
         }
         check_references(&mut w, &input, Some(id)).await?;
         let new = Project { fields: input, ..old.clone() };
         let scope = scope_of(new.fields.customer_id);
-        let changed = w.changed(scope, EntityKind::Project, id, &codec::value(&old)?, &codec::value(&new)?)?;
+        let changed =
+            w.changed(scope, EntityKind::Project, id, &codec::value(&old)?, &codec::value(&new)?)?;
         if !changed.is_empty() {
             let f = &new.fields;
-            let (key, parent, milestones) = (id.to_string(), f.parent_id.map(|p| p.to_string()), codec::json(&f.milestones)?);
+            let (key, parent, milestones) =
+                (id.to_string(), f.parent_id.map(|p| p.to_string()), codec::json(&f.milestones)?);
             sqlx::query!(
                 "UPDATE projects SET parent_id = ?, name = ?, archived = ?, milestones = ? WHERE id = ?",
-                parent, f.name, f.archived, milestones, key
+                parent,
+                f.name,
+                f.archived,
+                milestones,
+                key
             )
             .execute(&mut *w.tx)
             .await?;
@@ -147,7 +159,10 @@ async fn check_references(w: &mut Write<'_>, input: &ProjectInput, this: Option<
     let mut next = input.parent_id;
     while let Some(parent_id) = next {
         if Some(parent_id) == this {
-            return Err(CoreError::Invalid { field: "parent_id", reason: "a project cannot be inside itself" });
+            return Err(CoreError::Invalid {
+                field: "parent_id",
+                reason: "a project cannot be inside itself",
+            });
         }
         let parent = load(w, parent_id).await?;
         if parent.fields.customer_id != input.customer_id {

@@ -30,7 +30,8 @@ pub(crate) async fn seat(w: &mut Write<'_>, task_id: Uuid, input: &mut TaskInput
 /// The zone the person chose in the preferences, else the computer's.
 async fn profile_zone(w: &mut Write<'_>) -> Result<Tz> {
     let key = "pref.time_zone";
-    let chosen = sqlx::query_scalar!("SELECT value FROM meta WHERE key = ?", key).fetch_optional(&mut *w.tx).await?;
+    let chosen =
+        sqlx::query_scalar!("SELECT value FROM meta WHERE key = ?", key).fetch_optional(&mut *w.tx).await?;
     Ok(crate::clock::chosen_zone(chosen.as_deref()))
 }
 
@@ -65,7 +66,9 @@ async fn next_task(w: &mut Write<'_>, task: &Task) -> Result<Option<Task>> {
     let Some(series_id) = recurrence.series_id else { return Ok(None) };
     let tz = zone(recurrence.time_zone.as_deref());
     let calendar = super::calendar::calendar_in(&mut w.tx).await?;
-    let Some((day, number)) = next_occurrence(recurrence, nominal_day(recurrence, due, tz), &calendar) else { return Ok(None) };
+    let Some((day, number)) = next_occurrence(recurrence, nominal_day(recurrence, due, tz), &calendar) else {
+        return Ok(None);
+    };
     // Start, due and reminder keep their places relative to each other; the due lands on `day`.
     let shift = Duration::days((day - local_day(due, tz)).num_days());
     let f = &task.fields;
@@ -86,11 +89,20 @@ async fn next_task(w: &mut Write<'_>, task: &Task) -> Result<Option<Task>> {
             Due::At(at) => Due::At(shift_local(at, shift, tz)),
         }),
         reminder_at: f.reminder_at.map(|at| shift_local(at, shift, tz)),
-        checklist: f.checklist.iter().map(|item| ChecklistItem { text: item.text.clone(), done: false }).collect(),
+        checklist: f
+            .checklist
+            .iter()
+            .map(|item| ChecklistItem { text: item.text.clone(), done: false })
+            .collect(),
         attachments: Vec::new(),
         recurrence: Some(next_recurrence),
     };
-    Ok(Some(Task::open(occurrence_id(series_id, &recurrence.rule.repeat, day), fields, task.creator_id, w.now)))
+    Ok(Some(Task::open(
+        occurrence_id(series_id, &recurrence.rule.repeat, day),
+        fields,
+        task.creator_id,
+        w.now,
+    )))
 }
 
 impl Store {
@@ -109,11 +121,19 @@ impl Store {
             let calendar = self.work_calendar().await?;
             for id in rows {
                 let task = self.task(codec::id(&id)?).await?;
-                let (Some(recurrence), Some(due)) = (&task.fields.recurrence, task.fields.due) else { continue };
-                let (Some(ahead), Some(series)) = (recurrence.rule.create_ahead_days, recurrence.series_id) else { continue };
+                let (Some(recurrence), Some(due)) = (&task.fields.recurrence, task.fields.due) else {
+                    continue;
+                };
+                let (Some(ahead), Some(series)) = (recurrence.rule.create_ahead_days, recurrence.series_id)
+                else {
+                    continue;
+                };
                 let tz = zone(recurrence.time_zone.as_deref());
                 let today = self.now().with_timezone(&tz).date_naive();
-                let Some((day, _)) = next_occurrence(recurrence, nominal_day(recurrence, due, tz), &calendar) else { continue };
+                let Some((day, _)) = next_occurrence(recurrence, nominal_day(recurrence, due, tz), &calendar)
+                else {
+                    continue;
+                };
                 let next = occurrence_id(series, &recurrence.rule.repeat, day).to_string();
                 let exists = sqlx::query_scalar!("SELECT 1 AS \"one!: i64\" FROM tasks WHERE id = ?", next)
                     .fetch_optional(self.reader())
@@ -185,11 +205,16 @@ impl Store {
         let today = w.now.with_timezone(&tz).date_naive();
         let day = match to {
             Reschedule::Tomorrow => today + Duration::days(1),
-            Reschedule::NextWorkingDay => super::calendar::calendar_in(&mut w.tx).await?.next_working_day(today),
+            Reschedule::NextWorkingDay => {
+                super::calendar::calendar_in(&mut w.tx).await?.next_working_day(today)
+            }
             Reschedule::Day(day) => day,
         };
         if day < today {
-            return Err(crate::error::CoreError::Invalid { field: "date", reason: "the new due day is already past" });
+            return Err(crate::error::CoreError::Invalid {
+                field: "date",
+                reason: "the new due day is already past",
+            });
         }
         let mut new = old.clone();
         let shift = Duration::days((day - old.fields.due.map_or(today, |due| local_day(due, tz))).num_days());

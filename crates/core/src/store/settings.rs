@@ -10,7 +10,8 @@ use uuid::Uuid;
 use super::{Store, Write, codec};
 use crate::error::{CoreError, Result};
 use crate::model::{
-    Availability, Colleague, ColleagueInput, CustomerStatus, CustomerStatusInput, Keyword, TaskStatus, WriteCtx, new_id, validate,
+    Availability, Colleague, ColleagueInput, CustomerStatus, CustomerStatusInput, Keyword, TaskStatus,
+    WriteCtx, new_id, validate,
 };
 
 impl Store {
@@ -38,8 +39,7 @@ impl Store {
         let ctx = WriteCtx::window(id);
         validate_colleague(&input)?;
         let mut w = self.begin(ctx).await?;
-        let colleague =
-            Colleague {
+        let colleague = Colleague {
             id,
             name: input.name,
             email: input.email,
@@ -66,18 +66,38 @@ impl Store {
         codec::opt_id(value.as_deref())
     }
 
-    pub async fn update_colleague(&self, ctx: WriteCtx, id: Uuid, input: ColleagueInput) -> Result<Colleague> {
+    pub async fn update_colleague(
+        &self,
+        ctx: WriteCtx,
+        id: Uuid,
+        input: ColleagueInput,
+    ) -> Result<Colleague> {
         validate_colleague(&input)?;
         let mut w = self.begin(ctx).await?;
         let old = colleague_in(&mut w, id).await?;
-        let new = Colleague { name: input.name, email: input.email, role: input.role, active: input.active, ..old.clone() };
-        let changed =
-            w.changed(Scope::Settings, EntityKind::Colleague, id, &codec::value(&old)?, &codec::value(&new)?)?;
+        let new = Colleague {
+            name: input.name,
+            email: input.email,
+            role: input.role,
+            active: input.active,
+            ..old.clone()
+        };
+        let changed = w.changed(
+            Scope::Settings,
+            EntityKind::Colleague,
+            id,
+            &codec::value(&old)?,
+            &codec::value(&new)?,
+        )?;
         if !changed.is_empty() {
             let (key, role) = (id.to_string(), codec::enum_text(&new.role)?);
             sqlx::query!(
                 "UPDATE colleagues SET name = ?, email = ?, role = ?, active = ? WHERE id = ?",
-                new.name, new.email, role, new.active, key
+                new.name,
+                new.email,
+                role,
+                new.active,
+                key
             )
             .execute(&mut *w.tx)
             .await?;
@@ -127,7 +147,11 @@ impl Store {
             .collect()
     }
 
-    pub async fn create_customer_status(&self, ctx: WriteCtx, input: CustomerStatusInput) -> Result<CustomerStatus> {
+    pub async fn create_customer_status(
+        &self,
+        ctx: WriteCtx,
+        input: CustomerStatusInput,
+    ) -> Result<CustomerStatus> {
         validate::required("name", &input.name, validate::NAME_MAX)?;
         validate::color(&input.color)?;
         let mut w = self.begin(ctx).await?;
@@ -141,7 +165,11 @@ impl Store {
         let (key, category) = (status.id.to_string(), codec::enum_text(&status.category)?);
         sqlx::query!(
             "INSERT INTO customer_statuses (id, name, color, position, category) VALUES (?, ?, ?, ?, ?)",
-            key, status.name, status.color, status.position, category
+            key,
+            status.name,
+            status.color,
+            status.position,
+            category
         )
         .execute(&mut *w.tx)
         .await?;
@@ -170,11 +198,21 @@ impl Store {
             position: input.position,
             category: input.category,
         };
-        w.changed(Scope::Settings, EntityKind::CustomerStatus, id, &codec::value(&old)?, &codec::value(&new)?)?;
+        w.changed(
+            Scope::Settings,
+            EntityKind::CustomerStatus,
+            id,
+            &codec::value(&old)?,
+            &codec::value(&new)?,
+        )?;
         let (key, category) = (id.to_string(), codec::enum_text(&new.category)?);
         sqlx::query!(
             "UPDATE customer_statuses SET name = ?, color = ?, position = ?, category = ? WHERE id = ?",
-            new.name, new.color, new.position, category, key
+            new.name,
+            new.color,
+            new.position,
+            category,
+            key
         )
         .execute(&mut *w.tx)
         .await?;
@@ -211,7 +249,13 @@ impl Store {
             .await?
             .ok_or(CoreError::UnknownKeyword(id))?;
         let new_name = name.trim().to_owned();
-        w.changed(Scope::Settings, EntityKind::Keyword, id, &json!({ "name": old }), &json!({ "name": new_name }))?;
+        w.changed(
+            Scope::Settings,
+            EntityKind::Keyword,
+            id,
+            &json!({ "name": old }),
+            &json!({ "name": new_name }),
+        )?;
         sqlx::query!("UPDATE keywords SET name = ? WHERE id = ?", new_name, key).execute(&mut *w.tx).await?;
         w.commit().await?;
         Ok(Keyword { id, name: new_name })
@@ -219,7 +263,8 @@ impl Store {
 
     /// The company's labels for the five fixed statuses.
     pub async fn task_status_labels(&self) -> Result<BTreeMap<String, String>> {
-        let rows = sqlx::query!("SELECT status, label FROM task_status_labels").fetch_all(self.reader()).await?;
+        let rows =
+            sqlx::query!("SELECT status, label FROM task_status_labels").fetch_all(self.reader()).await?;
         Ok(rows.into_iter().map(|r| (r.status, r.label)).collect())
     }
 
@@ -232,7 +277,13 @@ impl Store {
             .await?;
         // The status's own position in a fixed id space keeps replicas on one row per status.
         let id = Uuid::from_u128(0x0000_0000_0000_7000_8000_0000_0000_0300 + status as u128);
-        w.changed(Scope::Settings, EntityKind::TaskStatusLabel, id, &json!({ "label": old }), &json!({ "label": label.trim() }))?;
+        w.changed(
+            Scope::Settings,
+            EntityKind::TaskStatusLabel,
+            id,
+            &json!({ "label": old }),
+            &json!({ "label": label.trim() }),
+        )?;
         let label = label.trim();
         sqlx::query!("UPDATE task_status_labels SET label = ? WHERE status = ?", label, key)
             .execute(&mut *w.tx)
@@ -251,7 +302,8 @@ fn validate_colleague(input: &ColleagueInput) -> Result<()> {
 }
 
 async fn insert_colleague(w: &mut Write<'_>, colleague: &Colleague) -> Result<()> {
-    let (key, role, at) = (colleague.id.to_string(), codec::enum_text(&colleague.role)?, codec::ts(colleague.created_at));
+    let (key, role, at) =
+        (colleague.id.to_string(), codec::enum_text(&colleague.role)?, codec::ts(colleague.created_at));
     let availability = codec::json(&colleague.availability)?;
     sqlx::query!(
         "INSERT INTO colleagues (id, name, email, role, active, created_at, availability) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -264,10 +316,13 @@ async fn insert_colleague(w: &mut Write<'_>, colleague: &Colleague) -> Result<()
 
 pub(crate) async fn colleague_in(w: &mut Write<'_>, id: Uuid) -> Result<Colleague> {
     let key = id.to_string();
-    let row = sqlx::query!("SELECT id, name, email, role, active, created_at, availability FROM colleagues WHERE id = ?", key)
-        .fetch_optional(&mut *w.tx)
-        .await?
-        .ok_or(CoreError::NotFound { entity: "colleague", id })?;
+    let row = sqlx::query!(
+        "SELECT id, name, email, role, active, created_at, availability FROM colleagues WHERE id = ?",
+        key
+    )
+    .fetch_optional(&mut *w.tx)
+    .await?
+    .ok_or(CoreError::NotFound { entity: "colleague", id })?;
     Ok(Colleague {
         id,
         name: row.name,
@@ -306,9 +361,12 @@ pub(crate) async fn ensure_customer_status(w: &mut Write<'_>, id: Uuid) -> Resul
 
 pub(crate) async fn ensure_keyword(w: &mut Write<'_>, id: Uuid) -> Result<()> {
     let key = id.to_string();
-    let live = sqlx::query_scalar!("SELECT 1 AS \"one!: i64\" FROM keywords WHERE id = ? AND deleted_at IS NULL", key)
-        .fetch_optional(&mut *w.tx)
-        .await?;
+    let live = sqlx::query_scalar!(
+        "SELECT 1 AS \"one!: i64\" FROM keywords WHERE id = ? AND deleted_at IS NULL",
+        key
+    )
+    .fetch_optional(&mut *w.tx)
+    .await?;
     live.map(|_| ()).ok_or(CoreError::UnknownKeyword(id))
 }
 
@@ -316,7 +374,9 @@ impl Store {
     /// A preference of this installation (language, time zone, theme): local, never synced.
     pub async fn preference(&self, key: &str) -> Result<Option<String>> {
         let key = format!("pref.{key}");
-        Ok(sqlx::query_scalar!("SELECT value FROM meta WHERE key = ?", key).fetch_optional(self.reader()).await?)
+        Ok(sqlx::query_scalar!("SELECT value FROM meta WHERE key = ?", key)
+            .fetch_optional(self.reader())
+            .await?)
     }
 
     /// The person's time zone: the saved preference, else this computer's.
@@ -332,7 +392,9 @@ impl Store {
         let mut w = self.begin(WriteCtx { actor: Uuid::nil(), source: crate::model::Source::Window }).await?;
         for (key, value) in entries {
             let key = format!("pref.{key}");
-            sqlx::query!("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, value).execute(&mut *w.tx).await?;
+            sqlx::query!("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, value)
+                .execute(&mut *w.tx)
+                .await?;
         }
         w.commit().await
     }

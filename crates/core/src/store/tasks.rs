@@ -118,11 +118,15 @@ impl Store {
 
     pub async fn task(&self, id: Uuid) -> Result<Task> {
         let key = id.to_string();
-        let row = sqlx::query_as!(TaskRow, "SELECT id, title, description, customer_id, project_id, responsible_id,
+        let row = sqlx::query_as!(
+            TaskRow,
+            "SELECT id, title, description, customer_id, project_id, responsible_id,
                 creator_id, watchers, status, priority, start_date, due_date, due_at, reminder_at, checklist,
                 attachments, outcome, completed_by, completed_at, cancel_reason, recurrence, created_at,
                 updated_at, deleted_at
-             FROM tasks WHERE id = ?", key)
+             FROM tasks WHERE id = ?",
+            key
+        )
         .fetch_optional(self.reader())
         .await?;
         live(row, id)?.into_task()
@@ -131,11 +135,15 @@ impl Store {
 
 pub(crate) async fn load(w: &mut Write<'_>, id: Uuid) -> Result<Task> {
     let key = id.to_string();
-    let row = sqlx::query_as!(TaskRow, "SELECT id, title, description, customer_id, project_id, responsible_id,
+    let row = sqlx::query_as!(
+        TaskRow,
+        "SELECT id, title, description, customer_id, project_id, responsible_id,
             creator_id, watchers, status, priority, start_date, due_date, due_at, reminder_at, checklist,
             attachments, outcome, completed_by, completed_at, cancel_reason, recurrence, created_at,
             updated_at, deleted_at
-         FROM tasks WHERE id = ?", key)
+         FROM tasks WHERE id = ?",
+        key
+    )
     .fetch_optional(&mut *w.tx)
     .await?;
     live(row, id)?.into_task()
@@ -211,7 +219,10 @@ async fn check_references(w: &mut Write<'_>, input: &mut TaskInput) -> Result<()
         match (input.customer_id, project.fields.customer_id) {
             (None, owner) => input.customer_id = owner,
             (Some(given), Some(owner)) if given != owner => {
-                return Err(CoreError::Invalid { field: "project_id", reason: "belongs to another customer" });
+                return Err(CoreError::Invalid {
+                    field: "project_id",
+                    reason: "belongs to another customer",
+                });
             }
             _ => {}
         }
@@ -232,7 +243,9 @@ async fn all_live(w: &mut Write<'_>, responsible: Uuid, input: &TaskInput) -> Re
              (SELECT COUNT(*) FROM json_each(?2) j JOIN colleagues c ON c.id = j.value WHERE c.active = 1)
                  AS "watchers_active!: i64",
              (SELECT deleted_at IS NULL FROM customers WHERE id = ?3) AS "customer_live?: i64""#,
-        responsible, watchers, customer
+        responsible,
+        watchers,
+        customer
     )
     .fetch_one(&mut *w.tx)
     .await?;

@@ -32,22 +32,26 @@ impl Store {
         let mut w = self.begin(ctx).await?;
         super::customers::load(&mut w, id).await?;
         let key = id.to_string();
-        let mut items = vec![Trashed { entity: EntityKind::Customer, id: key.clone(), customer: Some(key.clone()) }];
-        for project in sqlx::query_scalar!("SELECT id FROM projects WHERE customer_id = ? AND deleted_at IS NULL", key)
-            .fetch_all(&mut *w.tx)
-            .await?
+        let mut items =
+            vec![Trashed { entity: EntityKind::Customer, id: key.clone(), customer: Some(key.clone()) }];
+        for project in
+            sqlx::query_scalar!("SELECT id FROM projects WHERE customer_id = ? AND deleted_at IS NULL", key)
+                .fetch_all(&mut *w.tx)
+                .await?
         {
             items.push(Trashed { entity: EntityKind::Project, id: project, customer: Some(key.clone()) });
         }
-        for task in sqlx::query_scalar!("SELECT id FROM tasks WHERE customer_id = ? AND deleted_at IS NULL", key)
-            .fetch_all(&mut *w.tx)
-            .await?
+        for task in
+            sqlx::query_scalar!("SELECT id FROM tasks WHERE customer_id = ? AND deleted_at IS NULL", key)
+                .fetch_all(&mut *w.tx)
+                .await?
         {
             items.push(Trashed { entity: EntityKind::Task, id: task, customer: Some(key.clone()) });
         }
-        for comment in sqlx::query_scalar!("SELECT id FROM comments WHERE customer_id = ? AND deleted_at IS NULL", key)
-            .fetch_all(&mut *w.tx)
-            .await?
+        for comment in
+            sqlx::query_scalar!("SELECT id FROM comments WHERE customer_id = ? AND deleted_at IS NULL", key)
+                .fetch_all(&mut *w.tx)
+                .await?
         {
             items.push(Trashed { entity: EntityKind::Comment, id: comment, customer: Some(key.clone()) });
         }
@@ -71,9 +75,12 @@ impl Store {
         .await?;
         let mut items = Vec::new();
         for project in subtree {
-            for task in sqlx::query_scalar!("SELECT id FROM tasks WHERE project_id = ? AND deleted_at IS NULL", project)
-                .fetch_all(&mut *w.tx)
-                .await?
+            for task in sqlx::query_scalar!(
+                "SELECT id FROM tasks WHERE project_id = ? AND deleted_at IS NULL",
+                project
+            )
+            .fetch_all(&mut *w.tx)
+            .await?
             {
                 task_with_comments(&mut w, task, customer.clone(), &mut items).await?;
             }
@@ -135,18 +142,30 @@ impl Store {
     pub async fn restore(&self, ctx: WriteCtx, batch: Uuid) -> Result<()> {
         let mut w = self.begin(ctx).await?;
         let key = batch.to_string();
-        let customers = sqlx::query_scalar!("UPDATE customers SET deleted_at = NULL, trash_batch = NULL WHERE trash_batch = ? RETURNING id", key)
-            .fetch_all(&mut *w.tx)
-            .await?;
-        let projects = sqlx::query_scalar!("UPDATE projects SET deleted_at = NULL, trash_batch = NULL WHERE trash_batch = ? RETURNING id", key)
-            .fetch_all(&mut *w.tx)
-            .await?;
-        let tasks = sqlx::query_scalar!("UPDATE tasks SET deleted_at = NULL, trash_batch = NULL WHERE trash_batch = ? RETURNING id", key)
-            .fetch_all(&mut *w.tx)
-            .await?;
-        let comments = sqlx::query_scalar!("UPDATE comments SET deleted_at = NULL, trash_batch = NULL WHERE trash_batch = ? RETURNING id", key)
-            .fetch_all(&mut *w.tx)
-            .await?;
+        let customers = sqlx::query_scalar!(
+            "UPDATE customers SET deleted_at = NULL, trash_batch = NULL WHERE trash_batch = ? RETURNING id",
+            key
+        )
+        .fetch_all(&mut *w.tx)
+        .await?;
+        let projects = sqlx::query_scalar!(
+            "UPDATE projects SET deleted_at = NULL, trash_batch = NULL WHERE trash_batch = ? RETURNING id",
+            key
+        )
+        .fetch_all(&mut *w.tx)
+        .await?;
+        let tasks = sqlx::query_scalar!(
+            "UPDATE tasks SET deleted_at = NULL, trash_batch = NULL WHERE trash_batch = ? RETURNING id",
+            key
+        )
+        .fetch_all(&mut *w.tx)
+        .await?;
+        let comments = sqlx::query_scalar!(
+            "UPDATE comments SET deleted_at = NULL, trash_batch = NULL WHERE trash_batch = ? RETURNING id",
+            key
+        )
+        .fetch_all(&mut *w.tx)
+        .await?;
         if customers.is_empty() && projects.is_empty() && tasks.is_empty() && comments.is_empty() {
             return Err(CoreError::NotFound { entity: "trash_batch", id: batch });
         }
@@ -193,10 +212,16 @@ impl Store {
     }
 }
 
-async fn task_with_comments(w: &mut Write<'_>, task: String, customer: Option<String>, items: &mut Vec<Trashed>) -> Result<()> {
-    for comment in sqlx::query_scalar!("SELECT id FROM comments WHERE task_id = ? AND deleted_at IS NULL", task)
-        .fetch_all(&mut *w.tx)
-        .await?
+async fn task_with_comments(
+    w: &mut Write<'_>,
+    task: String,
+    customer: Option<String>,
+    items: &mut Vec<Trashed>,
+) -> Result<()> {
+    for comment in
+        sqlx::query_scalar!("SELECT id FROM comments WHERE task_id = ? AND deleted_at IS NULL", task)
+            .fetch_all(&mut *w.tx)
+            .await?
     {
         items.push(Trashed { entity: EntityKind::Comment, id: comment, customer: customer.clone() });
     }
@@ -211,24 +236,44 @@ async fn trash(mut w: Write<'_>, items: Vec<Trashed>) -> Result<Uuid> {
         let id = item.id.as_str();
         match item.entity {
             EntityKind::Customer => {
-                sqlx::query!("UPDATE customers SET deleted_at = ?, trash_batch = ? WHERE id = ?", now, batch_key, id)
-                    .execute(&mut *w.tx)
-                    .await?;
+                sqlx::query!(
+                    "UPDATE customers SET deleted_at = ?, trash_batch = ? WHERE id = ?",
+                    now,
+                    batch_key,
+                    id
+                )
+                .execute(&mut *w.tx)
+                .await?;
             }
             EntityKind::Project => {
-                sqlx::query!("UPDATE projects SET deleted_at = ?, trash_batch = ? WHERE id = ?", now, batch_key, id)
-                    .execute(&mut *w.tx)
-                    .await?;
+                sqlx::query!(
+                    "UPDATE projects SET deleted_at = ?, trash_batch = ? WHERE id = ?",
+                    now,
+                    batch_key,
+                    id
+                )
+                .execute(&mut *w.tx)
+                .await?;
             }
             EntityKind::Task => {
-                sqlx::query!("UPDATE tasks SET deleted_at = ?, trash_batch = ? WHERE id = ?", now, batch_key, id)
-                    .execute(&mut *w.tx)
-                    .await?;
+                sqlx::query!(
+                    "UPDATE tasks SET deleted_at = ?, trash_batch = ? WHERE id = ?",
+                    now,
+                    batch_key,
+                    id
+                )
+                .execute(&mut *w.tx)
+                .await?;
             }
             EntityKind::Comment => {
-                sqlx::query!("UPDATE comments SET deleted_at = ?, trash_batch = ? WHERE id = ?", now, batch_key, id)
-                    .execute(&mut *w.tx)
-                    .await?;
+                sqlx::query!(
+                    "UPDATE comments SET deleted_at = ?, trash_batch = ? WHERE id = ?",
+                    now,
+                    batch_key,
+                    id
+                )
+                .execute(&mut *w.tx)
+                .await?;
             }
             other => return Err(CoreError::Internal(format!("{other:?} cannot be trashed"))),
         }

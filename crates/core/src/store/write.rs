@@ -50,7 +50,14 @@ impl Write<'_> {
 
     /// Records the fields that differ between two serialisations of an entity: one history
     /// entry (and `set` operation) per changed field. Returns the changed field names.
-    pub fn changed(&mut self, scope: Scope, entity: EntityKind, id: Uuid, old: &Value, new: &Value) -> Result<Vec<String>> {
+    pub fn changed(
+        &mut self,
+        scope: Scope,
+        entity: EntityKind,
+        id: Uuid,
+        old: &Value,
+        new: &Value,
+    ) -> Result<Vec<String>> {
         let empty = Map::new();
         let old_fields = old.as_object().unwrap_or(&empty);
         let mut changed = Vec::new();
@@ -62,7 +69,15 @@ impl Write<'_> {
             if old_value == new_value {
                 continue;
             }
-            self.journal(scope, entity, id, HistoryKind::Changed, Some(field), Some(old_value), Some(new_value))?;
+            self.journal(
+                scope,
+                entity,
+                id,
+                HistoryKind::Changed,
+                Some(field),
+                Some(old_value),
+                Some(new_value),
+            )?;
             changed.push(field.clone());
         }
         if !changed.is_empty() {

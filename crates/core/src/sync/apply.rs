@@ -66,7 +66,11 @@ impl Store {
             Err(CoreError::Storage(_) | CoreError::Internal(_)) => {
                 let mut total = ApplyReport::default();
                 for logged in ops {
-                    let single = if ops.len() > 1 { self.apply_page(std::slice::from_ref(logged), None).await } else { Err(CoreError::Internal(String::new())) };
+                    let single = if ops.len() > 1 {
+                        self.apply_page(std::slice::from_ref(logged), None).await
+                    } else {
+                        Err(CoreError::Internal(String::new()))
+                    };
                     let report = match single {
                         Ok(report) => report,
                         Err(error) => {
@@ -122,9 +126,15 @@ impl Store {
         report.conflicts = effects.conflicts.len();
         write_rows::records(&mut w, &replicas).await?;
         write_rows::effects(&mut w, &effects).await?;
-        let high = ops.iter().map(|l| l.op.hlc.as_str()).filter(|s| stamp::is_valid(s)).max_by(|a, b| stamp::compare(a, b));
+        let high = ops
+            .iter()
+            .map(|l| l.op.hlc.as_str())
+            .filter(|s| stamp::is_valid(s))
+            .max_by(|a, b| stamp::compare(a, b));
         if let Some(high) = high {
-            let current = sqlx::query_scalar!("SELECT value FROM meta WHERE key = 'hlc_high'").fetch_optional(&mut *w.tx).await?;
+            let current = sqlx::query_scalar!("SELECT value FROM meta WHERE key = 'hlc_high'")
+                .fetch_optional(&mut *w.tx)
+                .await?;
             if stamp::wins(high, current.as_deref()) {
                 sqlx::query!(
                     "INSERT INTO meta (key, value) VALUES ('hlc_high', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -151,15 +161,22 @@ impl Store {
     async fn park(&self, logged: &LoggedOp) -> Result<()> {
         let text = codec::json(logged)?;
         let (seq, entity) = (logged.seq, logged.op.entity_id.to_string());
-        sqlx::query!("INSERT OR IGNORE INTO parked_ops (seq, entity_id, operation) VALUES (?, ?, ?)", seq, entity, text)
-            .execute(self.writer())
-            .await?;
+        sqlx::query!(
+            "INSERT OR IGNORE INTO parked_ops (seq, entity_id, operation) VALUES (?, ?, ?)",
+            seq,
+            entity,
+            text
+        )
+        .execute(self.writer())
+        .await?;
         Ok(())
     }
 
     /// Tries the parked operations again (their entity may have arrived since).
     pub async fn retry_parked(&self) -> Result<ApplyReport> {
-        let rows = sqlx::query!("SELECT seq, operation FROM parked_ops ORDER BY seq").fetch_all(self.reader()).await?;
+        let rows = sqlx::query!("SELECT seq, operation FROM parked_ops ORDER BY seq")
+            .fetch_all(self.reader())
+            .await?;
         let mut total = ApplyReport::default();
         for row in rows {
             let logged: LoggedOp = codec::from_json(&row.operation)?;
@@ -269,7 +286,14 @@ fn set_field(
         }
         current.record.insert(field.to_owned(), value.clone());
         current.record_dirty = true;
-        effects.history.push(history(current, logged, "changed", Some(field), Some(current_value), Some(value.clone())));
+        effects.history.push(history(
+            current,
+            logged,
+            "changed",
+            Some(field),
+            Some(current_value),
+            Some(value.clone()),
+        ));
         true
     } else {
         if concurrent && differs {

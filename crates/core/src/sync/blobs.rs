@@ -23,7 +23,13 @@ impl Store {
 
     /// Keeps a file's contents and queues them for upload to readers of `scope`; the returned
     /// metadata goes into a task's or comment's `attachments`.
-    pub async fn keep_attachment(&self, bytes: &[u8], file_name: &str, media_type: &str, scope: Scope) -> Result<AttachmentMeta> {
+    pub async fn keep_attachment(
+        &self,
+        bytes: &[u8],
+        file_name: &str,
+        media_type: &str,
+        scope: Scope,
+    ) -> Result<AttachmentMeta> {
         if bytes.len() > MAX_ATTACHMENT_BYTES {
             return Err(CoreError::TooLong { field: "attachment", max: MAX_ATTACHMENT_BYTES });
         }
@@ -33,11 +39,21 @@ impl Store {
         let sha256 = hex::encode(Sha256::digest(bytes));
         self.write_blob(&sha256, bytes).await?;
         let (scope, at) = (codec::json(&scope)?, codec::ts(self.now()));
-        sqlx::query!("INSERT OR IGNORE INTO pending_blobs (sha256, scope, added_at) VALUES (?, ?, ?)", sha256, scope, at)
-            .execute(self.writer())
-            .await?;
+        sqlx::query!(
+            "INSERT OR IGNORE INTO pending_blobs (sha256, scope, added_at) VALUES (?, ?, ?)",
+            sha256,
+            scope,
+            at
+        )
+        .execute(self.writer())
+        .await?;
         let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
-        Ok(AttachmentMeta { sha256, file_name: file_name.trim().to_owned(), media_type: media_type.to_owned(), size })
+        Ok(AttachmentMeta {
+            sha256,
+            file_name: file_name.trim().to_owned(),
+            media_type: media_type.to_owned(),
+            size,
+        })
     }
 
     /// The contents of an attachment if this device has them.
@@ -76,7 +92,10 @@ fn is_sha256(text: &str) -> bool {
 
 /// Uploads every blob waiting here. Returns how many went up.
 pub async fn upload_blobs(store: &Store, client: &SyncClient) -> Result<usize, SyncError> {
-    let pending = sqlx::query!("SELECT sha256, scope FROM pending_blobs ORDER BY added_at").fetch_all(store.reader()).await.map_err(CoreError::from)?;
+    let pending = sqlx::query!("SELECT sha256, scope FROM pending_blobs ORDER BY added_at")
+        .fetch_all(store.reader())
+        .await
+        .map_err(CoreError::from)?;
     let mut sent = 0;
     for row in pending {
         let scope: Scope = codec::from_json(&row.scope)?;
@@ -89,14 +108,21 @@ pub async fn upload_blobs(store: &Store, client: &SyncClient) -> Result<usize, S
                 Err(error) => return Err(error),
             }
         }
-        sqlx::query!("DELETE FROM pending_blobs WHERE sha256 = ?", row.sha256).execute(store.writer()).await.map_err(CoreError::from)?;
+        sqlx::query!("DELETE FROM pending_blobs WHERE sha256 = ?", row.sha256)
+            .execute(store.writer())
+            .await
+            .map_err(CoreError::from)?;
     }
     Ok(sent)
 }
 
 /// An attachment's contents: from this device when it has them, else from the server (checked
 /// against its hash and kept here for offline use).
-pub async fn fetch_attachment(store: &Store, client: &SyncClient, sha256: &str) -> Result<Vec<u8>, SyncError> {
+pub async fn fetch_attachment(
+    store: &Store,
+    client: &SyncClient,
+    sha256: &str,
+) -> Result<Vec<u8>, SyncError> {
     if let Some(bytes) = store.attachment(sha256).await? {
         return Ok(bytes);
     }

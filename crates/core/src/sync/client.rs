@@ -40,7 +40,9 @@ impl SyncError {
                 ErrorCode::NotFound => Code::NotFound,
                 ErrorCode::Conflict => Code::Conflict,
                 ErrorCode::RateLimited => Code::RateLimited,
-                ErrorCode::BadRequest | ErrorCode::TooLarge | ErrorCode::InvalidOperation => Code::InvalidInput,
+                ErrorCode::BadRequest | ErrorCode::TooLarge | ErrorCode::InvalidOperation => {
+                    Code::InvalidInput
+                }
                 ErrorCode::Unauthorized => Code::SessionEnded,
                 ErrorCode::UnsupportedProtocol | ErrorCode::Internal => Code::ServerError,
             },
@@ -93,7 +95,10 @@ impl SyncClient {
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        let mut request = self.http.request(method, format!("{}{path}", self.base)).header(PROTOCOL_HEADER, PROTOCOL_VERSION);
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION);
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
         }
@@ -123,7 +128,9 @@ impl SyncClient {
             return Err(SyncError::Offline(format!("server answered {status}")));
         }
         match response.json::<ErrorBody>().await {
-            Ok(body) => Err(SyncError::Refused { status: status.as_u16(), code: body.code, message: body.message }),
+            Ok(body) => {
+                Err(SyncError::Refused { status: status.as_u16(), code: body.code, message: body.message })
+            }
             Err(_) => Err(SyncError::Protocol(format!("server answered {status} without an error body"))),
         }
     }
@@ -132,7 +139,12 @@ impl SyncClient {
         Self::send(self.request(Method::GET, "/health")).await
     }
 
-    pub async fn login(&self, login: &str, password: &str, colleague_id: Option<Uuid>) -> Result<LoginResponse, SyncError> {
+    pub async fn login(
+        &self,
+        login: &str,
+        password: &str,
+        colleague_id: Option<Uuid>,
+    ) -> Result<LoginResponse, SyncError> {
         let body = LoginRequest { login: login.to_owned(), password: password.to_owned(), colleague_id };
         Self::send(self.request(Method::POST, "/api/auth/login").json(&body)).await
     }
@@ -152,8 +164,12 @@ impl SyncClient {
     pub async fn pull(&self, since: i64, scope: Option<Scope>) -> Result<PullResponse, SyncError> {
         let mut query: Vec<(&str, String)> = vec![("since", since.to_string())];
         match scope {
-            Some(Scope::Customer(id)) => query.extend([("scope_kind", "customer".into()), ("scope_id", id.to_string())]),
-            Some(Scope::Private(id)) => query.extend([("scope_kind", "private".into()), ("scope_id", id.to_string())]),
+            Some(Scope::Customer(id)) => {
+                query.extend([("scope_kind", "customer".into()), ("scope_id", id.to_string())])
+            }
+            Some(Scope::Private(id)) => {
+                query.extend([("scope_kind", "private".into()), ("scope_id", id.to_string())])
+            }
             Some(Scope::Team) => query.push(("scope_kind", "team".into())),
             Some(Scope::Settings) => query.push(("scope_kind", "settings".into())),
             None => {}

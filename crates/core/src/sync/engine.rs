@@ -36,7 +36,10 @@ pub struct SyncOutcome {
 pub async fn sync_once(store: &Store, client: &SyncClient) -> Result<SyncOutcome, SyncError> {
     // Contents first where the server already knows their scope, so an operation that names
     // an attachment finds it; the rest right after the push that creates their customer.
-    let mut outcome = SyncOutcome { blobs_uploaded: super::blobs::upload_blobs(store, client).await?, ..SyncOutcome::default() };
+    let mut outcome = SyncOutcome {
+        blobs_uploaded: super::blobs::upload_blobs(store, client).await?,
+        ..SyncOutcome::default()
+    };
     loop {
         let pending = store.pending_ops(MAX_PUSH_OPS as u32).await?;
         if pending.is_empty() {
@@ -46,7 +49,8 @@ pub async fn sync_once(store: &Store, client: &SyncClient) -> Result<SyncOutcome
         let response = client.push(store.client_id(), batch.clone()).await?;
         store.settle_push(&batch, &response.results).await?;
         outcome.pushed += batch.len();
-        outcome.rejected += response.results.iter().filter(|r| matches!(r.outcome, OpOutcome::Rejected { .. })).count();
+        outcome.rejected +=
+            response.results.iter().filter(|r| matches!(r.outcome, OpOutcome::Rejected { .. })).count();
     }
     outcome.blobs_uploaded += super::blobs::upload_blobs(store, client).await?;
     let mut cursor = store.sync_cursor().await?;
@@ -77,7 +81,12 @@ fn add(outcome: &mut SyncOutcome, report: ApplyReport) {
 
 /// Purges customers no longer shared and bootstraps newly shared ones from the start of
 /// their history (the cursor is past their old operations).
-async fn follow_scopes(store: &Store, client: &SyncClient, held: &[Scope], outcome: &mut SyncOutcome) -> Result<(), SyncError> {
+async fn follow_scopes(
+    store: &Store,
+    client: &SyncClient,
+    held: &[Scope],
+    outcome: &mut SyncOutcome,
+) -> Result<(), SyncError> {
     let customers = |scopes: &[Scope]| -> BTreeSet<Uuid> {
         scopes.iter().filter_map(|s| if let Scope::Customer(id) = s { Some(*id) } else { None }).collect()
     };
@@ -148,7 +157,15 @@ pub struct SyncState {
 
 impl SyncState {
     pub fn logged_out() -> Self {
-        Self { phase: SyncPhase::LoggedOut, server_url: None, user: None, synced_at: None, pending_ops: 0, rejected_ops: 0, message: None }
+        Self {
+            phase: SyncPhase::LoggedOut,
+            server_url: None,
+            user: None,
+            synced_at: None,
+            pending_ops: 0,
+            rejected_ops: 0,
+            message: None,
+        }
     }
 }
 
@@ -201,7 +218,13 @@ impl Drop for SyncLoop {
     }
 }
 
-async fn run(store: Store, client: SyncClient, state: watch::Sender<SyncState>, wake: Arc<Notify>, interval: Duration) {
+async fn run(
+    store: Store,
+    client: SyncClient,
+    state: watch::Sender<SyncState>,
+    wake: Arc<Notify>,
+    interval: Duration,
+) {
     let mut backoff = Duration::from_secs(1);
     loop {
         state.send_modify(|s| s.phase = SyncPhase::Syncing);
@@ -212,21 +235,44 @@ async fn run(store: Store, client: SyncClient, state: watch::Sender<SyncState>, 
             Ok(_) => {
                 backoff = Duration::from_secs(1);
                 state.send_modify(|s| {
-                    *s = SyncState { phase: SyncPhase::Synced, synced_at: Some(store.now()), pending_ops: pending, rejected_ops: rejected, message: None, ..s.clone() };
+                    *s = SyncState {
+                        phase: SyncPhase::Synced,
+                        synced_at: Some(store.now()),
+                        pending_ops: pending,
+                        rejected_ops: rejected,
+                        message: None,
+                        ..s.clone()
+                    };
                 });
                 interval
             }
             Err(SyncError::Unauthorized) => {
                 state.send_modify(|s| {
-                    *s = SyncState { phase: SyncPhase::SessionEnded, pending_ops: pending, rejected_ops: rejected, message: None, ..s.clone() };
+                    *s = SyncState {
+                        phase: SyncPhase::SessionEnded,
+                        pending_ops: pending,
+                        rejected_ops: rejected,
+                        message: None,
+                        ..s.clone()
+                    };
                 });
                 return;
             }
             Err(error) => {
-                let phase = if matches!(error, SyncError::Offline(_)) { SyncPhase::Offline } else { SyncPhase::Error };
+                let phase = if matches!(error, SyncError::Offline(_)) {
+                    SyncPhase::Offline
+                } else {
+                    SyncPhase::Error
+                };
                 tracing::info!(%error, "sync round did not finish");
                 state.send_modify(|s| {
-                    *s = SyncState { phase, pending_ops: pending, rejected_ops: rejected, message: Some(error.to_string()), ..s.clone() };
+                    *s = SyncState {
+                        phase,
+                        pending_ops: pending,
+                        rejected_ops: rejected,
+                        message: Some(error.to_string()),
+                        ..s.clone()
+                    };
                 });
                 let pause = backoff;
                 backoff = (backoff * 2).min(Duration::from_secs(60));

@@ -33,7 +33,9 @@ pub struct Conflict {
 
 impl Store {
     pub(crate) async fn meta(&self, key: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar!("SELECT value FROM meta WHERE key = ?", key).fetch_optional(self.reader()).await?)
+        Ok(sqlx::query_scalar!("SELECT value FROM meta WHERE key = ?", key)
+            .fetch_optional(self.reader())
+            .await?)
     }
 
     pub(crate) async fn set_meta(&self, key: &str, value: &str) -> Result<()> {
@@ -69,7 +71,9 @@ impl Store {
         for result in results {
             let seq = result.op_id.client_seq;
             match (&result.outcome, ops.iter().find(|op| op.op_id == result.op_id)) {
-                (OpOutcome::Rejected { code, reason }, Some(op)) => reject(&mut tx, op, code.as_str(), reason, &at).await?,
+                (OpOutcome::Rejected { code, reason }, Some(op)) => {
+                    reject(&mut tx, op, code.as_str(), reason, &at).await?
+                }
                 _ => {
                     sqlx::query!("DELETE FROM outbox WHERE client_seq = ?", seq).execute(&mut *tx).await?;
                 }
@@ -80,9 +84,11 @@ impl Store {
     }
 
     pub async fn rejected_ops(&self) -> Result<Vec<RejectedOp>> {
-        let rows = sqlx::query!("SELECT client_seq, operation, code, reason, rejected_at FROM rejected_ops ORDER BY client_seq")
-            .fetch_all(self.reader())
-            .await?;
+        let rows = sqlx::query!(
+            "SELECT client_seq, operation, code, reason, rejected_at FROM rejected_ops ORDER BY client_seq"
+        )
+        .fetch_all(self.reader())
+        .await?;
         rows.into_iter()
             .map(|r| {
                 Ok(RejectedOp {
@@ -115,9 +121,19 @@ impl Store {
                 Ok(Conflict {
                     entity_id,
                     field: r.field,
-                    lost_value: r.lost_value.as_deref().map(codec::from_json).transpose()?.unwrap_or_default(),
+                    lost_value: r
+                        .lost_value
+                        .as_deref()
+                        .map(codec::from_json)
+                        .transpose()?
+                        .unwrap_or_default(),
                     lost_actor: codec::id(&r.lost_actor).unwrap_or_default(),
-                    kept_value: r.kept_value.as_deref().map(codec::from_json).transpose()?.unwrap_or_default(),
+                    kept_value: r
+                        .kept_value
+                        .as_deref()
+                        .map(codec::from_json)
+                        .transpose()?
+                        .unwrap_or_default(),
                     kept_actor: codec::id(&r.kept_actor).unwrap_or_default(),
                     recorded_at: codec::parse_ts(&r.recorded_at)?,
                 })
@@ -139,28 +155,45 @@ impl Store {
             reject(&mut tx, op, code, reason, &at).await?;
         }
         // Trash first so the search index lets go of them (its triggers follow deleted_at).
-        sqlx::query!("UPDATE comments SET deleted_at = COALESCE(deleted_at, ?1)
-                      WHERE customer_id = ?2 OR task_id IN (SELECT id FROM tasks WHERE customer_id = ?2)", at, key)
+        sqlx::query!(
+            "UPDATE comments SET deleted_at = COALESCE(deleted_at, ?1)
+                      WHERE customer_id = ?2 OR task_id IN (SELECT id FROM tasks WHERE customer_id = ?2)",
+            at,
+            key
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query!("UPDATE tasks SET deleted_at = COALESCE(deleted_at, ?) WHERE customer_id = ?", at, key)
             .execute(&mut *tx)
             .await?;
-        sqlx::query!("UPDATE tasks SET deleted_at = COALESCE(deleted_at, ?) WHERE customer_id = ?", at, key).execute(&mut *tx).await?;
-        sqlx::query!("UPDATE customers SET deleted_at = COALESCE(deleted_at, ?) WHERE id = ?", at, key).execute(&mut *tx).await?;
-        sqlx::query!("DELETE FROM comment_keywords WHERE comment_id IN (SELECT id FROM comments
-                      WHERE customer_id = ?1 OR task_id IN (SELECT id FROM tasks WHERE customer_id = ?1))", key)
+        sqlx::query!("UPDATE customers SET deleted_at = COALESCE(deleted_at, ?) WHERE id = ?", at, key)
             .execute(&mut *tx)
             .await?;
+        sqlx::query!(
+            "DELETE FROM comment_keywords WHERE comment_id IN (SELECT id FROM comments
+                      WHERE customer_id = ?1 OR task_id IN (SELECT id FROM tasks WHERE customer_id = ?1))",
+            key
+        )
+        .execute(&mut *tx)
+        .await?;
         sqlx::query!("DELETE FROM comments WHERE customer_id = ?1 OR task_id IN (SELECT id FROM tasks WHERE customer_id = ?1)", key)
             .execute(&mut *tx)
             .await?;
-        sqlx::query!("DELETE FROM task_watchers WHERE task_id IN (SELECT id FROM tasks WHERE customer_id = ?)", key)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "DELETE FROM task_watchers WHERE task_id IN (SELECT id FROM tasks WHERE customer_id = ?)",
+            key
+        )
+        .execute(&mut *tx)
+        .await?;
         sqlx::query!("DELETE FROM tasks WHERE customer_id = ?", key).execute(&mut *tx).await?;
         sqlx::query!("DELETE FROM projects WHERE customer_id = ?", key).execute(&mut *tx).await?;
         sqlx::query!("DELETE FROM customers WHERE id = ?", key).execute(&mut *tx).await?;
-        sqlx::query!("DELETE FROM outbox WHERE history_seq IN (SELECT seq FROM history WHERE scope = ?)", scope)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "DELETE FROM outbox WHERE history_seq IN (SELECT seq FROM history WHERE scope = ?)",
+            scope
+        )
+        .execute(&mut *tx)
+        .await?;
         sqlx::query!("DELETE FROM history WHERE scope = ?", scope).execute(&mut *tx).await?;
         tx.commit().await?;
         self.announce(duly_protocol::EntityKind::Customer, Some(customer_id));
@@ -169,7 +202,13 @@ impl Store {
 }
 
 /// Moves an operation from the outbox to the rejected list, inside the caller's transaction.
-async fn reject(tx: &mut sqlx::SqliteConnection, op: &Operation, code: &str, reason: &str, at: &str) -> Result<()> {
+async fn reject(
+    tx: &mut sqlx::SqliteConnection,
+    op: &Operation,
+    code: &str,
+    reason: &str,
+    at: &str,
+) -> Result<()> {
     let (seq, text) = (op.op_id.client_seq, codec::json(op)?);
     sqlx::query!(
         "INSERT OR REPLACE INTO rejected_ops (client_seq, operation, code, reason, rejected_at) VALUES (?, ?, ?, ?, ?)",

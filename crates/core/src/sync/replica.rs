@@ -54,7 +54,10 @@ impl Replica {
 /// Folds the history of every entity a page of operations touches, in one query; falls back
 /// to the row for settings that ship with the store (default statuses, keywords, status
 /// labels have rows but no history).
-pub(crate) async fn load_many(conn: &mut SqliteConnection, wanted: &[(EntityKind, Uuid)]) -> Result<HashMap<Uuid, Replica>> {
+pub(crate) async fn load_many(
+    conn: &mut SqliteConnection,
+    wanted: &[(EntityKind, Uuid)],
+) -> Result<HashMap<Uuid, Replica>> {
     let ids: Vec<String> = wanted.iter().map(|(_, id)| id.to_string()).collect();
     let ids = codec::json(&ids)?;
     let rows = sqlx::query!(
@@ -69,7 +72,8 @@ pub(crate) async fn load_many(conn: &mut SqliteConnection, wanted: &[(EntityKind
     for row in rows {
         let id = codec::id(&row.entity_id)?;
         let Some(kind) = kinds.get(&id) else { continue };
-        let (replica, created) = folded.entry(id).or_insert_with(|| (Replica::new(*kind, Scope::Settings), false));
+        let (replica, created) =
+            folded.entry(id).or_insert_with(|| (Replica::new(*kind, Scope::Settings), false));
         replica.scope = codec::from_json(&row.scope)?;
         replica.seen.insert(row.hlc.clone());
         let value: Value = row.new_value.as_deref().map(codec::from_json).transpose()?.unwrap_or(Value::Null);
@@ -119,7 +123,13 @@ pub(crate) async fn load_many(conn: &mut SqliteConnection, wanted: &[(EntityKind
     }
     for (kind, id) in wanted {
         // Shipped with every store (or, for the calendar, known empty): there is always a row to merge into.
-        let settings = matches!(kind, EntityKind::CustomerStatus | EntityKind::Keyword | EntityKind::TaskStatusLabel | EntityKind::WorkCalendar);
+        let settings = matches!(
+            kind,
+            EntityKind::CustomerStatus
+                | EntityKind::Keyword
+                | EntityKind::TaskStatusLabel
+                | EntityKind::WorkCalendar
+        );
         if settings
             && !found.contains_key(id)
             && let Some(replica) = shipped(conn, *kind, *id).await?

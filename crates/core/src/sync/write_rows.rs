@@ -14,13 +14,15 @@ use crate::error::{CoreError, Result};
 use crate::model::{Colleague, Comment, Customer, CustomerStatus, Keyword, Project, Task};
 use crate::store::bulk::{Cell, Rows, TASK_INSERT, task_cells};
 use crate::store::bulk_rows::{
-    COLLEAGUE_INSERT, COMMENT_INSERT, CUSTOMER_INSERT, KEYWORD_INSERT, PROJECT_INSERT, STATUS_INSERT, colleague_cells,
-    comment_cells, customer_cells, keyword_cells, project_cells, status_cells,
+    COLLEAGUE_INSERT, COMMENT_INSERT, CUSTOMER_INSERT, KEYWORD_INSERT, PROJECT_INSERT, STATUS_INSERT,
+    colleague_cells, comment_cells, customer_cells, keyword_cells, project_cells, status_cells,
 };
 use crate::store::{Write, codec};
 
 fn model<T: DeserializeOwned>(replica: &Replica) -> Result<T> {
-    serde_json::from_value(Value::Object(replica.record.clone())).map_err(|e| CoreError::Internal(format!("a remote {} record does not fit: {e}", replica.entity.as_str())))
+    serde_json::from_value(Value::Object(replica.record.clone())).map_err(|e| {
+        CoreError::Internal(format!("a remote {} record does not fit: {e}", replica.entity.as_str()))
+    })
 }
 
 pub(crate) async fn records(w: &mut Write<'_>, replicas: &HashMap<Uuid, Replica>) -> Result<()> {
@@ -46,11 +48,13 @@ pub(crate) async fn records(w: &mut Write<'_>, replicas: &HashMap<Uuid, Replica>
     }
     rows.flush(&mut w.tx).await?;
     // Parents before children, so each row's reference exists when it is written.
-    let mut projects: Vec<Project> = dirty(EntityKind::Project).map(model::<Project>).collect::<Result<_>>()?;
+    let mut projects: Vec<Project> =
+        dirty(EntityKind::Project).map(model::<Project>).collect::<Result<_>>()?;
     while !projects.is_empty() {
         let pending: Vec<Uuid> = projects.iter().map(|p| p.id).collect();
-        let (ready, waiting): (Vec<Project>, Vec<Project>) =
-            projects.into_iter().partition(|p| p.fields.parent_id.is_none_or(|parent| !pending.contains(&parent)));
+        let (ready, waiting): (Vec<Project>, Vec<Project>) = projects
+            .into_iter()
+            .partition(|p| p.fields.parent_id.is_none_or(|parent| !pending.contains(&parent)));
         if ready.is_empty() {
             return Err(CoreError::Internal("remote projects form a cycle".into()));
         }
@@ -71,9 +75,15 @@ pub(crate) async fn records(w: &mut Write<'_>, replicas: &HashMap<Uuid, Replica>
         rows.push(comment_cells(&model::<Comment>(r)?)?);
     }
     rows.flush(&mut w.tx).await?;
-    for (id, r) in replicas.iter().filter(|(_, r)| r.record_dirty && r.entity == EntityKind::TaskStatusLabel) {
-        let (Some(status), Some(label)) = (label_status(*id), r.record.get("label").and_then(Value::as_str)) else { continue };
-        sqlx::query!("UPDATE task_status_labels SET label = ? WHERE status = ?", label, status).execute(&mut *w.tx).await?;
+    for (id, r) in replicas.iter().filter(|(_, r)| r.record_dirty && r.entity == EntityKind::TaskStatusLabel)
+    {
+        let (Some(status), Some(label)) = (label_status(*id), r.record.get("label").and_then(Value::as_str))
+        else {
+            continue;
+        };
+        sqlx::query!("UPDATE task_status_labels SET label = ? WHERE status = ?", label, status)
+            .execute(&mut *w.tx)
+            .await?;
     }
     for r in replicas.values().filter(|r| r.record_dirty && r.entity == EntityKind::WorkCalendar) {
         crate::store::calendar::write_record(&mut w.tx, &r.record).await?;
@@ -88,11 +98,30 @@ async fn trash(w: &mut Write<'_>, replicas: &HashMap<Uuid, Replica>) -> Result<(
         let at = r.deleted.then(|| now.clone());
         let batch = if r.deleted { r.batch.clone() } else { None };
         match r.entity {
-            EntityKind::Customer => sqlx::query!("UPDATE customers SET deleted_at = ?, trash_batch = ? WHERE id = ?", at, batch, key),
-            EntityKind::Project => sqlx::query!("UPDATE projects SET deleted_at = ?, trash_batch = ? WHERE id = ?", at, batch, key),
-            EntityKind::Task => sqlx::query!("UPDATE tasks SET deleted_at = ?, trash_batch = ? WHERE id = ?", at, batch, key),
-            EntityKind::Comment => sqlx::query!("UPDATE comments SET deleted_at = ?, trash_batch = ? WHERE id = ?", at, batch, key),
-            EntityKind::CustomerStatus => sqlx::query!("UPDATE customer_statuses SET deleted_at = ? WHERE id = ?", at, key),
+            EntityKind::Customer => sqlx::query!(
+                "UPDATE customers SET deleted_at = ?, trash_batch = ? WHERE id = ?",
+                at,
+                batch,
+                key
+            ),
+            EntityKind::Project => sqlx::query!(
+                "UPDATE projects SET deleted_at = ?, trash_batch = ? WHERE id = ?",
+                at,
+                batch,
+                key
+            ),
+            EntityKind::Task => {
+                sqlx::query!("UPDATE tasks SET deleted_at = ?, trash_batch = ? WHERE id = ?", at, batch, key)
+            }
+            EntityKind::Comment => sqlx::query!(
+                "UPDATE comments SET deleted_at = ?, trash_batch = ? WHERE id = ?",
+                at,
+                batch,
+                key
+            ),
+            EntityKind::CustomerStatus => {
+                sqlx::query!("UPDATE customer_statuses SET deleted_at = ? WHERE id = ?", at, key)
+            }
             EntityKind::Keyword => sqlx::query!("UPDATE keywords SET deleted_at = ? WHERE id = ?", at, key),
             EntityKind::Colleague | EntityKind::TaskStatusLabel | EntityKind::WorkCalendar => continue,
         }
@@ -146,7 +175,11 @@ pub(crate) async fn effects(w: &mut Write<'_>, effects: &Effects) -> Result<()> 
     rows.flush(&mut w.tx).await?;
     let mut rows = Rows::new("INSERT OR IGNORE INTO parked_ops (seq, entity_id, operation)", 3);
     for logged in &effects.parked {
-        rows.push([Cell::Int(logged.seq), logged.op.entity_id.to_string().into(), codec::json(logged)?.into()]);
+        rows.push([
+            Cell::Int(logged.seq),
+            logged.op.entity_id.to_string().into(),
+            codec::json(logged)?.into(),
+        ]);
     }
     rows.flush(&mut w.tx).await
 }

@@ -25,9 +25,25 @@ pub struct CustomerPage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TimelineEntry {
-    Comment { at: DateTime<Utc>, comment: Comment, task_title: Option<String> },
-    StatusChanged { at: DateTime<Utc>, by: Uuid, from: Option<Uuid>, to: Option<Uuid> },
-    TaskFinished { at: DateTime<Utc>, by: Option<Uuid>, task_id: Uuid, title: String, status: TaskStatus, outcome: Option<String> },
+    Comment {
+        at: DateTime<Utc>,
+        comment: Comment,
+        task_title: Option<String>,
+    },
+    StatusChanged {
+        at: DateTime<Utc>,
+        by: Uuid,
+        from: Option<Uuid>,
+        to: Option<Uuid>,
+    },
+    TaskFinished {
+        at: DateTime<Utc>,
+        by: Option<Uuid>,
+        task_id: Uuid,
+        title: String,
+        status: TaskStatus,
+        outcome: Option<String>,
+    },
 }
 
 impl TimelineEntry {
@@ -41,7 +57,12 @@ impl TimelineEntry {
 impl Store {
     /// The customer page; the timeline holds the newest `timeline_limit` comments together
     /// with every status change and finished task in the same span.
-    pub async fn customer_page(&self, viewer: &Viewer, id: Uuid, timeline_limit: u32) -> Result<CustomerPage> {
+    pub async fn customer_page(
+        &self,
+        viewer: &Viewer,
+        id: Uuid,
+        timeline_limit: u32,
+    ) -> Result<CustomerPage> {
         let customer = self.customer(id).await?;
         let status = match customer.fields.status_id {
             Some(status) => self.customer_statuses().await?.into_iter().find(|s| s.id == status),
@@ -57,7 +78,8 @@ impl Store {
                     customer_status_change, attachments, system, created_at
              FROM comments WHERE customer_id = ? AND deleted_at IS NULL
              ORDER BY created_at DESC LIMIT ?",
-            key, limit
+            key,
+            limit
         )
         .fetch_all(self.reader())
         .await?;
@@ -79,7 +101,12 @@ impl Store {
         for r in changes {
             let from = r.old_value.as_deref().map(codec::from_json::<Option<Uuid>>).transpose()?.flatten();
             let to = r.new_value.as_deref().map(codec::from_json::<Option<Uuid>>).transpose()?.flatten();
-            timeline.push(TimelineEntry::StatusChanged { at: codec::parse_ts(&r.at)?, by: codec::id(&r.actor_id)?, from, to });
+            timeline.push(TimelineEntry::StatusChanged {
+                at: codec::parse_ts(&r.at)?,
+                by: codec::id(&r.actor_id)?,
+                from,
+                to,
+            });
         }
         let finished = sqlx::query!(
             r#"SELECT id, title, status, completed_by, completed_at AS "completed_at!: String",
@@ -102,7 +129,11 @@ impl Store {
         timeline.sort_by_key(|entry| std::cmp::Reverse(entry.at()));
         if full {
             // Older status changes and completions belong to pages the comments have not reached.
-            let oldest = timeline.iter().filter(|e| matches!(e, TimelineEntry::Comment { .. })).map(TimelineEntry::at).min();
+            let oldest = timeline
+                .iter()
+                .filter(|e| matches!(e, TimelineEntry::Comment { .. }))
+                .map(TimelineEntry::at)
+                .min();
             if let Some(oldest) = oldest {
                 timeline.retain(|e| e.at() >= oldest);
             }

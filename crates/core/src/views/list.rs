@@ -43,13 +43,8 @@ pub struct TaskFilter {
 
 impl TaskFilter {
     pub fn apply(&self, viewer: &Viewer, mut tasks: Vec<TaskSummary>) -> Vec<TaskSummary> {
-        let words: Vec<String> = self
-            .text
-            .as_deref()
-            .unwrap_or("")
-            .split_whitespace()
-            .map(str::to_lowercase)
-            .collect();
+        let words: Vec<String> =
+            self.text.as_deref().unwrap_or("").split_whitespace().map(str::to_lowercase).collect();
         tasks.retain(|t| {
             self.customer_id.is_none_or(|c| t.customer_id == Some(c))
                 && self.responsible_id.is_none_or(|r| t.responsible_id == r)
@@ -57,7 +52,8 @@ impl TaskFilter {
                 && self.min_priority.is_none_or(|p| t.priority >= p)
                 && (!self.overdue_only || t.overdue)
                 && {
-                    let haystack = format!("{} {}", t.title, t.customer_name.as_deref().unwrap_or("")).to_lowercase();
+                    let haystack =
+                        format!("{} {}", t.title, t.customer_name.as_deref().unwrap_or("")).to_lowercase();
                     words.iter().all(|w| haystack.contains(w.as_str()))
                 }
         });
@@ -69,7 +65,9 @@ impl TaskFilter {
             }
             TaskSort::Priority => tasks.sort_by_key(|t| std::cmp::Reverse(t.priority)),
             TaskSort::Title => tasks.sort_by_key(|t| t.title.to_lowercase()),
-            TaskSort::Customer => tasks.sort_by_key(|t| t.customer_name.as_deref().unwrap_or("").to_lowercase()),
+            TaskSort::Customer => {
+                tasks.sort_by_key(|t| t.customer_name.as_deref().unwrap_or("").to_lowercase())
+            }
             TaskSort::Created => tasks.sort_by_key(|t| t.created_at),
         }
         if self.descending {

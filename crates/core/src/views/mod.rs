@@ -162,7 +162,10 @@ impl Store {
                WHERE t.responsible_id = ?1 AND t.status IN ('open', 'in_progress', 'waiting')
                  AND t.deleted_at IS NULL AND t.due_date <= ?2
                  AND ((t.due_at IS NULL AND t.due_date <= ?3) OR t.due_at < ?4)"#,
-            me, day_bound, today_text, tomorrow_starts
+            me,
+            day_bound,
+            today_text,
+            tomorrow_starts
         )
         .fetch_one(self.reader())
         .await?;
@@ -266,7 +269,12 @@ impl Store {
     }
 
     /// Tasks in one status, the soonest due first, at most `limit`.
-    pub async fn by_status(&self, viewer: &Viewer, status: TaskStatus, limit: u32) -> Result<Vec<TaskSummary>> {
+    pub async fn by_status(
+        &self,
+        viewer: &Viewer,
+        status: TaskStatus,
+        limit: u32,
+    ) -> Result<Vec<TaskSummary>> {
         let (key, limit) = (status.as_str(), i64::from(limit));
         let rows = sqlx::query_scalar!(
             r#"SELECT json_group_array(json_object('id', t.id, 'title', t.title, 'customer_id', t.customer_id,
@@ -278,7 +286,8 @@ impl Store {
                      ORDER BY due_date IS NULL, due_date, due_at LIMIT ?2) t
                JOIN colleagues r ON r.id = t.responsible_id
                LEFT JOIN customers c ON c.id = t.customer_id"#,
-            key, limit
+            key,
+            limit
         )
         .fetch_one(self.reader())
         .await?;

@@ -11,7 +11,15 @@ use crate::support::fixture;
 #[tokio::test]
 async fn the_demo_is_deterministic_and_leaves_history_outbox_and_index_for_every_record() {
     let f = fixture().await;
-    let spec = DemoSpec { seed: 3, colleagues: 4, customers: 12, tasks: 120, comments: 400, now: f.store.now(), me: Some(f.me.clone()) };
+    let spec = DemoSpec {
+        seed: 3,
+        colleagues: 4,
+        customers: 12,
+        tasks: 120,
+        comments: 400,
+        now: f.store.now(),
+        me: Some(f.me.clone()),
+    };
     let counts = f.store.load_demo(f.ctx(), spec.clone()).await.expect("demo");
     assert_eq!((counts.customers, counts.tasks, counts.comments), (12, 120, 400));
     let rows: std::collections::HashMap<String, i64> = f.counts().await.into_iter().collect();
@@ -24,13 +32,19 @@ async fn the_demo_is_deterministic_and_leaves_history_outbox_and_index_for_every
     assert_eq!(rows["outbox"], records + 1);
     assert_eq!(rows["search_docs"], 12 + 120 + 400);
     assert!(!f.store.today(&f.viewer()).await.expect("today").is_empty(), "the profile has work today");
-    let hits = f.store.search(&f.viewer(), &SearchQuery { text: Some("ajanlat".into()), ..Default::default() }).await.expect("search");
+    let hits = f
+        .store
+        .search(&f.viewer(), &SearchQuery { text: Some("ajanlat".into()), ..Default::default() })
+        .await
+        .expect("search");
     assert!(!hits.is_empty());
 
     let g = fixture().await;
     let again = DemoSpec { me: Some(g.me.clone()), now: g.store.now(), ..spec };
     g.store.load_demo(g.ctx(), again).await.expect("demo");
-    let names = |list: Vec<duly_core::store::CustomerSummary>| list.into_iter().map(|c| (c.id, c.name)).collect::<Vec<_>>();
+    let names = |list: Vec<duly_core::store::CustomerSummary>| {
+        list.into_iter().map(|c| (c.id, c.name)).collect::<Vec<_>>()
+    };
     assert_eq!(
         names(f.store.list_customers(&Default::default()).await.expect("f")),
         names(g.store.list_customers(&Default::default()).await.expect("g")),
@@ -56,7 +70,10 @@ async fn one_bad_record_refuses_the_whole_batch() {
     let before = f.counts().await;
     let done_without_outcome = Task { status: TaskStatus::Done, ..task("kész") };
     let batch = ImportBatch { tasks: vec![task("jó"), done_without_outcome], ..Default::default() };
-    assert_eq!(f.store.import(f.ctx(), &batch).await.expect_err("refused").code(), ErrorCode::OutcomeRequired);
+    assert_eq!(
+        f.store.import(f.ctx(), &batch).await.expect_err("refused").code(),
+        ErrorCode::OutcomeRequired
+    );
     let mut orphan = task("árva");
     orphan.fields.customer_id = Some(uuid::Uuid::now_v7());
     let batch = ImportBatch { tasks: vec![task("jó"), orphan], ..Default::default() };

@@ -1,9 +1,7 @@
 //! T11 and the sync outbox: what a write leaves behind.
 
 use chrono::Duration;
-use duly_core::model::{
-    ChangeEvent, HistoryKind, Priority, Source, StatusChange, TaskInput, TaskStatus,
-};
+use duly_core::model::{ChangeEvent, HistoryKind, Priority, Source, StatusChange, TaskInput, TaskStatus};
 use duly_protocol::{EntityKind, OpKind, Scope};
 use serde_json::json;
 
@@ -32,9 +30,18 @@ async fn an_update_records_one_entry_per_changed_field_with_old_new_who_when_and
     assert_eq!(created.kind, HistoryKind::Created);
     assert_eq!(created.new_value.as_ref().and_then(|v| v.get("title")), Some(&json!("Ajánlat küldése")));
 
-    let changes: Vec<_> = history[1..].iter().map(|h| (h.field.clone().unwrap_or_default(), h.old_value.clone(), h.new_value.clone())).collect();
-    assert!(changes.contains(&("priority".into(), Some(json!("normal")), Some(json!("urgent")))), "{changes:?}");
-    assert!(changes.contains(&("responsible_id".into(), Some(json!(f.me.id)), Some(json!(colleague.id)))), "{changes:?}");
+    let changes: Vec<_> = history[1..]
+        .iter()
+        .map(|h| (h.field.clone().unwrap_or_default(), h.old_value.clone(), h.new_value.clone()))
+        .collect();
+    assert!(
+        changes.contains(&("priority".into(), Some(json!("normal")), Some(json!("urgent")))),
+        "{changes:?}"
+    );
+    assert!(
+        changes.contains(&("responsible_id".into(), Some(json!(f.me.id)), Some(json!(colleague.id)))),
+        "{changes:?}"
+    );
     for entry in &history[1..] {
         assert_eq!(entry.kind, HistoryKind::Changed);
         assert_eq!(entry.actor_id, f.me.id);
@@ -47,12 +54,16 @@ async fn an_update_records_one_entry_per_changed_field_with_old_new_who_when_and
 #[tokio::test]
 async fn completion_history_shows_who_when_and_the_outcome() {
     let f = fixture().await;
-    let task = f.store.create_task(f.ctx(), TaskInput::new("Számla kiállítása", f.me.id)).await.expect("task");
+    let task =
+        f.store.create_task(f.ctx(), TaskInput::new("Számla kiállítása", f.me.id)).await.expect("task");
     f.clock.advance(Duration::hours(2));
-    let change = StatusChange { status: TaskStatus::Done, outcome: Some("Kiszámlázva.".into()), reason: None };
+    let change =
+        StatusChange { status: TaskStatus::Done, outcome: Some("Kiszámlázva.".into()), reason: None };
     f.store.set_task_status(f.ctx(), task.id, change).await.expect("done");
     let history = f.store.history(task.id).await.expect("history");
-    let field = |name: &str| history.iter().find(|h| h.field.as_deref() == Some(name)).and_then(|h| h.new_value.clone());
+    let field = |name: &str| {
+        history.iter().find(|h| h.field.as_deref() == Some(name)).and_then(|h| h.new_value.clone())
+    };
     assert_eq!(field("status"), Some(json!("done")));
     assert_eq!(field("outcome"), Some(json!("Kiszámlázva.")));
     assert_eq!(field("completed_by"), Some(json!(f.me.id)));
@@ -80,16 +91,24 @@ async fn the_outbox_holds_a_create_then_one_set_per_field_and_nothing_from_a_ref
     assert_eq!(ops[0].entity, EntityKind::Task);
     assert_eq!(ops[0].scope, Scope::Customer(customer.id));
     assert_eq!(ops[0].value.get("title"), Some(&json!("Visszahívás")));
-    let mut fields: Vec<_> = ops[1..].iter().map(|o| (o.kind, o.field.clone().unwrap_or_default(), o.value.clone())).collect();
+    let mut fields: Vec<_> =
+        ops[1..].iter().map(|o| (o.kind, o.field.clone().unwrap_or_default(), o.value.clone())).collect();
     fields.sort_by(|a, b| a.1.cmp(&b.1));
-    assert_eq!(fields, vec![
-        (OpKind::Set, "description".into(), json!("Délelőtt")),
-        (OpKind::Set, "title".into(), json!("Visszahívás holnap")),
-    ]);
+    assert_eq!(
+        fields,
+        vec![
+            (OpKind::Set, "description".into(), json!("Délelőtt")),
+            (OpKind::Set, "title".into(), json!("Visszahívás holnap")),
+        ]
+    );
     // Sequence numbers are this client's and increase; clocks increase too.
     assert!(ops.windows(2).all(|w| w[0].op_id.client_seq < w[1].op_id.client_seq));
     assert!(ops.iter().all(|o| o.op_id.client_id == f.store.client_id()));
-    assert!(ops.windows(2).all(|w| w[0].hlc < w[1].hlc), "{:?}", ops.iter().map(|o| &o.hlc).collect::<Vec<_>>());
+    assert!(
+        ops.windows(2).all(|w| w[0].hlc < w[1].hlc),
+        "{:?}",
+        ops.iter().map(|o| &o.hlc).collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test]

@@ -2,13 +2,13 @@
 
 mod support;
 
+mod absences;
 mod bulk;
 mod history_outbox;
+mod recurrence;
 mod rules;
 mod schedule;
 mod schedule_news;
-mod recurrence;
-mod absences;
 mod search;
 mod trash;
 mod views;

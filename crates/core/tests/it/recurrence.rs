@@ -4,11 +4,12 @@
 use chrono::{NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Budapest;
 use duly_core::model::{
-    ChecklistItem, Due, Recurrence, RecurrenceEnd, RecurrenceRule, Repeat, StatusChange, Task, TaskInput, TaskStatus,
+    ChecklistItem, Due, Recurrence, RecurrenceEnd, RecurrenceRule, Repeat, StatusChange, Task, TaskInput,
+    TaskStatus,
 };
 use duly_core::schedule::Scheduler;
-use duly_core::store::Reschedule;
 use duly_core::schedule::recurrence::occurrence_id;
+use duly_core::store::Reschedule;
 
 use crate::schedule::day;
 use crate::support::{Fixture, budapest, fixture_at};
@@ -56,10 +57,16 @@ fn due_day(task: &Task) -> NaiveDate {
 #[tokio::test]
 async fn monthly_on_the_31st_falls_on_the_last_day_of_february() {
     let f = fixture_at(budapest(2027, 1, 31, 10, 0)).await;
-    let first = series(&f, Due::Day(day(2027, 1, 31)), rule(Repeat::MonthlyOnDay { day: 31 }, RecurrenceEnd::Never)).await;
+    let first =
+        series(&f, Due::Day(day(2027, 1, 31)), rule(Repeat::MonthlyOnDay { day: 31 }, RecurrenceEnd::Never))
+            .await;
     let february = finish(&f, &first).await.expect("a February occurrence");
     assert_eq!(due_day(&february), day(2027, 2, 28));
-    assert_eq!(february.id, occurrence_id(first.id, &Repeat::MonthlyOnDay { day: 31 }, day(2027, 2, 28)), "the id comes from the series and the day");
+    assert_eq!(
+        february.id,
+        occurrence_id(first.id, &Repeat::MonthlyOnDay { day: 31 }, day(2027, 2, 28)),
+        "the id comes from the series and the day"
+    );
     assert_eq!(february.fields.customer_id, first.fields.customer_id);
     assert_eq!(february.fields.watchers, first.fields.watchers);
     assert_eq!(february.fields.responsible_id, Some(f.me.id));
@@ -70,7 +77,12 @@ async fn monthly_on_the_31st_falls_on_the_last_day_of_february() {
     assert_eq!(due_day(&march), day(2027, 3, 31));
 
     let leap = fixture_at(budapest(2028, 1, 31, 10, 0)).await;
-    let first = series(&leap, Due::Day(day(2028, 1, 31)), rule(Repeat::MonthlyOnDay { day: 31 }, RecurrenceEnd::Never)).await;
+    let first = series(
+        &leap,
+        Due::Day(day(2028, 1, 31)),
+        rule(Repeat::MonthlyOnDay { day: 31 }, RecurrenceEnd::Never),
+    )
+    .await;
     assert_eq!(due_day(&finish(&leap, &first).await.expect("the store answers")), day(2028, 2, 29));
 }
 
@@ -92,11 +104,19 @@ async fn a_moved_occurrence_neither_skips_nor_shifts_the_series() {
     let february = finish(&f, &first).await.expect("a February occurrence");
     // The review moves February's occurrence past March's day; it is still February's.
     f.clock.set(budapest(2027, 2, 28, 16, 30));
-    let moved = f.store.reschedule_task(f.ctx(), february.id, Reschedule::Day(day(2027, 4, 2)), Budapest).await.expect("moved");
+    let moved = f
+        .store
+        .reschedule_task(f.ctx(), february.id, Reschedule::Day(day(2027, 4, 2)), Budapest)
+        .await
+        .expect("moved");
     assert_eq!(due_day(&moved), day(2027, 4, 2));
     let march = finish(&f, &moved).await.expect("a March occurrence");
     assert_eq!(due_day(&march), day(2027, 3, 31), "March is not skipped");
-    assert_eq!(march.id, occurrence_id(first.id, &monthly, day(2027, 3, 31)), "the id another device derives too");
+    assert_eq!(
+        march.id,
+        occurrence_id(first.id, &monthly, day(2027, 3, 31)),
+        "the id another device derives too"
+    );
     let april = finish(&f, &march).await.expect("an April occurrence");
     assert_eq!(due_day(&april), day(2027, 4, 30));
 }
@@ -114,11 +134,23 @@ async fn a_series_without_a_zone_keeps_the_writers_zone() {
 #[tokio::test]
 async fn until_a_date_and_cancelling_also_continue_the_series() {
     let f = fixture_at(budapest(2026, 12, 1, 10, 0)).await;
-    let recurrence = rule(Repeat::Weekly { days: vec![duly_core::model::Weekday::Tue] }, RecurrenceEnd::OnDate { date: day(2026, 12, 10) });
+    let recurrence = rule(
+        Repeat::Weekly { days: vec![duly_core::model::Weekday::Tue] },
+        RecurrenceEnd::OnDate { date: day(2026, 12, 10) },
+    );
     let first = series(&f, Due::Day(day(2026, 12, 1)), recurrence).await;
-    let cancel = StatusChange { status: TaskStatus::Cancelled, outcome: None, reason: Some("Elmaradt".into()) };
+    let cancel =
+        StatusChange { status: TaskStatus::Cancelled, outcome: None, reason: Some("Elmaradt".into()) };
     f.store.set_task_status(f.ctx(), first.id, cancel).await.expect("the store answers");
-    let second = f.store.task(occurrence_id(first.id, &Repeat::Weekly { days: vec![duly_core::model::Weekday::Tue] }, day(2026, 12, 8))).await.expect("cancelled still continues");
+    let second = f
+        .store
+        .task(occurrence_id(
+            first.id,
+            &Repeat::Weekly { days: vec![duly_core::model::Weekday::Tue] },
+            day(2026, 12, 8),
+        ))
+        .await
+        .expect("cancelled still continues");
     assert!(finish(&f, &second).await.is_none(), "15 December is after the end date");
 }
 
@@ -130,7 +162,8 @@ async fn a_timed_daily_series_keeps_its_wall_clock_time_across_summer_time() {
     let nine = budapest(2026, 3, 28, 9, 0);
     let first = series(&f, Due::At(nine), recurrence).await;
     let next = finish(&f, &first).await.expect("the store answers");
-    let expected = Budapest.with_ymd_and_hms(2026, 3, 29, 9, 0, 0).single().expect("valid").with_timezone(&Utc);
+    let expected =
+        Budapest.with_ymd_and_hms(2026, 3, 29, 9, 0, 0).single().expect("valid").with_timezone(&Utc);
     assert_eq!(next.fields.due, Some(Due::At(expected)));
     assert_eq!(expected - nine, chrono::Duration::hours(23), "the short day");
 }
@@ -152,7 +185,11 @@ async fn a_series_that_creates_ahead_writes_the_next_occurrence_while_this_one_i
     assert_eq!(f.store.task(first.id).await.expect("the store answers").status, TaskStatus::Open);
     finish(&f, &first).await;
     let all = f.store.my_tasks(&f.viewer()).await.expect("the store answers");
-    assert_eq!(all.iter().filter(|t| t.title == "Havi ÁFA-bevallás").count(), 1, "finishing it adds no second July task");
+    assert_eq!(
+        all.iter().filter(|t| t.title == "Havi ÁFA-bevallás").count(),
+        1,
+        "finishing it adds no second July task"
+    );
 }
 
 /// A store from before structured rules: the RRULE text Duly wrote becomes a monthly rule;
@@ -164,15 +201,25 @@ async fn rules_written_as_text_by_an_older_duly_survive_the_upgrade() {
     let path = dir.path().join("duly.db");
     let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&path).create_if_missing(true);
     let mut conn = options.connect().await.expect("the store answers");
-    let mut older = sqlx::migrate::Migrator::new(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations/client")).await.expect("the store answers");
+    let mut older = sqlx::migrate::Migrator::new(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations/client"),
+    )
+    .await
+    .expect("the store answers");
     older.migrations = older.migrations.iter().filter(|m| m.version < 4).cloned().collect::<Vec<_>>().into();
     older.run(&mut conn).await.expect("the store answers");
     let anna = uuid::Uuid::now_v7().to_string();
     sqlx::query("INSERT INTO colleagues (id, name, email, role, active, created_at) VALUES (?, 'Kiss Anna', '', 'admin', 1, '2026-01-01T00:00:00.000000Z')")
         .bind(&anna).execute(&mut conn).await.expect("the store answers");
-    sqlx::query("INSERT INTO meta (key, value) VALUES ('profile_id', ?)").bind(&anna).execute(&mut conn).await.expect("the store answers");
+    sqlx::query("INSERT INTO meta (key, value) VALUES ('profile_id', ?)")
+        .bind(&anna)
+        .execute(&mut conn)
+        .await
+        .expect("the store answers");
     let (monthly, yearly) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
-    for (id, title, rule) in [(monthly, "Havi ÁFA", "FREQ=MONTHLY;BYMONTHDAY=10"), (yearly, "Éves zárás", "FREQ=YEARLY;BYMONTH=5")] {
+    for (id, title, rule) in
+        [(monthly, "Havi ÁFA", "FREQ=MONTHLY;BYMONTHDAY=10"), (yearly, "Éves zárás", "FREQ=YEARLY;BYMONTH=5")]
+    {
         sqlx::query(
             "INSERT INTO tasks (id, title, description, responsible_id, creator_id, status, priority, due_date, recurrence, created_at, updated_at)
              VALUES (?, ?, 'Leírás', ?, ?, 'open', 'normal', '2026-02-10', ?, '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')",

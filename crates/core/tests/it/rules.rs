@@ -1,9 +1,7 @@
 //! Each working rule refuses a bad write with a typed error and leaves every table as it was.
 
 use duly_core::ErrorCode;
-use duly_core::model::{
-    CommentInput, CommentTarget, Due, StatusChange, TaskInput, TaskStatus, ProjectInput,
-};
+use duly_core::model::{CommentInput, CommentTarget, Due, ProjectInput, StatusChange, TaskInput, TaskStatus};
 use uuid::Uuid;
 
 use crate::support::fixture;
@@ -36,12 +34,19 @@ async fn an_update_that_removes_the_responsible_is_refused() {
 #[tokio::test]
 async fn completing_needs_an_outcome_and_cancelling_a_reason() {
     let f = fixture().await;
-    let task = f.store.create_task(f.ctx(), TaskInput::new("Számla kiállítása", f.me.id)).await.expect("task");
+    let task =
+        f.store.create_task(f.ctx(), TaskInput::new("Számla kiállítása", f.me.id)).await.expect("task");
     let before = f.counts().await;
     for (change, code) in [
         (StatusChange { status: TaskStatus::Done, outcome: None, reason: None }, ErrorCode::OutcomeRequired),
-        (StatusChange { status: TaskStatus::Done, outcome: Some("   ".into()), reason: None }, ErrorCode::OutcomeRequired),
-        (StatusChange { status: TaskStatus::Cancelled, outcome: None, reason: None }, ErrorCode::ReasonRequired),
+        (
+            StatusChange { status: TaskStatus::Done, outcome: Some("   ".into()), reason: None },
+            ErrorCode::OutcomeRequired,
+        ),
+        (
+            StatusChange { status: TaskStatus::Cancelled, outcome: None, reason: None },
+            ErrorCode::ReasonRequired,
+        ),
     ] {
         let error = f.store.set_task_status(f.ctx(), task.id, change).await.expect_err("refused");
         assert_eq!(error.code(), code);
@@ -51,7 +56,11 @@ async fn completing_needs_an_outcome_and_cancelling_a_reason() {
 
     let done = f
         .store
-        .set_task_status(f.ctx(), task.id, StatusChange { status: TaskStatus::Done, outcome: Some("Kiszámlázva.".into()), reason: None })
+        .set_task_status(
+            f.ctx(),
+            task.id,
+            StatusChange { status: TaskStatus::Done, outcome: Some("Kiszámlázva.".into()), reason: None },
+        )
         .await
         .expect("done");
     assert_eq!(done.completed_by, Some(f.me.id));
@@ -74,7 +83,11 @@ async fn only_valid_status_changes_are_taken() {
     assert_eq!(f.counts().await, before);
     let reopened = f
         .store
-        .set_task_status(f.ctx(), task.id, StatusChange { status: TaskStatus::Open, outcome: None, reason: None })
+        .set_task_status(
+            f.ctx(),
+            task.id,
+            StatusChange { status: TaskStatus::Open, outcome: None, reason: None },
+        )
         .await
         .expect("reopen");
     assert_eq!(reopened.outcome, None);
@@ -91,7 +104,8 @@ async fn a_comment_with_an_unknown_keyword_changes_nothing_not_even_its_status_c
     let before = f.counts().await;
     let mut comment = CommentInput::on(CommentTarget::Task(task.id), "Elküldtem az ajánlatot.");
     comment.keyword_ids = vec![Uuid::now_v7()];
-    comment.task_status_change = Some(StatusChange { status: TaskStatus::Done, outcome: Some("Elküldve.".into()), reason: None });
+    comment.task_status_change =
+        Some(StatusChange { status: TaskStatus::Done, outcome: Some("Elküldve.".into()), reason: None });
     let statuses = f.store.customer_statuses().await.expect("statuses");
     comment.customer_status_change = Some(statuses[1].id);
     let error = f.store.add_comment(f.ctx(), comment).await.expect_err("refused");
@@ -114,18 +128,33 @@ async fn references_must_exist_and_not_be_in_the_trash() {
     assert_eq!(error.code(), ErrorCode::Deleted);
 
     input.customer_id = Some(Uuid::now_v7());
-    assert_eq!(f.store.create_task(f.ctx(), input.clone()).await.expect_err("refused").code(), ErrorCode::NotFound);
+    assert_eq!(
+        f.store.create_task(f.ctx(), input.clone()).await.expect_err("refused").code(),
+        ErrorCode::NotFound
+    );
 
     input.customer_id = None;
     input.responsible_id = Some(Uuid::now_v7());
-    assert_eq!(f.store.create_task(f.ctx(), input.clone()).await.expect_err("refused").code(), ErrorCode::NotFound);
+    assert_eq!(
+        f.store.create_task(f.ctx(), input.clone()).await.expect_err("refused").code(),
+        ErrorCode::NotFound
+    );
 
     input.responsible_id = Some(f.me.id);
     input.watchers = vec![Uuid::now_v7()];
     assert_eq!(f.store.create_task(f.ctx(), input).await.expect_err("refused").code(), ErrorCode::NotFound);
 
-    let project = ProjectInput { customer_id: Some(customer.id), parent_id: None, name: "Weboldal".into(), archived: false, milestones: vec![] };
-    assert_eq!(f.store.create_project(f.ctx(), project).await.expect_err("refused").code(), ErrorCode::Deleted);
+    let project = ProjectInput {
+        customer_id: Some(customer.id),
+        parent_id: None,
+        name: "Weboldal".into(),
+        archived: false,
+        milestones: vec![],
+    };
+    assert_eq!(
+        f.store.create_project(f.ctx(), project).await.expect_err("refused").code(),
+        ErrorCode::Deleted
+    );
     assert_eq!(f.counts().await, before);
 }
 
@@ -135,14 +164,26 @@ async fn a_project_of_another_customer_is_refused_and_a_lone_project_brings_its_
     let (a, b) = (f.customer("A Kft").await, f.customer("B Kft").await);
     let project = f
         .store
-        .create_project(f.ctx(), ProjectInput { customer_id: Some(a.id), parent_id: None, name: "Weboldal".into(), archived: false, milestones: vec![] })
+        .create_project(
+            f.ctx(),
+            ProjectInput {
+                customer_id: Some(a.id),
+                parent_id: None,
+                name: "Weboldal".into(),
+                archived: false,
+                milestones: vec![],
+            },
+        )
         .await
         .expect("project");
     let before = f.counts().await;
     let mut input = TaskInput::new("Tervezés", f.me.id);
     input.customer_id = Some(b.id);
     input.project_id = Some(project.id);
-    assert_eq!(f.store.create_task(f.ctx(), input.clone()).await.expect_err("refused").code(), ErrorCode::InvalidInput);
+    assert_eq!(
+        f.store.create_task(f.ctx(), input.clone()).await.expect_err("refused").code(),
+        ErrorCode::InvalidInput
+    );
     assert_eq!(f.counts().await, before);
     input.customer_id = None;
     let task = f.store.create_task(f.ctx(), input).await.expect("task");
@@ -156,12 +197,22 @@ async fn text_fields_have_limits_and_titles_cannot_be_blank() {
     let long = TaskInput::new("x".repeat(301), f.me.id);
     assert_eq!(f.store.create_task(f.ctx(), long).await.expect_err("refused").code(), ErrorCode::TooLong);
     let blank = TaskInput::new("   ", f.me.id);
-    assert_eq!(f.store.create_task(f.ctx(), blank).await.expect_err("refused").code(), ErrorCode::InvalidInput);
-    let mut customer = duly_core::model::CustomerInput::named("Hosszú", duly_core::model::CustomerKind::Person);
+    assert_eq!(
+        f.store.create_task(f.ctx(), blank).await.expect_err("refused").code(),
+        ErrorCode::InvalidInput
+    );
+    let mut customer =
+        duly_core::model::CustomerInput::named("Hosszú", duly_core::model::CustomerKind::Person);
     customer.notes = "n".repeat(100_001);
-    assert_eq!(f.store.create_customer(f.ctx(), customer).await.expect_err("refused").code(), ErrorCode::TooLong);
+    assert_eq!(
+        f.store.create_customer(f.ctx(), customer).await.expect_err("refused").code(),
+        ErrorCode::TooLong
+    );
     let comment = CommentInput::on(CommentTarget::Customer(Uuid::now_v7()), "");
-    assert_eq!(f.store.add_comment(f.ctx(), comment).await.expect_err("refused").code(), ErrorCode::InvalidInput);
+    assert_eq!(
+        f.store.add_comment(f.ctx(), comment).await.expect_err("refused").code(),
+        ErrorCode::InvalidInput
+    );
     assert_eq!(f.counts().await, before);
 }
 
@@ -169,12 +220,20 @@ async fn text_fields_have_limits_and_titles_cannot_be_blank() {
 async fn an_inactive_colleague_gets_no_new_task() {
     let f = fixture().await;
     let away = f.colleague("Nagy Péter").await;
-    let mut input = duly_core::model::ColleagueInput { name: away.name.clone(), email: String::new(), role: away.role, active: false };
+    let mut input = duly_core::model::ColleagueInput {
+        name: away.name.clone(),
+        email: String::new(),
+        role: away.role,
+        active: false,
+    };
     f.store.update_colleague(f.ctx(), away.id, input.clone()).await.expect("deactivate");
     let before = f.counts().await;
     let mut task = TaskInput::new("Visszahívás", away.id);
     task.due = Some(Due::Day(f.store.now().date_naive()));
-    assert_eq!(f.store.create_task(f.ctx(), task).await.expect_err("refused").code(), ErrorCode::InvalidInput);
+    assert_eq!(
+        f.store.create_task(f.ctx(), task).await.expect_err("refused").code(),
+        ErrorCode::InvalidInput
+    );
     assert_eq!(f.counts().await, before);
     input.active = true;
     f.store.update_colleague(f.ctx(), away.id, input).await.expect("reactivate");

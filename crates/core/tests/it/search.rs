@@ -1,7 +1,9 @@
 //! C5: accents, ranking, highlights, filters, and the March question.
 
 use chrono::{Duration, NaiveDate};
-use duly_core::model::{CommentInput, CommentTarget, Contact, CustomerInput, CustomerKind, TaskInput, TaskStatus, WriteCtx};
+use duly_core::model::{
+    CommentInput, CommentTarget, Contact, CustomerInput, CustomerKind, TaskInput, TaskStatus, WriteCtx,
+};
 use duly_core::search::{SearchKind, SearchQuery};
 
 use crate::support::{budapest, fixture, fixture_at};
@@ -14,15 +16,26 @@ fn day(m: u32, d: u32) -> Option<NaiveDate> {
 async fn search_ignores_accents_and_case_and_highlights_the_match() {
     let f = fixture().await;
     let mut input = CustomerInput::named("Szűcs Ablak Kft.", CustomerKind::Company);
-    input.contacts = vec![Contact { name: "Fekete Ágnes".into(), role: "pénzügy".into(), ..Default::default() }];
+    input.contacts =
+        vec![Contact { name: "Fekete Ágnes".into(), role: "pénzügy".into(), ..Default::default() }];
     let customer = f.store.create_customer(f.ctx(), input).await.expect("customer");
     let mut task = TaskInput::new("Számla kiállítása", f.me.id);
     task.customer_id = Some(customer.id);
     let task = f.store.create_task(f.ctx(), task).await.expect("task");
-    f.store.add_comment(f.ctx(), CommentInput::on(CommentTarget::Task(task.id), "Az ajánlatot átnézik és jeleznek.")).await.expect("comment");
+    f.store
+        .add_comment(
+            f.ctx(),
+            CommentInput::on(CommentTarget::Task(task.id), "Az ajánlatot átnézik és jeleznek."),
+        )
+        .await
+        .expect("comment");
 
     for typed in ["ajanlat", "AJÁNLAT", "ajánl", "Ajanlatot"] {
-        let hits = f.store.search(&f.viewer(), &SearchQuery { text: Some(typed.into()), ..Default::default() }).await.expect("search");
+        let hits = f
+            .store
+            .search(&f.viewer(), &SearchQuery { text: Some(typed.into()), ..Default::default() })
+            .await
+            .expect("search");
         assert_eq!(hits.len(), 1, "{typed}");
         assert_eq!(hits[0].kind, SearchKind::Comment);
         assert_eq!(hits[0].title, "Számla kiállítása");
@@ -30,22 +43,44 @@ async fn search_ignores_accents_and_case_and_highlights_the_match() {
         let marked: Vec<&str> = hits[0].snippet.iter().filter(|p| p.hit).map(|p| p.text.as_str()).collect();
         assert_eq!(marked, vec!["ajánlatot"], "{typed}");
     }
-    let szamla = f.store.search(&f.viewer(), &SearchQuery { text: Some("szamla".into()), ..Default::default() }).await.expect("search");
+    let szamla = f
+        .store
+        .search(&f.viewer(), &SearchQuery { text: Some("szamla".into()), ..Default::default() })
+        .await
+        .expect("search");
     assert_eq!(szamla.iter().map(|h| h.kind).collect::<Vec<_>>(), vec![SearchKind::Task]);
-    let contact = f.store.search(&f.viewer(), &SearchQuery { text: Some("agnes penzugy".into()), ..Default::default() }).await.expect("search");
+    let contact = f
+        .store
+        .search(&f.viewer(), &SearchQuery { text: Some("agnes penzugy".into()), ..Default::default() })
+        .await
+        .expect("search");
     assert_eq!(contact.iter().map(|h| h.entity_id).collect::<Vec<_>>(), vec![customer.id]);
-    let nothing = f.store.search(&f.viewer(), &SearchQuery { text: Some("ajanlat NEAR(\"x".into()), ..Default::default() }).await.expect("no syntax error");
+    let nothing = f
+        .store
+        .search(&f.viewer(), &SearchQuery { text: Some("ajanlat NEAR(\"x".into()), ..Default::default() })
+        .await
+        .expect("no syntax error");
     assert!(nothing.is_empty());
 }
 
 #[tokio::test]
 async fn a_title_match_ranks_above_a_passing_mention() {
     let f = fixture().await;
-    let passing = TaskInput { description: "majd egyszer a karbantartás is".into(), ..TaskInput::new("Visszahívás", f.me.id) };
+    let passing = TaskInput {
+        description: "majd egyszer a karbantartás is".into(),
+        ..TaskInput::new("Visszahívás", f.me.id)
+    };
     f.store.create_task(f.ctx(), passing).await.expect("task");
     f.store.create_task(f.ctx(), TaskInput::new("Karbantartás ütemezése", f.me.id)).await.expect("task");
-    let hits = f.store.search(&f.viewer(), &SearchQuery { text: Some("karbantartas".into()), ..Default::default() }).await.expect("search");
-    assert_eq!(hits.iter().map(|h| h.title.as_str()).collect::<Vec<_>>(), vec!["Karbantartás ütemezése", "Visszahívás"]);
+    let hits = f
+        .store
+        .search(&f.viewer(), &SearchQuery { text: Some("karbantartas".into()), ..Default::default() })
+        .await
+        .expect("search");
+    assert_eq!(
+        hits.iter().map(|h| h.title.as_str()).collect::<Vec<_>>(),
+        vec!["Karbantartás ütemezése", "Visszahívás"]
+    );
 }
 
 /// "Which customers got a comment with the keyword «Ajánlat elküldve» between 1 and 31 March?"
@@ -81,13 +116,21 @@ async fn which_customers_got_an_offer_between_1_and_31_march() {
         }
     }
     // A second offer to B in March counts B once.
-    let b = f.store.list_customers(&Default::default()).await.expect("list").into_iter().find(|c| c.name.starts_with('B')).expect("B");
+    let b = f
+        .store
+        .list_customers(&Default::default())
+        .await
+        .expect("list")
+        .into_iter()
+        .find(|c| c.name.starts_with('B'))
+        .expect("B");
     let mut again = CommentInput::on(CommentTarget::Customer(b.id), "Újabb ajánlat");
     again.keyword_ids = vec![offer];
     f.clock.set(budapest(2026, 3, 20, 9, 0));
     f.store.add_comment(f.ctx(), again).await.expect("comment");
 
-    let query = SearchQuery { keyword_id: Some(offer), from: day(3, 1), to: day(3, 31), ..Default::default() };
+    let query =
+        SearchQuery { keyword_id: Some(offer), from: day(3, 1), to: day(3, 31), ..Default::default() };
     let found = f.store.search_customers(&f.viewer(), &query).await.expect("search");
     assert_eq!(found.iter().map(|m| m.name.clone()).collect::<Vec<_>>(), expected);
     assert_eq!(found.iter().find(|m| m.name.starts_with('B')).map(|m| m.hits), Some(2));
@@ -118,13 +161,29 @@ async fn filters_by_responsible_task_status_and_customer_status() {
     let base = SearchQuery { text: Some("szallitas".into()), ..Default::default() };
     let all = f.store.search(&f.viewer(), &base).await.expect("all");
     assert_eq!(all.len(), 2);
-    let mine = f.store.search(&f.viewer(), &SearchQuery { responsible_id: Some(gabor.id), ..base.clone() }).await.expect("gabor");
+    let mine = f
+        .store
+        .search(&f.viewer(), &SearchQuery { responsible_id: Some(gabor.id), ..base.clone() })
+        .await
+        .expect("gabor");
     assert_eq!(mine.iter().map(|h| h.customer_id).collect::<Vec<_>>(), vec![Some(plain.id)]);
-    let ordered_hits = f.store.search(&f.viewer(), &SearchQuery { customer_status_id: Some(statuses[2].id), ..base.clone() }).await.expect("status");
+    let ordered_hits = f
+        .store
+        .search(&f.viewer(), &SearchQuery { customer_status_id: Some(statuses[2].id), ..base.clone() })
+        .await
+        .expect("status");
     assert_eq!(ordered_hits.iter().map(|h| h.customer_id).collect::<Vec<_>>(), vec![Some(ordered.id)]);
-    let done = f.store.search(&f.viewer(), &SearchQuery { task_status: Some(TaskStatus::Done), ..base.clone() }).await.expect("done");
+    let done = f
+        .store
+        .search(&f.viewer(), &SearchQuery { task_status: Some(TaskStatus::Done), ..base.clone() })
+        .await
+        .expect("done");
     assert!(done.is_empty());
-    let tasks_only = f.store.search(&f.viewer(), &SearchQuery { kinds: vec![SearchKind::Customer], ..base }).await.expect("kinds");
+    let tasks_only = f
+        .store
+        .search(&f.viewer(), &SearchQuery { kinds: vec![SearchKind::Customer], ..base })
+        .await
+        .expect("kinds");
     assert!(tasks_only.is_empty());
     let window = SearchQuery { from: Some(f.viewer().today() + Duration::days(1)), ..Default::default() };
     assert!(f.store.search(&f.viewer(), &window).await.expect("future").is_empty());

@@ -26,22 +26,41 @@ impl Fixture {
     }
 
     pub async fn colleague(&self, name: &str) -> Colleague {
-        let input = ColleagueInput { name: name.into(), email: String::new(), role: Role::Member, active: true };
+        let input =
+            ColleagueInput { name: name.into(), email: String::new(), role: Role::Member, active: true };
         self.store.create_colleague(self.ctx(), input).await.expect("colleague")
     }
 
     pub async fn customer(&self, name: &str) -> duly_core::model::Customer {
-        self.store.create_customer(self.ctx(), CustomerInput::named(name, CustomerKind::Company)).await.expect("customer")
+        self.store
+            .create_customer(self.ctx(), CustomerInput::named(name, CustomerKind::Company))
+            .await
+            .expect("customer")
     }
 
     /// Row counts of every table a write touches, read straight from the file.
     pub async fn counts(&self) -> Vec<(String, i64)> {
         let path = self.dir.path().join("duly.db");
-        let mut conn = SqliteConnectOptions::new().filename(path).read_only(true).connect().await.expect("open");
+        let mut conn =
+            SqliteConnectOptions::new().filename(path).read_only(true).connect().await.expect("open");
         let mut counts = Vec::new();
-        for table in ["customers", "projects", "tasks", "task_watchers", "comments", "comment_keywords", "history", "outbox", "search_docs", "colleagues", "keywords", "customer_statuses"] {
+        for table in [
+            "customers",
+            "projects",
+            "tasks",
+            "task_watchers",
+            "comments",
+            "comment_keywords",
+            "history",
+            "outbox",
+            "search_docs",
+            "colleagues",
+            "keywords",
+            "customer_statuses",
+        ] {
             let sql = format!("SELECT COUNT(*) FROM {table}");
-            let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&mut conn).await.expect("count");
+            let count: i64 =
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&mut conn).await.expect("count");
             counts.push((table.to_owned(), count));
         }
         conn.close().await.expect("close");
@@ -61,7 +80,11 @@ impl NowValue for ManualClock {
 
 /// A local time in Budapest as UTC.
 pub fn budapest(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-    Budapest.with_ymd_and_hms(y, m, d, h, min, 0).single().expect("unambiguous local time").with_timezone(&Utc)
+    Budapest
+        .with_ymd_and_hms(y, m, d, h, min, 0)
+        .single()
+        .expect("unambiguous local time")
+        .with_timezone(&Utc)
 }
 
 pub async fn fixture() -> Fixture {
@@ -74,7 +97,12 @@ pub async fn fixture_at(now: DateTime<Utc>) -> Fixture {
     let options = StoreOptions { clock: clock.clone(), background_maintenance: false };
     let store = Store::open_with(dir.path().join("duly.db"), options).await.expect("open store");
     let me = store
-        .create_profile(ColleagueInput { name: "Kiss Anna".into(), email: "anna@example.hu".into(), role: Role::Admin, active: true })
+        .create_profile(ColleagueInput {
+            name: "Kiss Anna".into(),
+            email: "anna@example.hu".into(),
+            role: Role::Admin,
+            active: true,
+        })
         .await
         .expect("profile");
     Fixture { dir, store, clock, me }

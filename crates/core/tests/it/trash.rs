@@ -13,14 +13,27 @@ async fn a_deleted_customer_goes_to_the_trash_with_its_tree_and_comes_back_whole
     let customer = f.customer("Fehér Ablak Kft.").await;
     let project = f
         .store
-        .create_project(f.ctx(), ProjectInput { customer_id: Some(customer.id), parent_id: None, name: "Felújítás".into(), archived: false, milestones: vec![] })
+        .create_project(
+            f.ctx(),
+            ProjectInput {
+                customer_id: Some(customer.id),
+                parent_id: None,
+                name: "Felújítás".into(),
+                archived: false,
+                milestones: vec![],
+            },
+        )
         .await
         .expect("project");
     let mut input = TaskInput::new("Helyszíni felmérés", f.me.id);
     input.project_id = Some(project.id);
     input.due = Some(duly_core::model::Due::Day(f.store.now().date_naive()));
     let task = f.store.create_task(f.ctx(), input).await.expect("task");
-    let comment = f.store.add_comment(f.ctx(), CommentInput::on(CommentTarget::Task(task.id), "Felmérés kedden")).await.expect("comment");
+    let comment = f
+        .store
+        .add_comment(f.ctx(), CommentInput::on(CommentTarget::Task(task.id), "Felmérés kedden"))
+        .await
+        .expect("comment");
 
     let batch = f.store.delete_customer(f.ctx(), customer.id).await.expect("delete");
     assert_eq!(f.store.customer(customer.id).await.expect_err("gone").code(), ErrorCode::Deleted);
@@ -39,7 +52,8 @@ async fn a_deleted_customer_goes_to_the_trash_with_its_tree_and_comes_back_whole
     assert_eq!(f.store.task_comments(task.id).await.expect("thread")[0].id, comment.id);
     assert_eq!(f.store.search(&f.viewer(), &query).await.expect("search").len(), 1);
     assert!(f.store.trash().await.expect("trash").is_empty());
-    let kinds: Vec<_> = f.store.history(task.id).await.expect("history").into_iter().map(|h| h.kind).collect();
+    let kinds: Vec<_> =
+        f.store.history(task.id).await.expect("history").into_iter().map(|h| h.kind).collect();
     assert_eq!(kinds, vec![HistoryKind::Created, HistoryKind::Deleted, HistoryKind::Restored]);
 }
 

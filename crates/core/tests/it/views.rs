@@ -92,7 +92,14 @@ async fn today_puts_overdue_first_then_due_then_priority_and_skips_finished_and_
         f.store.create_task(f.ctx(), input).await.expect("task");
     }
     let done = task_due(&f, "finished", Due::Day(now_day)).await;
-    f.store.set_task_status(f.ctx(), done, StatusChange { status: TaskStatus::Done, outcome: Some("ok".into()), reason: None }).await.expect("done");
+    f.store
+        .set_task_status(
+            f.ctx(),
+            done,
+            StatusChange { status: TaskStatus::Done, outcome: Some("ok".into()), reason: None },
+        )
+        .await
+        .expect("done");
     let mut theirs = TaskInput::new("someone else's", other.id);
     theirs.due = Some(Due::Day(now_day));
     f.store.create_task(f.ctx(), theirs).await.expect("task");
@@ -121,14 +128,24 @@ async fn my_tasks_delegated_watching_by_colleague_by_customer_and_by_status() {
     assert_eq!(titles(&f.store.my_tasks(&viewer).await.expect("mine")), vec!["mine"]);
     assert_eq!(titles(&f.store.delegated(&viewer).await.expect("delegated")), vec!["for Gábor"]);
     assert_eq!(titles(&f.store.watching(&viewer).await.expect("watching")), vec!["Gábor's, I watch"]);
-    let mut by_gabor = titles(&f.store.by_colleague(&viewer, gabor.id).await.expect("by colleague")).into_iter().map(str::to_owned).collect::<Vec<_>>();
+    let mut by_gabor = titles(&f.store.by_colleague(&viewer, gabor.id).await.expect("by colleague"))
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
     by_gabor.sort();
     assert_eq!(by_gabor, vec!["Gábor's, I watch".to_owned(), "for Gábor".to_owned()]);
     let by_customer = f.store.by_customer(&viewer, customer.id).await.expect("by customer");
     assert_eq!(by_customer.len(), 2);
     assert!(by_customer.iter().all(|t| t.customer_name.as_deref() == Some("Kovács Kft")));
 
-    f.store.set_task_status(f.ctx(), delegated.id, StatusChange { status: TaskStatus::Waiting, outcome: None, reason: None }).await.expect("waiting");
+    f.store
+        .set_task_status(
+            f.ctx(),
+            delegated.id,
+            StatusChange { status: TaskStatus::Waiting, outcome: None, reason: None },
+        )
+        .await
+        .expect("waiting");
     let waiting = f.store.by_status(&viewer, TaskStatus::Waiting, 50).await.expect("by status");
     assert_eq!(waiting.iter().map(|t| t.id).collect::<Vec<_>>(), vec![delegated.id]);
     // Unwatching takes it off the list.
@@ -143,7 +160,9 @@ async fn my_tasks_delegated_watching_by_colleague_by_customer_and_by_status() {
 async fn lists_can_be_filtered_and_sorted() {
     let f = fixture().await;
     let now_day = f.viewer().today();
-    for (title, days, priority) in [("Bravo", 1, Priority::High), ("alpha", 3, Priority::Low), ("Charlie", -1, Priority::Normal)] {
+    for (title, days, priority) in
+        [("Bravo", 1, Priority::High), ("alpha", 3, Priority::Low), ("Charlie", -1, Priority::Normal)]
+    {
         let mut input = TaskInput::new(title, f.me.id);
         input.due = Some(Due::Day(now_day + Duration::days(days)));
         input.priority = priority;
@@ -153,7 +172,9 @@ async fn lists_can_be_filtered_and_sorted() {
     let tasks = f.store.my_tasks(&viewer).await.expect("mine");
     let by_title = TaskFilter { sort: TaskSort::Title, ..Default::default() }.apply(&viewer, tasks.clone());
     assert_eq!(titles(&by_title), vec!["alpha", "Bravo", "Charlie"]);
-    let urgent = TaskFilter { min_priority: Some(Priority::Normal), sort: TaskSort::Priority, ..Default::default() }.apply(&viewer, tasks.clone());
+    let urgent =
+        TaskFilter { min_priority: Some(Priority::Normal), sort: TaskSort::Priority, ..Default::default() }
+            .apply(&viewer, tasks.clone());
     assert_eq!(titles(&urgent), vec!["Bravo", "Charlie"]);
     let overdue = TaskFilter { overdue_only: true, ..Default::default() }.apply(&viewer, tasks.clone());
     assert_eq!(titles(&overdue), vec!["Charlie"]);
@@ -165,31 +186,71 @@ async fn lists_can_be_filtered_and_sorted() {
 async fn the_customer_page_shows_contacts_project_tree_tasks_and_a_timeline_in_time_order() {
     let f = fixture().await;
     let customer = f.customer("Kovács Kft").await;
-    let root = f.store.create_project(f.ctx(), ProjectInput { customer_id: Some(customer.id), parent_id: None, name: "Felújítás".into(), archived: false, milestones: vec![] }).await.expect("root");
-    let child = f.store.create_project(f.ctx(), ProjectInput { customer_id: Some(customer.id), parent_id: Some(root.id), name: "Tervezés".into(), archived: false, milestones: vec![] }).await.expect("child");
+    let root = f
+        .store
+        .create_project(
+            f.ctx(),
+            ProjectInput {
+                customer_id: Some(customer.id),
+                parent_id: None,
+                name: "Felújítás".into(),
+                archived: false,
+                milestones: vec![],
+            },
+        )
+        .await
+        .expect("root");
+    let child = f
+        .store
+        .create_project(
+            f.ctx(),
+            ProjectInput {
+                customer_id: Some(customer.id),
+                parent_id: Some(root.id),
+                name: "Tervezés".into(),
+                archived: false,
+                milestones: vec![],
+            },
+        )
+        .await
+        .expect("child");
     let mut input = TaskInput::new("Ajánlat küldése", f.me.id);
     input.project_id = Some(child.id);
     let task = f.store.create_task(f.ctx(), input).await.expect("task");
     f.clock.advance(Duration::minutes(1));
-    f.store.add_comment(f.ctx(), CommentInput::on(CommentTarget::Customer(customer.id), "Első hívás")).await.expect("comment");
+    f.store
+        .add_comment(f.ctx(), CommentInput::on(CommentTarget::Customer(customer.id), "Első hívás"))
+        .await
+        .expect("comment");
     f.clock.advance(Duration::minutes(1));
     let offer = f.store.customer_statuses().await.expect("statuses")[1].clone();
     let mut comment = CommentInput::on(CommentTarget::Task(task.id), "Ajánlat elküldve e-mailben");
     comment.customer_status_change = Some(offer.id);
     f.store.add_comment(f.ctx(), comment).await.expect("comment");
     f.clock.advance(Duration::minutes(1));
-    f.store.set_task_status(f.ctx(), task.id, StatusChange { status: TaskStatus::Done, outcome: Some("Elfogadták".into()), reason: None }).await.expect("done");
+    f.store
+        .set_task_status(
+            f.ctx(),
+            task.id,
+            StatusChange { status: TaskStatus::Done, outcome: Some("Elfogadták".into()), reason: None },
+        )
+        .await
+        .expect("done");
 
     let page = f.store.customer_page(&f.viewer(), customer.id, 100).await.expect("page");
     assert_eq!(page.customer.fields.name, "Kovács Kft");
     assert_eq!(page.status.map(|s| s.id), Some(offer.id));
     assert_eq!(page.projects.iter().map(|p| p.id).collect::<Vec<_>>(), vec![root.id, child.id]);
     assert_eq!(page.tasks.len(), 1);
-    let kinds: Vec<&str> = page.timeline.iter().map(|e| match e {
-        TimelineEntry::Comment { .. } => "comment",
-        TimelineEntry::StatusChanged { .. } => "status",
-        TimelineEntry::TaskFinished { .. } => "finished",
-    }).collect();
+    let kinds: Vec<&str> = page
+        .timeline
+        .iter()
+        .map(|e| match e {
+            TimelineEntry::Comment { .. } => "comment",
+            TimelineEntry::StatusChanged { .. } => "status",
+            TimelineEntry::TaskFinished { .. } => "finished",
+        })
+        .collect();
     assert_eq!(kinds, vec!["finished", "comment", "status", "comment"], "{:#?}", page.timeline);
     assert!(page.timeline.windows(2).all(|w| w[0].at() >= w[1].at()));
     match &page.timeline[0] {
@@ -200,7 +261,9 @@ async fn the_customer_page_shows_contacts_project_tree_tasks_and_a_timeline_in_t
         other => panic!("{other:?}"),
     }
     match &page.timeline[1] {
-        TimelineEntry::Comment { task_title, .. } => assert_eq!(task_title.as_deref(), Some("Ajánlat küldése")),
+        TimelineEntry::Comment { task_title, .. } => {
+            assert_eq!(task_title.as_deref(), Some("Ajánlat küldése"))
+        }
         other => panic!("{other:?}"),
     }
 }

@@ -18,7 +18,11 @@ pub async fn list_users(State(state): State<AppState>, _manager: Manager) -> Api
 #[utoipa::path(post, path = "/api/admin/users", tag = "admin", request_body = NewUser,
     responses((status = 200, body = User), (status = 400, body = duly_protocol::ErrorBody), (status = 401, body = duly_protocol::ErrorBody),
         (status = 403, body = duly_protocol::ErrorBody), (status = 409, body = duly_protocol::ErrorBody)))]
-pub async fn add_user(State(state): State<AppState>, Manager(by): Manager, ApiJson(new): ApiJson<NewUser>) -> ApiResult<ApiJson<User>> {
+pub async fn add_user(
+    State(state): State<AppState>,
+    Manager(by): Manager,
+    ApiJson(new): ApiJson<NewUser>,
+) -> ApiResult<ApiJson<User>> {
     if new.role == Role::Admin && by.user.role != Role::Admin {
         return Err(ApiError::forbidden("only an admin may create an admin"));
     }
@@ -38,7 +42,14 @@ pub async fn create_user(state: &AppState, new: NewUser) -> ApiResult<User> {
     }
     auth::check_password_rules(&new.password)?;
     let hash = auth::hash_password(new.password).await.map_err(ApiError::internal)?;
-    let user = User { id: Uuid::now_v7(), login, name: name.to_owned(), role: new.role, active: true, colleague_id: None };
+    let user = User {
+        id: Uuid::now_v7(),
+        login,
+        name: name.to_owned(),
+        role: new.role,
+        active: true,
+        colleague_id: None,
+    };
     state.storage.add_user(&user, &hash).await?;
     Ok(user)
 }
@@ -51,14 +62,22 @@ async fn target(state: &AppState, id: Uuid) -> ApiResult<User> {
 #[utoipa::path(post, path = "/api/admin/users/{id}/disable", tag = "admin", params(("id" = Uuid, Path)),
     responses((status = 200, body = User), (status = 401, body = duly_protocol::ErrorBody), (status = 403, body = duly_protocol::ErrorBody),
         (status = 404, body = duly_protocol::ErrorBody)))]
-pub async fn disable_user(State(state): State<AppState>, Manager(by): Manager, ApiPath(id): ApiPath<Uuid>) -> ApiResult<ApiJson<User>> {
+pub async fn disable_user(
+    State(state): State<AppState>,
+    Manager(by): Manager,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<ApiJson<User>> {
     set_active(&state, &by, id, false).await
 }
 
 #[utoipa::path(post, path = "/api/admin/users/{id}/enable", tag = "admin", params(("id" = Uuid, Path)),
     responses((status = 200, body = User), (status = 401, body = duly_protocol::ErrorBody), (status = 403, body = duly_protocol::ErrorBody),
         (status = 404, body = duly_protocol::ErrorBody)))]
-pub async fn enable_user(State(state): State<AppState>, Manager(by): Manager, ApiPath(id): ApiPath<Uuid>) -> ApiResult<ApiJson<User>> {
+pub async fn enable_user(
+    State(state): State<AppState>,
+    Manager(by): Manager,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<ApiJson<User>> {
     set_active(&state, &by, id, true).await
 }
 
@@ -95,7 +114,11 @@ pub async fn reset_password(
 #[utoipa::path(post, path = "/api/admin/grants", tag = "admin", request_body = GrantRequest,
     responses((status = 204), (status = 400, body = duly_protocol::ErrorBody), (status = 401, body = duly_protocol::ErrorBody),
         (status = 403, body = duly_protocol::ErrorBody), (status = 404, body = duly_protocol::ErrorBody)))]
-pub async fn grant(State(state): State<AppState>, _manager: Manager, ApiJson(request): ApiJson<GrantRequest>) -> ApiResult<StatusCode> {
+pub async fn grant(
+    State(state): State<AppState>,
+    _manager: Manager,
+    ApiJson(request): ApiJson<GrantRequest>,
+) -> ApiResult<StatusCode> {
     target(&state, request.user_id).await?;
     for customer in &request.customer_ids {
         // Only customers the server has: a grant of an unknown id would open a scope nobody created.
@@ -112,7 +135,11 @@ pub async fn grant(State(state): State<AppState>, _manager: Manager, ApiJson(req
 #[utoipa::path(post, path = "/api/admin/revokes", tag = "admin", request_body = GrantRequest,
     responses((status = 204), (status = 400, body = duly_protocol::ErrorBody), (status = 401, body = duly_protocol::ErrorBody),
         (status = 403, body = duly_protocol::ErrorBody), (status = 404, body = duly_protocol::ErrorBody)))]
-pub async fn revoke(State(state): State<AppState>, _manager: Manager, ApiJson(request): ApiJson<GrantRequest>) -> ApiResult<StatusCode> {
+pub async fn revoke(
+    State(state): State<AppState>,
+    _manager: Manager,
+    ApiJson(request): ApiJson<GrantRequest>,
+) -> ApiResult<StatusCode> {
     target(&state, request.user_id).await?;
     state.storage.revoke(request.user_id, &request.customer_ids).await?;
     let _ = state.pokes.send(state.storage.latest_seq().await?);
@@ -122,7 +149,11 @@ pub async fn revoke(State(state): State<AppState>, _manager: Manager, ApiJson(re
 /// Who a customer is shared with; any user who can see the customer may ask.
 #[utoipa::path(get, path = "/api/customers/{id}/shares", tag = "admin", params(("id" = Uuid, Path)),
     responses((status = 200, body = CustomerShares), (status = 401, body = duly_protocol::ErrorBody), (status = 404, body = duly_protocol::ErrorBody)))]
-pub async fn customer_shares(State(state): State<AppState>, authed: Authed, ApiPath(id): ApiPath<Uuid>) -> ApiResult<ApiJson<CustomerShares>> {
+pub async fn customer_shares(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<ApiJson<CustomerShares>> {
     let visible = authed.user.role.manages() || state.storage.grants_of(authed.user.id).await?.contains(&id);
     if !visible || state.storage.entity_scope(id).await? != Some(duly_protocol::Scope::Customer(id)) {
         return Err(ApiError::not_found("customer"));

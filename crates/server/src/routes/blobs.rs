@@ -29,7 +29,9 @@ fn scope_of(query: &BlobScope) -> ApiResult<Scope> {
         ("private", Some(id)) => Ok(Scope::Private(id)),
         ("team", None) => Ok(Scope::Team),
         ("settings", None) => Ok(Scope::Settings),
-        _ => Err(ApiError::bad_request("scope_kind is customer, private (both with scope_id), team or settings")),
+        _ => Err(ApiError::bad_request(
+            "scope_kind is customer, private (both with scope_id), team or settings",
+        )),
     }
 }
 
@@ -56,7 +58,9 @@ pub async fn put_blob(
     check_hash(&sha256)?;
     let scope = scope_of(&query)?;
     let granted: HashSet<Uuid> = state.storage.grants_of(authed.user.id).await?.into_iter().collect();
-    if !rules::may_read(&authed.user, &granted, &scope) || (scope == Scope::Settings && authed.user.role == duly_protocol::Role::Guest) {
+    if !rules::may_read(&authed.user, &granted, &scope)
+        || (scope == Scope::Settings && authed.user.role == duly_protocol::Role::Guest)
+    {
         return Err(ApiError::forbidden("you may not add files to that scope"));
     }
     let body = body?;
@@ -83,7 +87,11 @@ pub async fn put_blob(
 #[utoipa::path(get, path = "/api/blobs/{sha256}", tag = "blobs", params(("sha256" = String, Path)),
     responses((status = 200, content_type = "application/octet-stream"), (status = 400, body = duly_protocol::ErrorBody),
         (status = 401, body = duly_protocol::ErrorBody), (status = 404, body = duly_protocol::ErrorBody)))]
-pub async fn get_blob(State(state): State<AppState>, authed: Authed, ApiPath(sha256): ApiPath<String>) -> ApiResult<impl IntoResponse> {
+pub async fn get_blob(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiPath(sha256): ApiPath<String>,
+) -> ApiResult<impl IntoResponse> {
     check_hash(&sha256)?;
     let granted: HashSet<Uuid> = state.storage.grants_of(authed.user.id).await?.into_iter().collect();
     let scopes = state.storage.blob_scopes(&sha256).await?;

@@ -7,12 +7,12 @@ mod sync;
 
 use std::time::Duration;
 
+use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::Router;
 use duly_protocol::{ErrorCode, PROTOCOL_HEADER, PROTOCOL_VERSION};
 use tower_governor::GovernorLayer;
 use tower_governor::governor::GovernorConfigBuilder;
@@ -44,7 +44,10 @@ struct BearerAuth;
 impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 
@@ -82,8 +85,12 @@ pub fn router(state: AppState) -> Router {
         .finish()
         .map(|conf| {
             GovernorLayer::new(conf).error_handler(|_| {
-                ApiError::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, "too many login attempts from this address")
-                    .into_response_body()
+                ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    ErrorCode::RateLimited,
+                    "too many login attempts from this address",
+                )
+                .into_response_body()
             })
         });
     let mut login = Router::new().route("/api/auth/login", post(session::login));
@@ -121,7 +128,11 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// A client that names a protocol version must name ours; sync calls must name one.
-async fn check_protocol(State(_state): State<AppState>, request: Request, next: Next) -> Result<Response, ApiError> {
+async fn check_protocol(
+    State(_state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
     let header = request.headers().get(PROTOCOL_HEADER).map(|v| v.to_str().unwrap_or("?").to_owned());
     let needs = request.uri().path().starts_with("/api/sync/");
     match header {

@@ -19,10 +19,15 @@ pub async fn health() -> ApiJson<Health> {
 #[utoipa::path(post, path = "/api/auth/login", tag = "session", security(()), request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 400, body = duly_protocol::ErrorBody),
         (status = 401, body = duly_protocol::ErrorBody), (status = 429, body = duly_protocol::ErrorBody)))]
-pub async fn login(State(state): State<AppState>, ApiJson(request): ApiJson<LoginRequest>) -> ApiResult<ApiJson<LoginResponse>> {
+pub async fn login(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<LoginRequest>,
+) -> ApiResult<ApiJson<LoginResponse>> {
     let login = request.login.trim().to_lowercase();
     state.throttle.check(&login)?;
-    let refused = || ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "wrong login name or password");
+    let refused = || {
+        ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "wrong login name or password")
+    };
     let Some(credentials) = state.storage.credentials(&login).await? else {
         // Same work whether or not the account exists, so timing does not tell.
         let _ = auth::verify_password(request.password, DUMMY_HASH.into()).await;
@@ -61,4 +66,5 @@ pub async fn me(authed: Authed) -> ApiJson<User> {
 }
 
 /// An argon2id hash of a random password, verified against when the login is unknown.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$WbY0rtbZK7MZ8cjeNIdyW6LfG5fgAAeWb3FMfXAsrXc";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$WbY0rtbZK7MZ8cjeNIdyW6LfG5fgAAeWb3FMfXAsrXc";

@@ -5,7 +5,7 @@ use std::convert::Infallible;
 
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use duly_protocol::{Poke, PullResponse, PushRequest, PushResponse, Scope, MAX_PUSH_OPS};
+use duly_protocol::{MAX_PUSH_OPS, Poke, PullResponse, PushRequest, PushResponse, Scope};
 use futures_util::Stream;
 use serde::Deserialize;
 use tokio_stream::StreamExt;
@@ -21,7 +21,11 @@ use crate::state::AppState;
 #[utoipa::path(post, path = "/api/sync/push", tag = "sync", request_body = PushRequest,
     responses((status = 200, body = PushResponse), (status = 400, body = duly_protocol::ErrorBody),
         (status = 401, body = duly_protocol::ErrorBody), (status = 413, body = duly_protocol::ErrorBody)))]
-pub async fn push(State(state): State<AppState>, authed: Authed, ApiJson(request): ApiJson<PushRequest>) -> ApiResult<ApiJson<PushResponse>> {
+pub async fn push(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiJson(request): ApiJson<PushRequest>,
+) -> ApiResult<ApiJson<PushResponse>> {
     if request.ops.len() > MAX_PUSH_OPS {
         return Err(ApiError::too_large(format!("at most {MAX_PUSH_OPS} operations per push")));
     }
@@ -57,7 +61,11 @@ pub struct PullQuery {
 #[utoipa::path(get, path = "/api/sync/pull", tag = "sync", params(PullQuery),
     responses((status = 200, body = PullResponse), (status = 400, body = duly_protocol::ErrorBody),
         (status = 401, body = duly_protocol::ErrorBody), (status = 404, body = duly_protocol::ErrorBody)))]
-pub async fn pull(State(state): State<AppState>, authed: Authed, ApiQuery(query): ApiQuery<PullQuery>) -> ApiResult<ApiJson<PullResponse>> {
+pub async fn pull(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiQuery(query): ApiQuery<PullQuery>,
+) -> ApiResult<ApiJson<PullResponse>> {
     let user = &authed.user;
     let granted = state.storage.grants_of(user.id).await?;
     let every = if user.role.manages() { state.storage.customers().await? } else { Vec::new() };
@@ -68,7 +76,11 @@ pub async fn pull(State(state): State<AppState>, authed: Authed, ApiQuery(query)
         (Some("private"), Some(id)) => Some(Scope::Private(id)),
         (Some("team"), None) => Some(Scope::Team),
         (Some("settings"), None) => Some(Scope::Settings),
-        _ => return Err(ApiError::bad_request("scope_kind is customer, private (both with scope_id), team or settings")),
+        _ => {
+            return Err(ApiError::bad_request(
+                "scope_kind is customer, private (both with scope_id), team or settings",
+            ));
+        }
     };
     if let Some(scope) = &only
         && !rules::may_read(user, &granted.iter().copied().collect::<HashSet<_>>(), scope)
@@ -91,7 +103,10 @@ pub async fn pull(State(state): State<AppState>, authed: Authed, ApiQuery(query)
 /// syncs; this only says when.
 #[utoipa::path(get, path = "/api/sync/events", tag = "sync",
     responses((status = 200, description = "text/event-stream of Poke"), (status = 401, body = duly_protocol::ErrorBody)))]
-pub async fn events(State(state): State<AppState>, _authed: Authed) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+pub async fn events(
+    State(state): State<AppState>,
+    _authed: Authed,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let first = state.storage.latest_seq().await.unwrap_or_default();
     let pokes = BroadcastStream::new(state.pokes.subscribe()).filter_map(|seq| seq.ok());
     let stream = tokio_stream::once(first).chain(pokes).map(|latest_seq| {

@@ -93,7 +93,13 @@ pub trait Storage: Send + Sync + std::fmt::Debug + 'static {
     async fn push(&self, user: &User, ops: &[Operation], rules: &PushRules) -> StorageResult<Vec<OpOutcome>>;
     /// Operations after `since` that `user` may read (only `scope`'s when given), at most
     /// `limit`, in seq order.
-    async fn pull(&self, user: &User, since: i64, limit: u32, scope: Option<Scope>) -> StorageResult<Vec<LoggedOp>>;
+    async fn pull(
+        &self,
+        user: &User,
+        since: i64,
+        limit: u32,
+        scope: Option<Scope>,
+    ) -> StorageResult<Vec<LoggedOp>>;
     async fn latest_seq(&self) -> StorageResult<i64>;
     /// The client seqs of one client that are in the log (for audits: nothing went missing).
     async fn logged_seqs(&self, client_id: Uuid) -> StorageResult<Vec<i64>>;
@@ -179,7 +185,8 @@ impl OpColumns {
     pub fn into_logged(self) -> StorageResult<LoggedOp> {
         let corrupt = |what: &str| StorageError::Corrupt(what.to_owned());
         let entity: duly_protocol::EntityKind =
-            serde_json::from_value(serde_json::Value::String(self.entity.clone())).map_err(|_| corrupt(&self.entity))?;
+            serde_json::from_value(serde_json::Value::String(self.entity.clone()))
+                .map_err(|_| corrupt(&self.entity))?;
         let kind = match self.kind.as_str() {
             "create" => duly_protocol::OpKind::Create,
             "set" => duly_protocol::OpKind::Set,
@@ -191,7 +198,10 @@ impl OpColumns {
             seq: self.seq,
             author: parse_uuid(&self.author)?,
             op: Operation {
-                op_id: duly_protocol::OpId { client_id: parse_uuid(&self.client_id)?, client_seq: self.client_seq },
+                op_id: duly_protocol::OpId {
+                    client_id: parse_uuid(&self.client_id)?,
+                    client_seq: self.client_seq,
+                },
                 scope: scope_from_columns(&self.scope_kind, &self.scope_id)?,
                 entity,
                 entity_id: parse_uuid(&self.entity_id)?,

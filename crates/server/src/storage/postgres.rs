@@ -85,18 +85,24 @@ impl Storage for PostgresStorage {
         .execute(&self.pool)
         .await;
         match result {
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StorageError::Conflict(user.login.clone())),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Err(StorageError::Conflict(user.login.clone()))
+            }
             other => other.map(|_| ()).map_err(Into::into),
         }
     }
 
     async fn credentials(&self, login: &str) -> StorageResult<Option<Credentials>> {
-        let row = sqlx::query("SELECT id, login, name, role, active, colleague_id, password_hash FROM users WHERE login = $1")
-            .bind(login)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|row| Ok(Credentials { user: user_from(&row)?, password_hash: row.try_get("password_hash")? }))
-            .transpose()
+        let row = sqlx::query(
+            "SELECT id, login, name, role, active, colleague_id, password_hash FROM users WHERE login = $1",
+        )
+        .bind(login)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(Credentials { user: user_from(&row)?, password_hash: row.try_get("password_hash")? })
+        })
+        .transpose()
     }
 
     async fn user(&self, id: Uuid) -> StorageResult<Option<User>> {
@@ -112,9 +118,10 @@ impl Storage for PostgresStorage {
     }
 
     async fn users(&self) -> StorageResult<Vec<User>> {
-        let rows = sqlx::query("SELECT id, login, name, role, active, colleague_id FROM users ORDER BY login")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT id, login, name, role, active, colleague_id FROM users ORDER BY login")
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter().map(user_from).collect()
     }
 
@@ -139,7 +146,10 @@ impl Storage for PostgresStorage {
             .execute(&mut *tx)
             .await?;
         if !active {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
@@ -185,7 +195,10 @@ impl Storage for PostgresStorage {
     }
 
     async fn end_session(&self, token_hash: &str) -> StorageResult<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -266,11 +279,12 @@ impl Storage for PostgresStorage {
             facts.granted.insert(parse_uuid(&id)?);
         }
         for op in ops {
-            let seq: Option<i64> = sqlx::query_scalar("SELECT seq FROM ops WHERE client_id = $1 AND client_seq = $2")
-                .bind(op.op_id.client_id.to_string())
-                .bind(op.op_id.client_seq)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let seq: Option<i64> =
+                sqlx::query_scalar("SELECT seq FROM ops WHERE client_id = $1 AND client_seq = $2")
+                    .bind(op.op_id.client_id.to_string())
+                    .bind(op.op_id.client_seq)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             if let Some(seq) = seq {
                 facts.existing.insert(op.op_id, seq);
             }
@@ -284,10 +298,12 @@ impl Storage for PostgresStorage {
             }
             if let Scope::Customer(customer) = op.scope
                 && !facts.known_customers.contains(&customer)
-                && sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM customers WHERE customer_id = $1)")
-                    .bind(customer.to_string())
-                    .fetch_one(&mut *tx)
-                    .await?
+                && sqlx::query_scalar::<_, bool>(
+                    "SELECT EXISTS (SELECT 1 FROM customers WHERE customer_id = $1)",
+                )
+                .bind(customer.to_string())
+                .fetch_one(&mut *tx)
+                .await?
             {
                 facts.known_customers.insert(customer);
             }
@@ -306,11 +322,13 @@ impl Storage for PostgresStorage {
                         .bind(&uid)
                         .execute(&mut *tx)
                         .await?;
-                    sqlx::query("INSERT INTO grants (user_id, customer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                        .bind(&uid)
-                        .bind(customer.to_string())
-                        .execute(&mut *tx)
-                        .await?;
+                    sqlx::query(
+                        "INSERT INTO grants (user_id, customer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(&uid)
+                    .bind(customer.to_string())
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 let (kind, id) = scope_columns(&op.scope);
                 sqlx::query(
@@ -322,7 +340,8 @@ impl Storage for PostgresStorage {
                 .bind(&id)
                 .execute(&mut *tx)
                 .await?;
-                let value = serde_json::to_string(&op.value).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+                let value =
+                    serde_json::to_string(&op.value).map_err(|e| StorageError::Corrupt(e.to_string()))?;
                 let logged: i64 = sqlx::query_scalar(
                     "INSERT INTO ops (client_id, client_seq, author, scope_kind, scope_id, entity, entity_id, kind,
                         field, value, hlc, base, received_at)
@@ -352,7 +371,13 @@ impl Storage for PostgresStorage {
         Ok(outcomes)
     }
 
-    async fn pull(&self, user: &User, since: i64, limit: u32, scope: Option<Scope>) -> StorageResult<Vec<LoggedOp>> {
+    async fn pull(
+        &self,
+        user: &User,
+        since: i64,
+        limit: u32,
+        scope: Option<Scope>,
+    ) -> StorageResult<Vec<LoggedOp>> {
         let every = sees_every_customer(user);
         let team = user.role != Role::Guest;
         // No colleague means no private scope: '' never equals a real scope id.
@@ -383,7 +408,10 @@ impl Storage for PostgresStorage {
     }
 
     async fn latest_seq(&self) -> StorageResult<i64> {
-        Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM ops").fetch_one(&self.pool).await?.unwrap_or(0))
+        Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM ops")
+            .fetch_one(&self.pool)
+            .await?
+            .unwrap_or(0))
     }
 
     async fn logged_seqs(&self, client_id: Uuid) -> StorageResult<Vec<i64>> {

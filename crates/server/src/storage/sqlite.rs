@@ -4,7 +4,9 @@ use std::str::FromStr;
 
 use async_trait::async_trait;
 use duly_protocol::{LoggedOp, OpOutcome, Operation, Role, Scope, User};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use sqlx::{Row, SqlitePool};
 use uuid::Uuid;
 
@@ -51,7 +53,11 @@ fn user_from(row: &SqliteRow) -> StorageResult<User> {
 }
 
 /// What the rules need about a batch, read in the push transaction in four statements.
-async fn push_facts(tx: &mut sqlx::SqliteConnection, user: &User, ops: &[Operation]) -> StorageResult<PushFacts> {
+async fn push_facts(
+    tx: &mut sqlx::SqliteConnection,
+    user: &User,
+    ops: &[Operation],
+) -> StorageResult<PushFacts> {
     let mut facts = PushFacts::default();
     for id in sqlx::query_scalar::<_, String>("SELECT customer_id FROM grants WHERE user_id = ?")
         .bind(user.id.to_string())
@@ -71,12 +77,16 @@ async fn push_facts(tx: &mut sqlx::SqliteConnection, user: &User, ops: &[Operati
         facts.entity_scopes.insert(parse_uuid(&row.try_get::<String, _>(0)?)?, scope);
     }
     let customers = json(
-        ops.iter().filter_map(|op| if let Scope::Customer(id) = op.scope { Some(id.to_string()) } else { None }).collect(),
+        ops.iter()
+            .filter_map(|op| if let Scope::Customer(id) = op.scope { Some(id.to_string()) } else { None })
+            .collect(),
     );
-    for id in sqlx::query_scalar::<_, String>("SELECT customer_id FROM customers WHERE customer_id IN (SELECT value FROM json_each(?))")
-        .bind(customers)
-        .fetch_all(&mut *tx)
-        .await?
+    for id in sqlx::query_scalar::<_, String>(
+        "SELECT customer_id FROM customers WHERE customer_id IN (SELECT value FROM json_each(?))",
+    )
+    .bind(customers)
+    .fetch_all(&mut *tx)
+    .await?
     {
         facts.known_customers.insert(parse_uuid(&id)?);
     }
@@ -89,9 +99,13 @@ async fn push_facts(tx: &mut sqlx::SqliteConnection, user: &User, ops: &[Operati
 }
 
 /// client_seq → seq for the batch's ops already in the log (one client per push).
-async fn logged_seqs_of(tx: &mut sqlx::SqliteConnection, ops: &[Operation]) -> StorageResult<std::collections::HashMap<i64, i64>> {
+async fn logged_seqs_of(
+    tx: &mut sqlx::SqliteConnection,
+    ops: &[Operation],
+) -> StorageResult<std::collections::HashMap<i64, i64>> {
     let Some(first) = ops.first() else { return Ok(Default::default()) };
-    let seqs = serde_json::to_string(&ops.iter().map(|op| op.op_id.client_seq).collect::<Vec<_>>()).unwrap_or_else(|_| "[]".into());
+    let seqs = serde_json::to_string(&ops.iter().map(|op| op.op_id.client_seq).collect::<Vec<_>>())
+        .unwrap_or_else(|_| "[]".into());
     let rows: Vec<(i64, i64)> =
         sqlx::query_as("SELECT client_seq, seq FROM ops WHERE client_id = ? AND client_seq IN (SELECT value FROM json_each(?))")
             .bind(first.op_id.client_id.to_string())
@@ -123,18 +137,24 @@ impl Storage for SqliteStorage {
         .execute(&self.pool)
         .await;
         match result {
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StorageError::Conflict(user.login.clone())),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Err(StorageError::Conflict(user.login.clone()))
+            }
             other => other.map(|_| ()).map_err(Into::into),
         }
     }
 
     async fn credentials(&self, login: &str) -> StorageResult<Option<Credentials>> {
-        let row = sqlx::query("SELECT id, login, name, role, active, colleague_id, password_hash FROM users WHERE login = ?")
-            .bind(login)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|row| Ok(Credentials { user: user_from(&row)?, password_hash: row.try_get("password_hash")? }))
-            .transpose()
+        let row = sqlx::query(
+            "SELECT id, login, name, role, active, colleague_id, password_hash FROM users WHERE login = ?",
+        )
+        .bind(login)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(Credentials { user: user_from(&row)?, password_hash: row.try_get("password_hash")? })
+        })
+        .transpose()
     }
 
     async fn user(&self, id: Uuid) -> StorageResult<Option<User>> {
@@ -150,9 +170,10 @@ impl Storage for SqliteStorage {
     }
 
     async fn users(&self) -> StorageResult<Vec<User>> {
-        let rows = sqlx::query("SELECT id, login, name, role, active, colleague_id FROM users ORDER BY login")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT id, login, name, role, active, colleague_id FROM users ORDER BY login")
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter().map(user_from).collect()
     }
 
@@ -179,7 +200,10 @@ impl Storage for SqliteStorage {
             .execute(&mut *tx)
             .await?;
         if !active {
-            sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(id.to_string()).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
@@ -305,10 +329,20 @@ impl Storage for SqliteStorage {
         let mut in_batch = std::collections::HashSet::new();
         let decisions: Vec<Decision> = ops
             .iter()
-            .map(|op| if in_batch.insert(op.op_id) { rules.decide(user, &mut facts, op) } else { Decision::Duplicate(-1) })
+            .map(|op| {
+                if in_batch.insert(op.op_id) {
+                    rules.decide(user, &mut facts, op)
+                } else {
+                    Decision::Duplicate(-1)
+                }
+            })
             .collect();
-        let accepted: Vec<&Operation> =
-            ops.iter().zip(&decisions).filter(|(_, d)| matches!(d, Decision::Accept { .. })).map(|(op, _)| op).collect();
+        let accepted: Vec<&Operation> = ops
+            .iter()
+            .zip(&decisions)
+            .filter(|(_, d)| matches!(d, Decision::Accept { .. }))
+            .map(|(op, _)| op)
+            .collect();
         for decision in &decisions {
             if let Decision::Accept { grant_customer: Some(customer) } = decision {
                 sqlx::query("INSERT OR IGNORE INTO customers (customer_id, created_by) VALUES (?, ?)")
@@ -325,8 +359,11 @@ impl Storage for SqliteStorage {
         }
         // Multi-row statements: a push is a handful of statements, not five per operation.
         for chunk in accepted.chunks(500) {
-            let mut entities = sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO entities (entity_id, scope_kind, scope_id) ");
-            let mut last_scope: std::collections::BTreeMap<String, (&'static str, String)> = std::collections::BTreeMap::new();
+            let mut entities = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO entities (entity_id, scope_kind, scope_id) ",
+            );
+            let mut last_scope: std::collections::BTreeMap<String, (&'static str, String)> =
+                std::collections::BTreeMap::new();
             for op in chunk {
                 last_scope.insert(op.entity_id.to_string(), scope_columns(&op.scope));
             }
@@ -338,7 +375,8 @@ impl Storage for SqliteStorage {
             let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "INSERT INTO ops (client_id, client_seq, author, scope_kind, scope_id, entity, entity_id, kind, field, value, hlc, base, received_at) ",
             );
-            let values: Vec<String> = chunk.iter().map(|op| serde_json::to_string(&op.value).unwrap_or_default()).collect();
+            let values: Vec<String> =
+                chunk.iter().map(|op| serde_json::to_string(&op.value).unwrap_or_default()).collect();
             insert.push_values(chunk.iter().zip(values), |mut row, (op, value)| {
                 let (kind, scope_id) = scope_columns(&op.scope);
                 row.push_bind(op.op_id.client_id.to_string())
@@ -363,13 +401,21 @@ impl Storage for SqliteStorage {
             .iter()
             .zip(decisions)
             .map(|(op, decision)| match decision {
-                Decision::Duplicate(-1) => OpOutcome::Duplicate { seq: seqs.get(&op.op_id.client_seq).copied().unwrap_or_default() },
+                Decision::Duplicate(-1) => {
+                    OpOutcome::Duplicate { seq: seqs.get(&op.op_id.client_seq).copied().unwrap_or_default() }
+                }
                 decision => decision.outcome(seqs.get(&op.op_id.client_seq).copied()),
             })
             .collect())
     }
 
-    async fn pull(&self, user: &User, since: i64, limit: u32, scope: Option<Scope>) -> StorageResult<Vec<LoggedOp>> {
+    async fn pull(
+        &self,
+        user: &User,
+        since: i64,
+        limit: u32,
+        scope: Option<Scope>,
+    ) -> StorageResult<Vec<LoggedOp>> {
         let every = i64::from(sees_every_customer(user));
         let team = i64::from(user.role != Role::Guest);
         let private = user.colleague_id.map(|c| c.to_string()).unwrap_or_default();
@@ -400,21 +446,24 @@ impl Storage for SqliteStorage {
              ORDER BY seq LIMIT ?8"
         };
         let rows = sqlx::query(sql)
-        .bind(since)
-        .bind(only_kind)
-        .bind(only_id)
-        .bind(every)
-        .bind(user.id.to_string())
-        .bind(team)
-        .bind(private)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
+            .bind(since)
+            .bind(only_kind)
+            .bind(only_id)
+            .bind(every)
+            .bind(user.id.to_string())
+            .bind(team)
+            .bind(private)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(super::logged_op_from_sqlite).collect()
     }
 
     async fn latest_seq(&self) -> StorageResult<i64> {
-        Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM ops").fetch_one(&self.pool).await?.unwrap_or(0))
+        Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM ops")
+            .fetch_one(&self.pool)
+            .await?
+            .unwrap_or(0))
     }
 
     async fn logged_seqs(&self, client_id: Uuid) -> StorageResult<Vec<i64>> {
@@ -430,13 +479,15 @@ impl Storage for SqliteStorage {
             .fetch_optional(&self.pool)
             .await?;
         let (kind, id) = scope_columns(&scope);
-        sqlx::query("INSERT OR IGNORE INTO blob_scopes (sha256, size, scope_kind, scope_id) VALUES (?, ?, ?, ?)")
-            .bind(sha256)
-            .bind(size)
-            .bind(kind)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT OR IGNORE INTO blob_scopes (sha256, size, scope_kind, scope_id) VALUES (?, ?, ?, ?)",
+        )
+        .bind(sha256)
+        .bind(size)
+        .bind(kind)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         Ok(known.is_none())
     }
 

@@ -1,52 +1,52 @@
 // The only module that talks to Rust: every command the window may call, typed with the
 // generated bindings. Components get a `Backend` (the real one, or a fake in tests).
-import { invoke } from '@tauri-apps/api/core';
-import { listen } from '@tauri-apps/api/event';
-import type { AbsenceWarning } from './bindings/AbsenceWarning';
-import type { Availability } from './bindings/Availability';
-import type { Bootstrap } from './bindings/Bootstrap';
-import type { CalendarYear } from './bindings/CalendarYear';
-import type { ChangeEvent } from './bindings/ChangeEvent';
-import type { ColleagueInput } from './bindings/ColleagueInput';
-import type { Colleague } from './bindings/Colleague';
-import type { Comment } from './bindings/Comment';
-import type { Conflict } from './bindings/Conflict';
-import type { CommentInput } from './bindings/CommentInput';
-import type { Customer } from './bindings/Customer';
-import type { CustomerFilter } from './bindings/CustomerFilter';
-import type { CustomerInput } from './bindings/CustomerInput';
-import type { CustomerPage } from './bindings/CustomerPage';
-import type { CustomerShares } from './bindings/CustomerShares';
-import type { CustomerStatus } from './bindings/CustomerStatus';
-import type { CustomerStatusInput } from './bindings/CustomerStatusInput';
-import type { CustomerSummary } from './bindings/CustomerSummary';
-import type { DayOverride } from './bindings/DayOverride';
-import type { DemoCounts } from './bindings/DemoCounts';
-import type { DesktopOptions } from './bindings/DesktopOptions';
-import type { IpcError } from './bindings/IpcError';
-import type { Keyword } from './bindings/Keyword';
-import type { NewUser } from './bindings/NewUser';
-import type { NoticeTarget } from './bindings/NoticeTarget';
-import type { NotifySettings } from './bindings/NotifySettings';
-import type { Preferences } from './bindings/Preferences';
-import type { Project } from './bindings/Project';
-import type { ProjectInput } from './bindings/ProjectInput';
-import type { RejectedOp } from './bindings/RejectedOp';
-import type { Reschedule } from './bindings/Reschedule';
-import type { SearchQuery } from './bindings/SearchQuery';
-import type { SearchResults } from './bindings/SearchResults';
-import type { StatusChange } from './bindings/StatusChange';
-import type { SyncView } from './bindings/SyncView';
-import type { Task } from './bindings/Task';
-import type { TaskDetail } from './bindings/TaskDetail';
-import type { TaskFilter } from './bindings/TaskFilter';
-import type { TaskInput } from './bindings/TaskInput';
-import type { TaskStatus } from './bindings/TaskStatus';
-import type { TaskSummary } from './bindings/TaskSummary';
-import type { TaskView } from './bindings/TaskView';
-import type { TrashItem } from './bindings/TrashItem';
-import type { TrayModel } from './bindings/TrayModel';
-import type { User } from './bindings/User';
+import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+import type { AbsenceWarning } from "./bindings/AbsenceWarning";
+import type { Availability } from "./bindings/Availability";
+import type { Bootstrap } from "./bindings/Bootstrap";
+import type { CalendarYear } from "./bindings/CalendarYear";
+import type { ChangeEvent } from "./bindings/ChangeEvent";
+import type { ColleagueInput } from "./bindings/ColleagueInput";
+import type { Colleague } from "./bindings/Colleague";
+import type { Comment } from "./bindings/Comment";
+import type { Conflict } from "./bindings/Conflict";
+import type { CommentInput } from "./bindings/CommentInput";
+import type { Customer } from "./bindings/Customer";
+import type { CustomerFilter } from "./bindings/CustomerFilter";
+import type { CustomerInput } from "./bindings/CustomerInput";
+import type { CustomerPage } from "./bindings/CustomerPage";
+import type { CustomerShares } from "./bindings/CustomerShares";
+import type { CustomerStatus } from "./bindings/CustomerStatus";
+import type { CustomerStatusInput } from "./bindings/CustomerStatusInput";
+import type { CustomerSummary } from "./bindings/CustomerSummary";
+import type { DayOverride } from "./bindings/DayOverride";
+import type { DemoCounts } from "./bindings/DemoCounts";
+import type { DesktopOptions } from "./bindings/DesktopOptions";
+import type { IpcError } from "./bindings/IpcError";
+import type { Keyword } from "./bindings/Keyword";
+import type { NewUser } from "./bindings/NewUser";
+import type { NoticeTarget } from "./bindings/NoticeTarget";
+import type { NotifySettings } from "./bindings/NotifySettings";
+import type { Preferences } from "./bindings/Preferences";
+import type { Project } from "./bindings/Project";
+import type { ProjectInput } from "./bindings/ProjectInput";
+import type { RejectedOp } from "./bindings/RejectedOp";
+import type { Reschedule } from "./bindings/Reschedule";
+import type { SearchQuery } from "./bindings/SearchQuery";
+import type { SearchResults } from "./bindings/SearchResults";
+import type { StatusChange } from "./bindings/StatusChange";
+import type { SyncView } from "./bindings/SyncView";
+import type { Task } from "./bindings/Task";
+import type { TaskDetail } from "./bindings/TaskDetail";
+import type { TaskFilter } from "./bindings/TaskFilter";
+import type { TaskInput } from "./bindings/TaskInput";
+import type { TaskStatus } from "./bindings/TaskStatus";
+import type { TaskSummary } from "./bindings/TaskSummary";
+import type { TaskView } from "./bindings/TaskView";
+import type { TrashItem } from "./bindings/TrashItem";
+import type { TrayModel } from "./bindings/TrayModel";
+import type { User } from "./bindings/User";
 
 export interface Backend {
   bootstrap(): Promise<Bootstrap>;
@@ -135,67 +135,69 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   try {
     return await invoke<T>(command, args);
   } catch (error) {
-    if (error && typeof error === 'object' && 'code' in error) throw new CommandError(error as IpcError);
-    throw new CommandError({ code: 'internal', message: String(error) });
+    if (error && typeof error === "object" && "code" in error) throw new CommandError(error as IpcError);
+    throw new CommandError({ code: "internal", message: String(error) });
   }
 }
 
 export const tauriBackend: Backend = {
-  bootstrap: () => call('bootstrap'),
-  createProfile: (input) => call('create_profile', { input }),
-  loadDemo: () => call('load_demo'),
-  setPreferences: (preferences) => call('set_preferences', { preferences }),
-  listTasks: (view, filter) => call('list_tasks', { view, filter: filter ?? null }),
-  taskDetail: (id) => call('task_detail', { id }),
-  createTask: (input) => call('create_task', { input }),
-  updateTask: (id, input) => call('update_task', { id, input }),
-  setTaskStatus: (id, change) => call('set_task_status', { id, change }),
-  deleteTask: (id) => call('delete_task', { id }),
-  addComment: (input) => call('add_comment', { input }),
-  listCustomers: (filter) => call('list_customers', { filter }),
-  customerPage: (id) => call('customer_page', { id }),
-  createCustomer: (input) => call('create_customer', { input }),
-  updateCustomer: (id, input) => call('update_customer', { id, input }),
-  setCustomerStatus: (id, statusId) => call('set_customer_status', { id, status_id: statusId }),
-  createProject: (input) => call('create_project', { input }),
-  search: (query) => call('search', { query }),
-  createCustomerStatus: (input) => call('create_customer_status', { input }),
-  updateCustomerStatus: (id, input) => call('update_customer_status', { id, input }),
-  createKeyword: (name) => call('create_keyword', { name }),
-  renameKeyword: (id, name) => call('rename_keyword', { id, name }),
-  setTaskStatusLabel: (status, label) => call('set_task_status_label', { status, label }),
-  createColleague: (input) => call('create_colleague', { input }),
-  updateColleague: (id, input) => call('update_colleague', { id, input }),
-  trash: () => call('trash'),
-  restore: (batch) => call('restore', { batch }),
-  markPainted: (at) => call('mark_painted', { at }),
-  syncView: () => call('sync_view'),
-  logIn: (server, login, password) => call('log_in', { server, login, password }),
-  logOut: () => call('log_out'),
-  syncNow: () => call('sync_now'),
-  rejectedOps: () => call('rejected_ops'),
-  exportRejectedOps: () => call('export_rejected_ops'),
-  taskConflicts: (taskId) => call('task_conflicts', { task_id: taskId }),
-  serverUsers: () => call('server_users'),
-  addServerUser: (user) => call('add_server_user', { user }),
-  setServerUserActive: (id, active) => call('set_server_user_active', { id, active }),
-  customerShares: (customerId) => call('customer_shares', { customer_id: customerId }),
-  shareCustomers: (userId, customerIds, shared) => call('share_customers', { user_id: userId, customer_ids: customerIds, shared }),
-  notifySettings: () => call('notify_settings'),
-  setNotifySettings: (settings) => call('set_notify_settings', { settings }),
-  pauseNotifications: (minutes) => call('pause_notifications', { minutes }),
-  workCalendar: (year) => call('work_calendar', { year }),
-  setCalendarOverrides: (year, overrides) => call('set_calendar_overrides', { year, overrides }),
-  nextWorkingDay: (after) => call('next_working_day', { after }),
-  setAvailability: (colleagueId, availability) => call('set_availability', { colleague_id: colleagueId, availability }),
-  absenceWarning: (colleagueId, day) => call('absence_warning', { colleague_id: colleagueId, day }),
-  handOver: (from, to) => call('hand_over', { from, to }),
-  rescheduleTask: (id, to) => call('reschedule_task', { id, to }),
-  trayModel: () => call('tray_model'),
-  desktopOptions: () => call('desktop_options'),
-  setDesktopOptions: (options) => call('set_desktop_options', { options }),
-  onChange: (handler) => listen<ChangeEvent | null>('duly://change', (event) => handler(event.payload)),
-  onSync: (handler) => listen<SyncView>('duly://sync', (event) => handler(event.payload)),
-  onOpen: (handler) => listen<NoticeTarget>('duly://open', (event) => handler(event.payload)),
-  onQuickAdd: (handler) => listen('duly://quick-add', () => handler()),
+  bootstrap: () => call("bootstrap"),
+  createProfile: (input) => call("create_profile", { input }),
+  loadDemo: () => call("load_demo"),
+  setPreferences: (preferences) => call("set_preferences", { preferences }),
+  listTasks: (view, filter) => call("list_tasks", { view, filter: filter ?? null }),
+  taskDetail: (id) => call("task_detail", { id }),
+  createTask: (input) => call("create_task", { input }),
+  updateTask: (id, input) => call("update_task", { id, input }),
+  setTaskStatus: (id, change) => call("set_task_status", { id, change }),
+  deleteTask: (id) => call("delete_task", { id }),
+  addComment: (input) => call("add_comment", { input }),
+  listCustomers: (filter) => call("list_customers", { filter }),
+  customerPage: (id) => call("customer_page", { id }),
+  createCustomer: (input) => call("create_customer", { input }),
+  updateCustomer: (id, input) => call("update_customer", { id, input }),
+  setCustomerStatus: (id, statusId) => call("set_customer_status", { id, status_id: statusId }),
+  createProject: (input) => call("create_project", { input }),
+  search: (query) => call("search", { query }),
+  createCustomerStatus: (input) => call("create_customer_status", { input }),
+  updateCustomerStatus: (id, input) => call("update_customer_status", { id, input }),
+  createKeyword: (name) => call("create_keyword", { name }),
+  renameKeyword: (id, name) => call("rename_keyword", { id, name }),
+  setTaskStatusLabel: (status, label) => call("set_task_status_label", { status, label }),
+  createColleague: (input) => call("create_colleague", { input }),
+  updateColleague: (id, input) => call("update_colleague", { id, input }),
+  trash: () => call("trash"),
+  restore: (batch) => call("restore", { batch }),
+  markPainted: (at) => call("mark_painted", { at }),
+  syncView: () => call("sync_view"),
+  logIn: (server, login, password) => call("log_in", { server, login, password }),
+  logOut: () => call("log_out"),
+  syncNow: () => call("sync_now"),
+  rejectedOps: () => call("rejected_ops"),
+  exportRejectedOps: () => call("export_rejected_ops"),
+  taskConflicts: (taskId) => call("task_conflicts", { task_id: taskId }),
+  serverUsers: () => call("server_users"),
+  addServerUser: (user) => call("add_server_user", { user }),
+  setServerUserActive: (id, active) => call("set_server_user_active", { id, active }),
+  customerShares: (customerId) => call("customer_shares", { customer_id: customerId }),
+  shareCustomers: (userId, customerIds, shared) =>
+    call("share_customers", { user_id: userId, customer_ids: customerIds, shared }),
+  notifySettings: () => call("notify_settings"),
+  setNotifySettings: (settings) => call("set_notify_settings", { settings }),
+  pauseNotifications: (minutes) => call("pause_notifications", { minutes }),
+  workCalendar: (year) => call("work_calendar", { year }),
+  setCalendarOverrides: (year, overrides) => call("set_calendar_overrides", { year, overrides }),
+  nextWorkingDay: (after) => call("next_working_day", { after }),
+  setAvailability: (colleagueId, availability) =>
+    call("set_availability", { colleague_id: colleagueId, availability }),
+  absenceWarning: (colleagueId, day) => call("absence_warning", { colleague_id: colleagueId, day }),
+  handOver: (from, to) => call("hand_over", { from, to }),
+  rescheduleTask: (id, to) => call("reschedule_task", { id, to }),
+  trayModel: () => call("tray_model"),
+  desktopOptions: () => call("desktop_options"),
+  setDesktopOptions: (options) => call("set_desktop_options", { options }),
+  onChange: (handler) => listen<ChangeEvent | null>("duly://change", (event) => handler(event.payload)),
+  onSync: (handler) => listen<SyncView>("duly://sync", (event) => handler(event.payload)),
+  onOpen: (handler) => listen<NoticeTarget>("duly://open", (event) => handler(event.payload)),
+  onQuickAdd: (handler) => listen("duly://quick-add", () => handler()),
 };

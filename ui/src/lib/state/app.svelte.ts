@@ -1,30 +1,30 @@
 // The window's shared state: who I am, my preferences, the company's lists, where I am, and a
 // revision that moves on every change event so views reload what they show.
-import { getContext, setContext } from 'svelte';
-import type { Backend } from '../api/backend';
-import type { Bootstrap } from '../api/bindings/Bootstrap';
-import type { ChangeEvent } from '../api/bindings/ChangeEvent';
-import type { NoticeTarget } from '../api/bindings/NoticeTarget';
-import type { Preferences } from '../api/bindings/Preferences';
-import type { TaskStatus } from '../api/bindings/TaskStatus';
-import type { TaskView } from '../api/bindings/TaskView';
-import { hu } from '../i18n/hu';
-import { i18n, t } from '../i18n/index.svelte';
-import { SyncStatus } from './sync.svelte';
+import { getContext, setContext } from "svelte";
+import type { Backend } from "../api/backend";
+import type { Bootstrap } from "../api/bindings/Bootstrap";
+import type { ChangeEvent } from "../api/bindings/ChangeEvent";
+import type { NoticeTarget } from "../api/bindings/NoticeTarget";
+import type { Preferences } from "../api/bindings/Preferences";
+import type { TaskStatus } from "../api/bindings/TaskStatus";
+import type { TaskView } from "../api/bindings/TaskView";
+import { hu } from "../i18n/hu";
+import { i18n, t } from "../i18n/index.svelte";
+import { SyncStatus } from "./sync.svelte";
 
 export type Route =
-  | { name: 'tasks'; view: TaskView }
-  | { name: 'task'; id: string }
-  | { name: 'customers' }
-  | { name: 'board' }
-  | { name: 'customer'; id: string }
-  | { name: 'search' }
-  | { name: 'review' }
-  | { name: 'settings' };
+  | { name: "tasks"; view: TaskView }
+  | { name: "task"; id: string }
+  | { name: "customers" }
+  | { name: "board" }
+  | { name: "customer"; id: string }
+  | { name: "search" }
+  | { name: "review" }
+  | { name: "settings" };
 
 export class AppState {
   boot = $state<Bootstrap | null>(null);
-  route = $state<Route>({ name: 'tasks', view: { kind: 'today' } });
+  route = $state<Route>({ name: "tasks", view: { kind: "today" } });
   history: Route[] = [];
   /** Moves on every committed write in the core. */
   revision = $state(0);
@@ -48,7 +48,7 @@ export class AppState {
     await this.backend.onChange((event) => {
       this.lastChange = event;
       this.revision += 1;
-      if (!event || ['colleague', 'customer_status', 'keyword', 'task_status_label'].includes(event.entity)) {
+      if (!event || ["colleague", "customer_status", "keyword", "task_status_label"].includes(event.entity)) {
         void this.reload();
       }
     });
@@ -93,10 +93,10 @@ export class AppState {
 
   /** Where a notification or tray click leads. */
   open(target: NoticeTarget) {
-    if (target.kind === 'task') this.go({ name: 'task', id: target.id });
-    else if (target.kind === 'today') this.go({ name: 'tasks', view: { kind: 'today' } });
-    else if (target.kind === 'my_tasks') this.go({ name: 'tasks', view: { kind: 'mine' } });
-    else this.go({ name: 'review' });
+    if (target.kind === "task") this.go({ name: "task", id: target.id });
+    else if (target.kind === "today") this.go({ name: "tasks", view: { kind: "today" } });
+    else if (target.kind === "my_tasks") this.go({ name: "tasks", view: { kind: "mine" } });
+    else this.go({ name: "review" });
   }
 
   back() {
@@ -109,7 +109,7 @@ export class AppState {
   }
 
   colleagueName(id: string | null | undefined): string {
-    return this.boot?.colleagues.find((c) => c.id === id)?.name ?? t('common.none');
+    return this.boot?.colleagues.find((c) => c.id === id)?.name ?? t("common.none");
   }
 
   /** The company's label; the stock Hungarian labels follow the chosen language. */
@@ -127,7 +127,7 @@ export class AppState {
   }
 }
 
-export const APP_CONTEXT = Symbol('app');
+export const APP_CONTEXT = Symbol("app");
 
 export function provideApp(app: AppState) {
   setContext(APP_CONTEXT, app);

@@ -1,7 +1,7 @@
 // The server connection as the shell reports it: loaded at start, then replaced by every
 // `duly://sync` event and by the answers of log in / log out.
-import type { Backend } from '../api/backend';
-import type { SyncView } from '../api/bindings/SyncView';
+import type { Backend } from "../api/backend";
+import type { SyncView } from "../api/bindings/SyncView";
 
 export class SyncStatus {
   view = $state<SyncView | null>(null);
@@ -36,12 +36,12 @@ export class SyncStatus {
   /** A session exists (it may be offline or have ended on the server). */
   get loggedIn(): boolean {
     const phase = this.state?.phase;
-    return !!phase && phase !== 'logged_out';
+    return !!phase && phase !== "logged_out";
   }
 
   /** The session works for server calls as far as we know. */
   get active(): boolean {
-    return this.loggedIn && this.state?.phase !== 'session_ended';
+    return this.loggedIn && this.state?.phase !== "session_ended";
   }
 
   get user() {
@@ -51,7 +51,7 @@ export class SyncStatus {
   /** Admins and managers see the users and share customers. */
   get canManage(): boolean {
     const role = this.user?.role;
-    return this.active && (role === 'admin' || role === 'manager');
+    return this.active && (role === "admin" || role === "manager");
   }
 
   async logIn(server: string, login: string, password: string) {

@@ -1,8 +1,8 @@
 // Edits from lists (reschedule, reassign) go through the same whole-input update as the task
 // page, so the core records exactly the fields that changed.
-import type { Backend } from '../api/backend';
-import type { Task } from '../api/bindings/Task';
-import type { TaskInput } from '../api/bindings/TaskInput';
+import type { Backend } from "../api/backend";
+import type { Task } from "../api/bindings/Task";
+import type { TaskInput } from "../api/bindings/TaskInput";
 
 export function taskInputOf(task: Task): TaskInput {
   return {
@@ -22,7 +22,11 @@ export function taskInputOf(task: Task): TaskInput {
   };
 }
 
-export async function patchTask(backend: Backend, id: string, patch: (input: TaskInput) => void): Promise<Task> {
+export async function patchTask(
+  backend: Backend,
+  id: string,
+  patch: (input: TaskInput) => void,
+): Promise<Task> {
   const detail = await backend.taskDetail(id);
   const input = taskInputOf(detail.task);
   patch(input);
@@ -31,13 +35,13 @@ export async function patchTask(backend: Backend, id: string, patch: (input: Tas
 
 export function blankTask(responsible: string | null): TaskInput {
   return {
-    title: '',
-    description: '',
+    title: "",
+    description: "",
     customer_id: null,
     project_id: null,
     responsible_id: responsible,
     watchers: [],
-    priority: 'normal',
+    priority: "normal",
     start_date: null,
     due: null,
     reminder_at: null,
