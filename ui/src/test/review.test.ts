@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { StatusChange } from "../lib/api/bindings/StatusChange";
 import type { Task } from "../lib/api/bindings/Task";
 import type { TaskInput } from "../lib/api/bindings/TaskInput";
+import { addDays } from "../lib/format";
 import { i18n } from "../lib/i18n/index.svelte";
 import { APP_CONTEXT, AppState } from "../lib/state/app.svelte";
 import App from "../App.svelte";
@@ -127,10 +128,12 @@ describe("End-of-day review", () => {
 
     await fireEvent.click(screen.getByTestId("review-pick-date"));
     expect((screen.getByTestId("review-confirm-date") as HTMLButtonElement).disabled).toBe(true);
-    await fireEvent.input(screen.getByTestId("review-date"), { target: { value: "2026-12-01" } });
+    // A day after today: a task moved to today would stay in the review.
+    const later = addDays(i18n.today(), 7);
+    await fireEvent.input(screen.getByTestId("review-date"), { target: { value: later } });
     await fireEvent.click(screen.getByTestId("review-confirm-date"));
     await screen.findByTestId("review-finished");
-    expect(fake.reminders.rescheduled).toEqual([{ id: "t3", to: { kind: "day", date: "2026-12-01" } }]);
+    expect(fake.reminders.rescheduled).toEqual([{ id: "t3", to: { kind: "day", date: later } }]);
     expect(screen.getByTestId("review-finished").textContent).toContain("Everything for today is settled");
     expect(screen.getByTestId("review-left-open").textContent).toBe("1 task stays open with a comment.");
   });
