@@ -20,8 +20,23 @@ const SELECTION: [&str; 3] = ["--workspace", "--all-targets", "--locked"];
 
 pub fn command() -> Command {
     let mut command = Command::new(env!("CARGO"));
-    command.current_dir(setup::root()).env("SQLX_OFFLINE", "true");
+    same_environment(&mut command);
     command
+}
+
+/// `cargo run` gives xtask its own package's variables (`CARGO_PKG_NAME=xtask`, …). Build
+/// scripts that read one of them (ring's does) would see a change against a plain `cargo
+/// build` and rebuild, so they are not passed on.
+fn same_environment(command: &mut Command) {
+    command.current_dir(setup::root()).env("SQLX_OFFLINE", "true");
+    let injected = ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_CRATE_", "CARGO_BIN_", "CARGO_PRIMARY_PACKAGE"];
+    for (key, _) in std::env::vars_os() {
+        if let Some(key) = key.to_str()
+            && injected.iter().any(|prefix| key.starts_with(prefix))
+        {
+            command.env_remove(key);
+        }
+    }
 }
 
 pub fn run(args: &[&str]) -> Result<()> {
@@ -94,12 +109,8 @@ pub fn test(
         }
         None => Command::new(env!("CARGO")),
     };
-    command.current_dir(setup::root()).env("SQLX_OFFLINE", "true").args([
-        "test",
-        "--workspace",
-        "--locked",
-        "--no-fail-fast",
-    ]);
+    same_environment(&mut command);
+    command.args(["test", "--workspace", "--locked", "--no-fail-fast"]);
     if targets.is_empty() {
         command.arg("--all-targets");
     }
