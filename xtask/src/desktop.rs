@@ -54,8 +54,24 @@ pub fn npm(args: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// `vite build` unless `ui/dist` is newer than every source of it: a rebuild would make Cargo
+/// relink the app that embeds it for nothing.
 pub fn build_ui() -> Result<()> {
-    npm(&["run", "build"])
+    let ui = root().join("ui");
+    let built = modified(&ui.join("dist/index.html"));
+    let sources = ["src", "index.html", "package-lock.json", "vite.config.ts", "tsconfig.json"];
+    let newest = sources.iter().filter_map(|source| newest_in(&ui.join(source))).max();
+    match (built, newest) {
+        (Some(built), Some(newest)) if built > newest => Ok(()),
+        _ => npm(&["run", "build"]),
+    }
+}
+
+/// The latest modification time of a file, or of any file below a folder.
+fn newest_in(path: &Path) -> Option<std::time::SystemTime> {
+    let own = modified(path);
+    let Ok(entries) = std::fs::read_dir(path) else { return own };
+    entries.flatten().filter_map(|entry| newest_in(&entry.path())).chain(own).max()
 }
 
 /// tauri-driver 2 (the 3.0 alphas are for Tauri 3).

@@ -28,31 +28,30 @@ impl Phases {
 
     /// Runs one phase and records its time, whether it succeeded or not.
     pub fn run<T>(&mut self, name: &str, work: impl FnOnce() -> Result<T>) -> Result<T> {
-        let started = Instant::now();
-        eprintln!("[xtask] ── {name}");
-        let result = work();
-        let note = if result.is_err() { "FAILED".to_owned() } else { String::new() };
-        self.record(name, started.elapsed(), note);
-        result
+        self.run_with(name, |_| work())
     }
 
-    /// A phase that records rows of its own (one per test suite) before its total.
+    /// A phase that may record rows of its own (one per test suite), listed under it.
     pub fn run_with<T>(&mut self, name: &str, work: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
         let started = Instant::now();
+        let first = self.rows.len();
         eprintln!("[xtask] ── {name}");
         let result = work(self);
         let note = if result.is_err() { "FAILED".to_owned() } else { String::new() };
-        self.record(name, started.elapsed(), note);
-        result
-    }
-
-    /// A row measured elsewhere (a test suite's own time, as libtest reports it).
-    pub fn record(&mut self, name: &str, took: Duration, note: String) {
+        self.rows.insert(first, Row { name: name.to_owned(), took: started.elapsed(), note });
+        // The whole phase at once, so `.ci/run`'s table keeps the same order.
         if let Some(path) = std::env::var_os("DULY_PHASES_FILE")
             && let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(path)
         {
-            let _ = writeln!(file, "{name}\t{:.1}\t{note}", took.as_secs_f64());
+            for row in &self.rows[first..] {
+                let _ = writeln!(file, "{}\t{:.1}\t{}", row.name, row.took.as_secs_f64(), row.note);
+            }
         }
+        result
+    }
+
+    /// A row measured inside the running phase (a test suite's own time, as libtest reports it).
+    pub fn record(&mut self, name: &str, took: Duration, note: String) {
         self.rows.push(Row { name: name.to_owned(), took, note });
     }
 
