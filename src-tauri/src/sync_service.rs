@@ -128,6 +128,7 @@ impl SyncService {
         }
         state.pending_ops = self.store.pending_op_count().await.unwrap_or_default();
         state.rejected_ops = self.store.rejected_count().await.unwrap_or_default();
+        state.unreadable_ops = self.store.undecodable_count().await.unwrap_or_default();
         SyncView { state, keychain }
     }
 

@@ -1,6 +1,7 @@
 //! End-to-end tests across crates, one binary.
 
 mod daily_work;
+mod hostile;
 mod server_api;
 mod sync_random;
 mod sync_recurrence;

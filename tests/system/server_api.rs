@@ -6,7 +6,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::on_both_backends;
-use crate::sync_support::{Backend, Device, TestServer};
+use crate::sync_support::{Backend, Device, TestServer, http};
 
 /// Every endpoint that needs a token, with a body that would be valid.
 fn protected(user: Uuid, customer: Uuid, blob: &str) -> Vec<(Method, String, Option<serde_json::Value>)> {
@@ -53,7 +53,7 @@ async fn call(
     body: Option<serde_json::Value>,
 ) -> reqwest::Response {
     let mut request =
-        reqwest::Client::new().request(method, format!("{url}{path}")).header(PROTOCOL_HEADER, "1");
+        http().build().expect("client").request(method, format!("{url}{path}")).header(PROTOCOL_HEADER, "1");
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
@@ -158,7 +158,7 @@ async fn bad_input_gets_a_coded_4xx_and_writes_nothing(backend: Backend) {
     let token = admin.token().expect("token").to_owned();
     let before = fingerprint(&server).await;
     // No connection reuse: the server closes a connection whose oversized body it refused.
-    let http = reqwest::Client::builder().pool_max_idle_per_host(0).build().expect("client");
+    let http = http().pool_max_idle_per_host(0).build().expect("client");
     let cases: Vec<(&str, reqwest::RequestBuilder, u16, &str)> = vec![
         (
             "malformed JSON",

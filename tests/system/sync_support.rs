@@ -40,6 +40,12 @@ macro_rules! on_both_backends {
     };
 }
 
+/// A plain HTTP client for raw calls (reqwest needs the process's TLS provider first).
+pub fn http() -> reqwest::ClientBuilder {
+    duly_core::sync::install_crypto();
+    reqwest::Client::builder()
+}
+
 #[derive(Debug)]
 pub struct TestServer {
     pub server: RunningServer,

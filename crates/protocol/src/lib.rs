@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub mod api;
+pub mod limits;
 pub mod stamp;
 
 pub use api::*;

@@ -1,6 +1,7 @@
 //! Passwords (argon2id), session tokens (random, kept hashed) and login throttling.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -28,7 +29,12 @@ pub async fn hash_password(password: String) -> anyhow::Result<String> {
     .await?
 }
 
+/// At most this many password checks at once: each takes 19 MiB and a core for a while, and
+/// logins are open to anyone.
+static PASSWORD_CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
 pub async fn verify_password(password: String, hash: String) -> bool {
+    let Ok(_permit) = PASSWORD_CHECKS.acquire().await else { return false };
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
             .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
@@ -57,48 +63,79 @@ pub fn check_password_rules(password: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Failed logins per account: after `limit` failures within `window`, that account's logins
-/// are refused until the window has passed (per-address limits are the governor layer's).
+/// Failed logins per (account, source address). After `limit` failures the pair waits before
+/// its next try, twice as long after each further failure, up to `window`; a success clears
+/// it. Failures from one address never hold back the right password from another, so nobody
+/// can lock a colleague out. The map is bounded: when full, the stalest entries go first.
 #[derive(Debug)]
 pub struct AccountThrottle {
     limit: u32,
     window: Duration,
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+    failures: Mutex<HashMap<(String, IpAddr), Failures>>,
 }
+
+#[derive(Debug, Clone, Copy)]
+struct Failures {
+    count: u32,
+    last: Instant,
+}
+
+/// The most (account, address) pairs remembered.
+const MAX_TRACKED: usize = 10_000;
 
 impl AccountThrottle {
     pub fn new(limit: u32, window: Duration) -> Self {
         Self { limit, window, failures: Mutex::new(HashMap::new()) }
     }
 
-    pub fn check(&self, login: &str) -> Result<(), ApiError> {
+    /// How long this pair still has to wait, if at all.
+    fn wait(&self, failures: &Failures) -> Option<Duration> {
+        let over = failures.count.checked_sub(self.limit)?;
+        let delay = Duration::from_secs(1).saturating_mul(2u32.saturating_pow(over.min(20))).min(self.window);
+        delay.checked_sub(failures.last.elapsed()).filter(|left| !left.is_zero())
+    }
+
+    pub fn check(&self, login: &str, from: IpAddr) -> Result<(), ApiError> {
         let failures = self.failures.lock().map_err(|_| ApiError::internal("throttle lock poisoned"))?;
-        match failures.get(login) {
-            Some((count, since)) if *count >= self.limit && since.elapsed() < self.window => {
-                Err(ApiError::new(
-                    axum::http::StatusCode::TOO_MANY_REQUESTS,
-                    ErrorCode::RateLimited,
-                    "too many failed logins for this account; try again later",
-                ))
-            }
-            _ => Ok(()),
+        match failures.get(&(login.to_owned(), from)).and_then(|f| self.wait(f)) {
+            Some(left) => Err(ApiError::new(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::RateLimited,
+                format!("too many failed logins from here; try again in {} s", left.as_secs().max(1)),
+            )),
+            None => Ok(()),
         }
     }
 
-    pub fn failed(&self, login: &str) {
+    pub fn failed(&self, login: &str, from: IpAddr) {
+        let Ok(mut failures) = self.failures.lock() else { return };
+        if failures.len() >= MAX_TRACKED {
+            let window = self.window;
+            failures.retain(|_, f| f.last.elapsed() < window);
+        }
+        if failures.len() >= MAX_TRACKED
+            && let Some(stalest) = failures.iter().min_by_key(|(_, f)| f.last).map(|(key, _)| key.clone())
+        {
+            failures.remove(&stalest);
+        }
+        let entry =
+            failures.entry((login.to_owned(), from)).or_insert(Failures { count: 0, last: Instant::now() });
+        if entry.last.elapsed() >= self.window {
+            entry.count = 0;
+        }
+        entry.count += 1;
+        entry.last = Instant::now();
+    }
+
+    pub fn succeeded(&self, login: &str, from: IpAddr) {
         if let Ok(mut failures) = self.failures.lock() {
-            let entry = failures.entry(login.to_owned()).or_insert((0, Instant::now()));
-            if entry.1.elapsed() >= self.window {
-                *entry = (0, Instant::now());
-            }
-            entry.0 += 1;
+            failures.remove(&(login.to_owned(), from));
         }
     }
 
-    pub fn succeeded(&self, login: &str) {
-        if let Ok(mut failures) = self.failures.lock() {
-            failures.remove(login);
-        }
+    #[cfg(test)]
+    fn tracked(&self) -> usize {
+        self.failures.lock().map(|f| f.len()).unwrap_or(0)
     }
 }
 
@@ -165,14 +202,44 @@ mod tests {
     }
 
     #[test]
-    fn an_account_is_throttled_after_its_limit_of_failures() {
+    fn failures_hold_back_one_account_from_one_address_only() {
         let throttle = AccountThrottle::new(2, Duration::from_secs(60));
-        throttle.failed("anna");
-        assert!(throttle.check("anna").is_ok());
-        throttle.failed("anna");
-        assert!(throttle.check("anna").is_err());
-        assert!(throttle.check("bela").is_ok(), "other accounts are not affected");
-        throttle.succeeded("anna");
-        assert!(throttle.check("anna").is_ok());
+        let (attacker, anna_pc): (IpAddr, IpAddr) = ([10, 0, 0, 66].into(), [10, 0, 0, 7].into());
+        throttle.failed("anna", attacker);
+        assert!(throttle.check("anna", attacker).is_ok(), "one failure is forgiven");
+        throttle.failed("anna", attacker);
+        assert!(throttle.check("anna", attacker).is_err(), "the second waits");
+        assert!(throttle.check("anna", anna_pc).is_ok(), "anna's own computer is not locked out");
+        assert!(throttle.check("bela", attacker).is_ok(), "other accounts are not affected");
+        throttle.succeeded("anna", attacker);
+        assert!(throttle.check("anna", attacker).is_ok());
+    }
+
+    #[test]
+    fn the_wait_doubles_with_each_failure_up_to_the_window() {
+        let throttle = AccountThrottle::new(1, Duration::from_secs(60));
+        let now = Instant::now();
+        let wait =
+            |count| throttle.wait(&Failures { count, last: now }).map(|d| d.as_secs_f64().round() as u64);
+        assert_eq!(wait(0), None);
+        assert_eq!(wait(1), Some(1));
+        assert_eq!(wait(3), Some(4));
+        assert_eq!(wait(40), Some(60));
+    }
+
+    #[test]
+    fn the_throttle_forgets_the_stalest_when_full() {
+        let throttle = AccountThrottle::new(1, Duration::from_secs(60));
+        let from: IpAddr = [10, 0, 0, 1].into();
+        for n in 0..MAX_TRACKED + 50 {
+            throttle.failed(&format!("login{n}"), from);
+        }
+        assert_eq!(throttle.tracked(), MAX_TRACKED);
+        assert!(throttle.check(&format!("login{}", MAX_TRACKED + 49), from).is_err(), "the newest is kept");
+    }
+
+    #[test]
+    fn the_dummy_hash_parses_so_unknown_logins_cost_the_same() {
+        assert!(PasswordHash::new(crate::routes::session::DUMMY_HASH).is_ok());
     }
 }

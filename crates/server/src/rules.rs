@@ -1,5 +1,20 @@
 //! The sync protocol's decisions, as pure code: no HTTP, no SQL. Storage gathers the facts in
 //! its transaction and asks these functions what to do with each operation.
+//!
+//! **The rule: a client proposes, the server decides.** An operation is a proposal. The
+//! server decides whether it is well formed (the protocol's limits), whether its author may
+//! write where it goes (role × scope), and whether the author may make this change to this
+//! entity (role × entity × kind × field, [`permitted`]). Identity and time are the server's:
+//! the author of a logged op is the session's colleague, never a field of the op.
+//!
+//! | role | scopes written | in them |
+//! |---|---|---|
+//! | guest | customers granted to them; their own colleague record in the settings | create comments; edit the body of their own comment; name and e-mail of their own colleague |
+//! | member | the team, customers granted to them, their private scope, the settings | everything but a colleague's role and active flag, and the body of others' comments |
+//! | manager, admin | the team, every customer, their private scope, the settings | everything but the body of others' comments |
+//!
+//! Comments are append-only for everyone: a body is edited only by its author, other fields
+//! never change after the create; a comment goes to the trash with its task or customer.
 
 use duly_protocol::{EntityKind, ErrorCode, OpKind, OpOutcome, Operation, Role, Scope, User, stamp};
 use uuid::Uuid;
@@ -14,8 +29,9 @@ pub struct PushRules {
 }
 
 impl Default for PushRules {
+    /// The protocol's own limit, the one clients check before they write.
     fn default() -> Self {
-        Self { max_value_bytes: 256 * 1024 }
+        Self { max_value_bytes: duly_protocol::limits::MAX_VALUE_BYTES }
     }
 }
 
@@ -88,6 +104,24 @@ impl PushRules {
             }
             _ => {}
         }
+        // An entity is what it was created as: an op of another kind for its id would merge
+        // into a different record on every replica.
+        if let Some(kind) = facts.entity_kinds.get(&op.entity_id)
+            && *kind != op.entity
+        {
+            return Decision::Reject(
+                ErrorCode::InvalidOperation,
+                format!("entity {} is a {}, not a {}", op.entity_id, kind.as_str(), op.entity.as_str()),
+            );
+        }
+        let own = Own {
+            colleague: user.colleague_id == Some(op.entity_id),
+            created: user.colleague_id.is_some()
+                && facts.entity_creators.get(&op.entity_id) == user.colleague_id.as_ref(),
+        };
+        if !permitted(user.role, op.entity, op.kind, op.field.as_deref(), own) {
+            return Decision::Reject(ErrorCode::Forbidden, refusal(user.role, op));
+        }
         // An entity moving between scopes must be writable where it lives now, too.
         if let Some(current) = facts.entity_scopes.get(&op.entity_id)
             && *current != op.scope
@@ -103,6 +137,12 @@ impl PushRules {
             facts.granted.insert(customer);
         }
         facts.entity_scopes.insert(op.entity_id, op.scope);
+        facts.entity_kinds.entry(op.entity_id).or_insert(op.entity);
+        if op.kind == OpKind::Create
+            && let Some(colleague) = user.colleague_id
+        {
+            facts.entity_creators.entry(op.entity_id).or_insert(colleague);
+        }
         Decision::Accept { grant_customer }
     }
 
@@ -120,7 +160,16 @@ impl PushRules {
             }
             _ => {}
         }
-        let size = serde_json::to_string(&op.value).map_or(usize::MAX, |text| text.len());
+        // Depth first: a value nested past what JSON readers take would stop every reader's
+        // pull at the page that holds it.
+        let depth = duly_protocol::limits::depth(&op.value);
+        if depth > duly_protocol::limits::MAX_VALUE_DEPTH {
+            return Err(format!(
+                "value nested {depth} deep is over the limit of {}",
+                duly_protocol::limits::MAX_VALUE_DEPTH
+            ));
+        }
+        let size = duly_protocol::limits::encoded_len(&op.value);
         if size > self.max_value_bytes {
             return Err(format!("value of {size} bytes is over the limit of {}", self.max_value_bytes));
         }
@@ -133,6 +182,53 @@ impl PushRules {
             _ => Ok(()),
         }
     }
+}
+
+/// What the pushing user is to the entity an op names.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Own {
+    /// The entity is the colleague record bound to the user.
+    pub colleague: bool,
+    /// The user's colleague created the entity (the author of its create in the log, or of a
+    /// create earlier in the same push).
+    pub created: bool,
+}
+
+/// The permission table: may a user of `role` make this change, in a scope they may write?
+pub fn permitted(role: Role, entity: EntityKind, kind: OpKind, field: Option<&str>, own: Own) -> bool {
+    use EntityKind as E;
+    use OpKind as K;
+    match (role, entity, kind) {
+        // Append-only for everyone: the author may edit the body, nobody anything else.
+        (_, E::Comment, K::Create) => true,
+        (_, E::Comment, K::Set) => own.created && field == Some("body"),
+        // Trashing a task or customer trashes its comments with it, whoever wrote them.
+        (Role::Guest, E::Comment, _) => false,
+        // A guest keeps the record that names them on their comments up to date.
+        (Role::Guest, E::Colleague, K::Create) => own.colleague,
+        (Role::Guest, E::Colleague, K::Set) => own.colleague && matches!(field, Some("name" | "email")),
+        (Role::Guest, _, _) => false,
+        // Who is what in the company stays with admins and managers.
+        (Role::Member, E::Colleague, K::Set) => !matches!(field, Some("role" | "active")),
+        _ => true,
+    }
+}
+
+fn refusal(role: Role, op: &Operation) -> String {
+    let change = match (op.kind, op.field.as_deref()) {
+        (OpKind::Set, Some(field)) => format!("change the {field} of"),
+        (OpKind::Create, _) => "create".into(),
+        (OpKind::Delete, _) => "delete".into(),
+        (OpKind::Restore, _) => "restore".into(),
+        (OpKind::Set, None) => "change".into(),
+    };
+    let who = match role {
+        Role::Guest => "a guest",
+        Role::Member => "a member",
+        Role::Manager => "a manager",
+        Role::Admin => "an admin",
+    };
+    format!("{who} may not {change} this {}", op.entity.as_str())
 }
 
 /// May `user` read `scope`? Used for pull, scope lists and blobs.
@@ -148,7 +244,7 @@ pub fn may_read(user: &User, granted: &std::collections::HashSet<Uuid>, scope: &
 
 fn may_write(user: &User, facts: &PushFacts, scope: &Scope) -> bool {
     match scope {
-        Scope::Settings => user.role != Role::Guest,
+        Scope::Settings | Scope::Private(_) if user.role == Role::Guest => false,
         other => may_read(user, &facts.granted, other),
     }
 }
@@ -334,5 +430,162 @@ mod tests {
         let mut facts = PushFacts::default();
         facts.existing.insert(fine.op_id, 42);
         assert_eq!(rules.decide(&anna, &mut facts, &fine), Decision::Duplicate(42));
+    }
+
+    /// The policy stated a second time, as data: what each role may do beyond its defaults.
+    /// Every (role, entity, kind, field, ownership) cell is checked against it.
+    fn expected(role: Role, entity: EntityKind, kind: OpKind, field: Option<&str>, own: Own) -> bool {
+        use EntityKind as E;
+        use OpKind as K;
+        // (role, entity, kind, field or any, needs own colleague, needs own creation)
+        type Cell = (Option<Role>, E, K, Option<&'static str>, bool, bool);
+        const GRANTS: &[Cell] = &[
+            (None, E::Comment, K::Create, None, false, false),
+            (None, E::Comment, K::Set, Some("body"), false, true),
+            (Some(Role::Guest), E::Colleague, K::Create, None, true, false),
+            (Some(Role::Guest), E::Colleague, K::Set, Some("name"), true, false),
+            (Some(Role::Guest), E::Colleague, K::Set, Some("email"), true, false),
+        ];
+        let granted = GRANTS.iter().any(|(r, e, k, f, needs_colleague, needs_created)| {
+            r.is_none_or(|r| r == role)
+                && *e == entity
+                && *k == kind
+                && f.is_none_or(|f| Some(f) == field)
+                && (!needs_colleague || own.colleague)
+                && (!needs_created || own.created)
+        });
+        if granted || role == Role::Guest {
+            return granted;
+        }
+        match (entity, kind) {
+            (E::Comment, K::Set) => false,
+            (E::Colleague, K::Set) if role == Role::Member => !matches!(field, Some("role" | "active")),
+            _ => true,
+        }
+    }
+
+    #[test]
+    fn the_permission_table_holds_in_every_cell() {
+        use EntityKind as E;
+        let roles = [Role::Guest, Role::Member, Role::Manager, Role::Admin];
+        let entities = [
+            E::Colleague,
+            E::Customer,
+            E::CustomerStatus,
+            E::Project,
+            E::Task,
+            E::Comment,
+            E::Keyword,
+            E::TaskStatusLabel,
+            E::WorkCalendar,
+        ];
+        let kinds = [OpKind::Create, OpKind::Set, OpKind::Delete, OpKind::Restore];
+        let fields =
+            [None, Some("body"), Some("name"), Some("email"), Some("role"), Some("active"), Some("title")];
+        let owns = [
+            Own::default(),
+            Own { colleague: true, created: false },
+            Own { colleague: false, created: true },
+            Own { colleague: true, created: true },
+        ];
+        let mut cells = 0;
+        for role in roles {
+            for entity in entities {
+                for kind in kinds {
+                    for field in fields {
+                        for own in owns {
+                            assert_eq!(
+                                permitted(role, entity, kind, field, own),
+                                expected(role, entity, kind, field, own),
+                                "{role:?} {entity:?} {kind:?} {field:?} {own:?}"
+                            );
+                            cells += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(cells, 4 * 9 * 4 * 7 * 4);
+    }
+
+    #[test]
+    fn a_guest_comments_in_a_shared_customer_and_changes_nothing_else() {
+        let rules = PushRules::default();
+        let guest = user(Role::Guest);
+        let customer = Uuid::now_v7();
+        let task = Uuid::now_v7();
+        let mut facts = PushFacts {
+            known_customers: [customer].into(),
+            granted: [customer].into(),
+            entity_scopes: [(customer, Scope::Customer(customer)), (task, Scope::Customer(customer))].into(),
+            entity_kinds: [(customer, EntityKind::Customer), (task, EntityKind::Task)].into(),
+            ..PushFacts::default()
+        };
+        let scope = Scope::Customer(customer);
+        let refused = [
+            op(1, scope, EntityKind::Customer, customer, OpKind::Delete),
+            op(2, scope, EntityKind::Task, task, OpKind::Set),
+            op(3, scope, EntityKind::Task, Uuid::now_v7(), OpKind::Create),
+            op(4, scope, EntityKind::Project, Uuid::now_v7(), OpKind::Create),
+        ];
+        for attempt in &refused {
+            assert!(
+                matches!(
+                    rules.decide(&guest, &mut facts, attempt),
+                    Decision::Reject(ErrorCode::Forbidden, _)
+                ),
+                "{attempt:?}"
+            );
+        }
+        let comment = Uuid::now_v7();
+        let create = op(5, scope, EntityKind::Comment, comment, OpKind::Create);
+        assert!(matches!(rules.decide(&guest, &mut facts, &create), Decision::Accept { .. }));
+        let mut edit = op(6, scope, EntityKind::Comment, comment, OpKind::Set);
+        edit.field = Some("body".into());
+        assert!(
+            matches!(rules.decide(&guest, &mut facts, &edit), Decision::Accept { .. }),
+            "their own comment"
+        );
+        let someone_elses = Uuid::now_v7();
+        facts.entity_kinds.insert(someone_elses, EntityKind::Comment);
+        facts.entity_creators.insert(someone_elses, Uuid::now_v7());
+        edit.entity_id = someone_elses;
+        edit.op_id.client_seq = 7;
+        assert!(matches!(rules.decide(&guest, &mut facts, &edit), Decision::Reject(ErrorCode::Forbidden, _)));
+    }
+
+    #[test]
+    fn an_entity_keeps_the_kind_it_was_created_as() {
+        let rules = PushRules::default();
+        let bela = user(Role::Member);
+        let task = Uuid::now_v7();
+        let mut facts = PushFacts {
+            entity_scopes: [(task, Scope::Team)].into(),
+            entity_kinds: [(task, EntityKind::Task)].into(),
+            ..PushFacts::default()
+        };
+        let as_customer = op(1, Scope::Customer(task), EntityKind::Customer, task, OpKind::Create);
+        assert!(matches!(
+            rules.decide(&bela, &mut facts, &as_customer),
+            Decision::Reject(ErrorCode::InvalidOperation, _)
+        ));
+        let as_keyword = op(2, Scope::Settings, EntityKind::Keyword, task, OpKind::Set);
+        assert!(matches!(
+            rules.decide(&bela, &mut facts, &as_keyword),
+            Decision::Reject(ErrorCode::InvalidOperation, _)
+        ));
+    }
+
+    #[test]
+    fn a_value_nested_past_the_limit_is_refused() {
+        let rules = PushRules::default();
+        let mut deep = op(1, Scope::Team, EntityKind::Task, Uuid::now_v7(), OpKind::Set);
+        deep.value = serde_json::from_str(&format!("{}{}", "[".repeat(124), "]".repeat(124))).expect("deep");
+        match rules.decide(&user(Role::Member), &mut PushFacts::default(), &deep) {
+            Decision::Reject(ErrorCode::InvalidOperation, reason) => {
+                assert!(reason.contains("nested"), "{reason}")
+            }
+            other => panic!("accepted a 124-deep value: {other:?}"),
+        }
     }
 }

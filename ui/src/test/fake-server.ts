@@ -64,6 +64,7 @@ export function syncViewOf(server: FakeServer): SyncView {
       synced_at: server.phase === "synced" ? SYNCED_AT : null,
       pending_ops: server.pending,
       rejected_ops: server.rejected.length,
+      unreadable_ops: 0,
       message: null,
     },
     keychain: server.keychain,

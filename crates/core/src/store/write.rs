@@ -148,6 +148,24 @@ impl Write<'_> {
         old: Option<&Value>,
         new: Option<&Value>,
     ) -> Result<()> {
+        // The server's limits, checked here with the same constants: what this device keeps
+        // it can also share. Synced values were checked by the server already.
+        if self.ctx.source != crate::model::Source::Sync
+            && let Some(value) = new
+            && let Err(problem) = duly_protocol::limits::check_value(value)
+        {
+            return Err(crate::error::CoreError::Invalid {
+                field: "record",
+                reason: match problem {
+                    duly_protocol::limits::ValueProblem::TooLarge { .. } => {
+                        "larger than the server accepts (256 KiB as sent)"
+                    }
+                    duly_protocol::limits::ValueProblem::TooDeep { .. } => {
+                        "nested deeper than the server accepts"
+                    }
+                },
+            });
+        }
         // Values are stored as JSON text; nested here as strings so `->>` returns them verbatim.
         self.journal.push(json!({
             "entity": entity.as_str(),

@@ -4,10 +4,11 @@
 use std::time::Duration;
 
 use duly_protocol::{
-    CustomerShares, ErrorBody, ErrorCode, GrantRequest, LoginRequest, LoginResponse, NewUser, Operation,
-    PROTOCOL_HEADER, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, Scope, User,
+    CustomerShares, ErrorBody, ErrorCode, GrantRequest, LoggedOp, LoginRequest, LoginResponse, NewUser,
+    Operation, PROTOCOL_HEADER, PROTOCOL_VERSION, PushRequest, PushResponse, Scope, User,
 };
 use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
@@ -60,6 +61,12 @@ pub struct SyncClient {
     token: Option<String>,
 }
 
+/// reqwest is built without a crypto provider of its own (see Cargo.toml): every HTTP client
+/// of the process, this crate's or another's, needs ring installed first. Idempotent.
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 impl SyncClient {
     pub fn new(base_url: &str) -> Result<Self, SyncError> {
         let base = base_url.trim().trim_end_matches('/').to_owned();
@@ -70,9 +77,7 @@ impl SyncClient {
                 message: "the server address starts with http:// or https://".into(),
             });
         }
-        // reqwest is built without a crypto provider of its own (see Cargo.toml); the first
-        // client installs ring for the process, later ones find it installed.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_crypto();
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(120))
@@ -161,7 +166,9 @@ impl SyncClient {
         Self::send(self.request(Method::POST, "/api/sync/push").json(&PushRequest { client_id, ops })).await
     }
 
-    pub async fn pull(&self, since: i64, scope: Option<Scope>) -> Result<PullResponse, SyncError> {
+    /// One page of operations. Each op is decoded on its own: one this client cannot read is
+    /// handed back in `undecodable` instead of failing the page, so it cannot stop sync.
+    pub async fn pull(&self, since: i64, scope: Option<Scope>) -> Result<PulledPage, SyncError> {
         let mut query: Vec<(&str, String)> = vec![("since", since.to_string())];
         match scope {
             Some(Scope::Customer(id)) => {
@@ -174,7 +181,9 @@ impl SyncClient {
             Some(Scope::Settings) => query.push(("scope_kind", "settings".into())),
             None => {}
         }
-        Self::send(self.request(Method::GET, "/api/sync/pull").query(&query)).await
+        let response = Self::send_raw(self.request(Method::GET, "/api/sync/pull").query(&query)).await?;
+        let body = response.bytes().await.map_err(|e| SyncError::Offline(e.to_string()))?;
+        PulledPage::decode(&body)
     }
 
     /// Opens the live channel: a stream of server-sent events; each `poke` says a newer seq exists.
@@ -231,5 +240,120 @@ impl SyncClient {
     pub async fn get_blob(&self, sha256: &str) -> Result<Vec<u8>, SyncError> {
         let response = Self::send_raw(self.request(Method::GET, &format!("/api/blobs/{sha256}"))).await?;
         Ok(response.bytes().await.map_err(|e| SyncError::Offline(e.to_string()))?.to_vec())
+    }
+}
+
+/// A pull page as this client read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PulledPage {
+    pub ops: Vec<LoggedOp>,
+    /// Ops of the page that could not be read, in page order.
+    pub undecodable: Vec<UndecodableOp>,
+    pub next: i64,
+    pub more: bool,
+    pub scopes: Vec<Scope>,
+    pub latest_seq: i64,
+}
+
+/// A pulled op this client could not read, kept as the server sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UndecodableOp {
+    /// The server's seq, when even that could not be read: `None`.
+    pub seq: Option<i64>,
+    pub reason: String,
+    pub body: String,
+}
+
+/// The page's frame; each op stays raw text until it is decoded on its own. Skipping a raw
+/// value walks it without recursion, so no nesting in one op breaks the frame.
+#[derive(Deserialize)]
+struct RawPage {
+    ops: Vec<Box<serde_json::value::RawValue>>,
+    next: i64,
+    more: bool,
+    scopes: Vec<Scope>,
+    latest_seq: i64,
+}
+
+#[derive(Deserialize)]
+struct SeqOnly {
+    seq: i64,
+}
+
+impl PulledPage {
+    pub fn decode(body: &[u8]) -> Result<Self, SyncError> {
+        let raw: RawPage = serde_json::from_slice(body).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let mut page = PulledPage {
+            ops: Vec::with_capacity(raw.ops.len()),
+            undecodable: Vec::new(),
+            next: raw.next,
+            more: raw.more,
+            scopes: raw.scopes,
+            latest_seq: raw.latest_seq,
+        };
+        for op in raw.ops {
+            let text = op.get();
+            let read = serde_json::from_str::<LoggedOp>(text).map_err(|e| e.to_string()).and_then(|logged| {
+                duly_protocol::limits::check_value(&logged.op.value)
+                    .map(|()| logged)
+                    .map_err(|p| p.to_string())
+            });
+            match read {
+                Ok(logged) => page.ops.push(logged),
+                Err(reason) => {
+                    let seq = serde_json::from_str::<SeqOnly>(text).ok().map(|s| s.seq);
+                    tracing::warn!(?seq, %reason, "a pulled operation could not be read; kept aside");
+                    page.undecodable.push(UndecodableOp { seq, reason, body: text.to_owned() });
+                }
+            }
+        }
+        Ok(page)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn logged(seq: i64, value: &str) -> String {
+        format!(
+            r#"{{"seq":{seq},"author":"{author}","op":{{"op_id":{{"client_id":"{author}","client_seq":{seq}}},
+            "scope":{{"kind":"team"}},"entity":"task","entity_id":"{author}","kind":"set","field":"title",
+            "value":{value},"hlc":"1/1"}}}}"#,
+            author = Uuid::nil()
+        )
+    }
+
+    #[test]
+    fn an_op_nested_too_deep_is_kept_aside_and_the_page_still_reads() {
+        // 124 levels: within serde_json's 128 for the op alone, past it inside a page.
+        let deep = format!("{}{}", "[".repeat(124), "]".repeat(124));
+        let body = format!(
+            r#"{{"ops":[{},{},{}],"next":3,"more":false,"scopes":[{{"kind":"team"}}],"latest_seq":3}}"#,
+            logged(1, r#""Ajánlat""#),
+            logged(2, &deep),
+            logged(3, r#""Számla""#)
+        );
+        assert!(
+            serde_json::from_str::<duly_protocol::PullResponse>(&body).is_err(),
+            "a whole-page read fails"
+        );
+        let page = PulledPage::decode(body.as_bytes()).expect("the page reads");
+        let seqs: Vec<i64> = page.ops.iter().map(|op| op.seq).collect();
+        assert_eq!(seqs, [1, 3]);
+        assert_eq!(page.undecodable.len(), 1);
+        assert_eq!(page.undecodable[0].seq, Some(2));
+        assert!(page.undecodable[0].reason.contains("nested"), "{}", page.undecodable[0].reason);
+        assert_eq!((page.next, page.more), (3, false));
+    }
+
+    #[test]
+    fn an_op_of_an_unknown_kind_is_kept_aside() {
+        let odd = logged(7, r#""x""#).replace(r#""entity":"task""#, r#""entity":"invoice""#);
+        let body = format!(r#"{{"ops":[{odd}],"next":7,"more":false,"scopes":[],"latest_seq":7}}"#);
+        let page = PulledPage::decode(body.as_bytes()).expect("the page reads");
+        assert!(page.ops.is_empty());
+        assert_eq!(page.undecodable[0].seq, Some(7));
+        assert_eq!(page.undecodable[0].body, odd);
     }
 }

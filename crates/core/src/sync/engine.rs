@@ -26,6 +26,8 @@ pub struct SyncOutcome {
     pub applied: usize,
     pub conflicts: usize,
     pub parked: usize,
+    /// Pulled ops this client could not read: kept aside, the rest applied.
+    pub undecodable: usize,
     pub bootstrapped: Vec<Uuid>,
     pub purged: Vec<Uuid>,
     pub blobs_uploaded: usize,
@@ -62,6 +64,8 @@ pub async fn sync_once(store: &Store, client: &SyncClient) -> Result<SyncOutcome
             follow_scopes(store, client, &page.scopes, &mut outcome).await?;
         }
         outcome.pulled += page.ops.len();
+        outcome.undecodable += page.undecodable.len();
+        store.keep_undecodable(&page.undecodable).await?;
         add(&mut outcome, store.apply_remote(&page.ops, Some(page.next)).await?);
         cursor = page.next;
         if !page.more {
@@ -102,6 +106,8 @@ async fn follow_scopes(
             loop {
                 let page = client.pull(since, Some(Scope::Customer(*new))).await?;
                 outcome.pulled += page.ops.len();
+                outcome.undecodable += page.undecodable.len();
+                store.keep_undecodable(&page.undecodable).await?;
                 add(outcome, store.apply_remote(&page.ops, None).await?);
                 since = page.next;
                 if !page.more {
@@ -152,6 +158,8 @@ pub struct SyncState {
     pub synced_at: Option<DateTime<Utc>>,
     pub pending_ops: i64,
     pub rejected_ops: i64,
+    /// Pulled operations this device could not read (kept aside; the rest was applied).
+    pub unreadable_ops: i64,
     pub message: Option<String>,
 }
 
@@ -164,6 +172,7 @@ impl SyncState {
             synced_at: None,
             pending_ops: 0,
             rejected_ops: 0,
+            unreadable_ops: 0,
             message: None,
         }
     }
@@ -231,6 +240,7 @@ async fn run(
         let result = sync_once(&store, &client).await;
         let pending = store.pending_op_count().await.unwrap_or_default();
         let rejected = store.rejected_count().await.unwrap_or_default();
+        let unreadable = store.undecodable_count().await.unwrap_or_default();
         let pause = match result {
             Ok(_) => {
                 backoff = Duration::from_secs(1);
@@ -240,6 +250,7 @@ async fn run(
                         synced_at: Some(store.now()),
                         pending_ops: pending,
                         rejected_ops: rejected,
+                        unreadable_ops: unreadable,
                         message: None,
                         ..s.clone()
                     };
@@ -252,6 +263,7 @@ async fn run(
                         phase: SyncPhase::SessionEnded,
                         pending_ops: pending,
                         rejected_ops: rejected,
+                        unreadable_ops: unreadable,
                         message: None,
                         ..s.clone()
                     };
@@ -270,6 +282,7 @@ async fn run(
                         phase,
                         pending_ops: pending,
                         rejected_ops: rejected,
+                        unreadable_ops: unreadable,
                         message: Some(error.to_string()),
                         ..s.clone()
                     };

@@ -32,6 +32,45 @@ pub struct Conflict {
 }
 
 impl Store {
+    /// Keeps pulled ops this client could not read (once per seq), before their page's
+    /// cursor moves: none is skipped silently, and the rest of the page still applies.
+    pub async fn keep_undecodable(&self, ops: &[crate::sync::UndecodableOp]) -> Result<()> {
+        if ops.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.writer().begin().await?;
+        let now = codec::ts(Utc::now());
+        for op in ops {
+            // An op whose seq is unreadable is keyed below every real seq, one row each.
+            let seq = match op.seq {
+                Some(seq) => seq,
+                None => {
+                    let lowest: Option<i64> = sqlx::query_scalar("SELECT MIN(seq) FROM undecodable_ops")
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    lowest.unwrap_or(0).min(0) - 1
+                }
+            };
+            sqlx::query(
+                "INSERT INTO undecodable_ops (seq, body, reason, received_at) VALUES (?, ?, ?, ?) \
+                 ON CONFLICT (seq) DO NOTHING",
+            )
+            .bind(seq)
+            .bind(&op.body)
+            .bind(&op.reason)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// How many pulled ops could not be read (shown with the sync state).
+    pub async fn undecodable_count(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM undecodable_ops").fetch_one(self.reader()).await?)
+    }
+
     pub(crate) async fn meta(&self, key: &str) -> Result<Option<String>> {
         Ok(sqlx::query_scalar!("SELECT value FROM meta WHERE key = ?", key)
             .fetch_optional(self.reader())

@@ -11,6 +11,6 @@ mod write_rows;
 
 pub use apply::ApplyReport;
 pub use blobs::{MAX_ATTACHMENT_BYTES, fetch_attachment, upload_blobs};
-pub use client::{SyncClient, SyncError};
+pub use client::{PulledPage, SyncClient, SyncError, UndecodableOp, install_crypto};
 pub use engine::{SyncLoop, SyncOutcome, SyncPhase, SyncState, sync_once};
 pub use ledger::{Conflict, RejectedOp};

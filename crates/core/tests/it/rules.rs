@@ -17,6 +17,22 @@ async fn a_task_without_a_responsible_is_refused_and_nothing_changes() {
     assert_eq!(f.counts().await, before);
 }
 
+/// The server counts its limit in bytes of the value as sent; so does the store, with the same
+/// constant: 90,000 euro signs are under the character limit but 270 KB, and are refused here
+/// rather than kept on this device and refused by the server.
+#[tokio::test]
+async fn a_record_larger_than_the_server_takes_is_refused_before_it_is_written() {
+    let f = fixture().await;
+    let before = f.counts().await;
+    let mut input = TaskInput::new("Árajánlat", f.me.id);
+    input.description = "€".repeat(90_000);
+    let error = f.store.create_task(f.ctx(), input.clone()).await.expect_err("refused");
+    assert_eq!(error.code(), ErrorCode::InvalidInput);
+    assert_eq!(f.counts().await, before);
+    input.description = "e".repeat(90_000);
+    f.store.create_task(f.ctx(), input).await.expect("the same length in one-byte letters fits");
+}
+
 #[tokio::test]
 async fn an_update_that_removes_the_responsible_is_refused() {
     let f = fixture().await;

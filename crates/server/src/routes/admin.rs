@@ -33,8 +33,10 @@ pub async fn add_user(
 /// Shared by the endpoint and the `duly-server user add` command.
 pub async fn create_user(state: &AppState, new: NewUser) -> ApiResult<User> {
     let login = new.login.trim().to_lowercase();
-    if login.is_empty() || login.chars().count() > 100 || login.chars().any(char::is_whitespace) {
-        return Err(ApiError::bad_request("a login name is 1–100 characters without spaces"));
+    // The same bound login checks first, in bytes, so every account made here can log in.
+    let max = duly_protocol::limits::MAX_LOGIN_BYTES;
+    if login.is_empty() || login.len() > max || login.chars().any(char::is_whitespace) {
+        return Err(ApiError::bad_request(format!("a login name is 1–{max} bytes without spaces")));
     }
     let name = new.name.trim();
     if name.is_empty() || name.chars().count() > 200 {

@@ -2,7 +2,7 @@
 
 mod admin;
 mod blobs;
-mod session;
+pub(crate) mod session;
 mod sync;
 
 use std::time::Duration;

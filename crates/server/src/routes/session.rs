@@ -1,7 +1,10 @@
 //! Health, login and logout.
 
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
+use duly_protocol::limits::MAX_LOGIN_BYTES;
 use duly_protocol::{ErrorCode, Health, LoginRequest, LoginResponse, PROTOCOL_VERSION, User};
 
 use crate::auth::{self, Authed};
@@ -21,28 +24,36 @@ pub async fn health() -> ApiJson<Health> {
         (status = 401, body = duly_protocol::ErrorBody), (status = 429, body = duly_protocol::ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> ApiResult<ApiJson<LoginResponse>> {
+    // Lengths first: nothing is hashed or remembered for a body no account could match.
+    if request.login.len() > MAX_LOGIN_BYTES || request.password.len() > MAX_PASSWORD_BYTES {
+        return Err(ApiError::bad_request(format!(
+            "a login name has at most {MAX_LOGIN_BYTES} bytes and a password at most {MAX_PASSWORD_BYTES}"
+        )));
+    }
+    let from = peer.ip();
     let login = request.login.trim().to_lowercase();
-    state.throttle.check(&login)?;
+    state.throttle.check(&login, from)?;
     let refused = || {
         ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "wrong login name or password")
     };
     let Some(credentials) = state.storage.credentials(&login).await? else {
         // Same work whether or not the account exists, so timing does not tell.
         let _ = auth::verify_password(request.password, DUMMY_HASH.into()).await;
-        state.throttle.failed(&login);
+        state.throttle.failed(&login, from);
         return Err(refused());
     };
     if !auth::verify_password(request.password, credentials.password_hash).await {
-        state.throttle.failed(&login);
+        state.throttle.failed(&login, from);
         return Err(refused());
     }
     let mut user = credentials.user;
     if !user.active {
         return Err(ApiError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "this account is disabled"));
     }
-    state.throttle.succeeded(&login);
+    state.throttle.succeeded(&login, from);
     if let (None, Some(colleague)) = (user.colleague_id, request.colleague_id) {
         user.colleague_id = state.storage.bind_colleague(user.id, colleague).await?;
     }
@@ -65,6 +76,9 @@ pub async fn me(authed: Authed) -> ApiJson<User> {
     ApiJson(authed.user)
 }
 
+/// Longer than any passphrase anyone types; bounds the hashing work of one attempt.
+const MAX_PASSWORD_BYTES: usize = 1024;
+
 /// An argon2id hash of a random password, verified against when the login is unknown.
-const DUMMY_HASH: &str =
+pub(crate) const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$WbY0rtbZK7MZ8cjeNIdyW6LfG5fgAAeWb3FMfXAsrXc";

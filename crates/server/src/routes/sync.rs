@@ -89,7 +89,9 @@ pub async fn pull(
     }
     // Read the newest seq first: ops logged while we read are fetched next time, never skipped.
     let latest_seq = state.storage.latest_seq().await?;
-    let limit = query.limit.unwrap_or(state.config.pull_limit).clamp(1, state.config.pull_limit);
+    // A configured limit of 0 would make `clamp` panic on every pull: one op is the least.
+    let most = state.config.pull_limit.max(1);
+    let limit = query.limit.unwrap_or(most).clamp(1, most);
     let ops = state.storage.pull(user, query.since, limit, only).await?;
     let more = ops.len() == limit as usize;
     let last = ops.last().map_or(query.since, |op| op.seq);

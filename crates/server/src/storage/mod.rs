@@ -58,6 +58,10 @@ pub struct PushFacts {
     pub known_customers: std::collections::HashSet<Uuid>,
     /// Customers granted to the pushing user.
     pub granted: std::collections::HashSet<Uuid>,
+    /// The kind each entity of the batch was created as, for entities the log has seen.
+    pub entity_kinds: std::collections::HashMap<Uuid, duly_protocol::EntityKind>,
+    /// The colleague who created each entity of the batch (the author of its create).
+    pub entity_creators: std::collections::HashMap<Uuid, Uuid>,
 }
 
 #[async_trait]
@@ -144,6 +148,25 @@ pub(crate) fn scope_from_columns(kind: &str, id: &str) -> StorageResult<Scope> {
 
 pub(crate) fn parse_uuid(text: &str) -> StorageResult<Uuid> {
     Uuid::parse_str(text).map_err(|e| StorageError::Corrupt(format!("id {text}: {e}")))
+}
+
+/// The registry's record of an entity: what it was created as and who created it (columns
+/// `entity` and `creator` of `entities`, empty for an entity only ever seen in sets).
+pub(crate) fn note_registry(
+    facts: &mut PushFacts,
+    id: Uuid,
+    entity: Option<&str>,
+    creator: Option<&str>,
+) -> StorageResult<()> {
+    if let Some(text) = entity {
+        let kind = serde_json::from_value(serde_json::Value::String(text.to_owned()))
+            .map_err(|e| StorageError::Corrupt(format!("entity kind {text}: {e}")))?;
+        facts.entity_kinds.insert(id, kind);
+    }
+    if let Some(text) = creator {
+        facts.entity_creators.insert(id, parse_uuid(text)?);
+    }
+    Ok(())
 }
 
 pub(crate) fn parse_role(text: &str) -> StorageResult<Role> {

@@ -289,12 +289,16 @@ impl Storage for PostgresStorage {
                 facts.existing.insert(op.op_id, seq);
             }
             if !facts.entity_scopes.contains_key(&op.entity_id)
-                && let Some(r) = sqlx::query("SELECT scope_kind, scope_id FROM entities WHERE entity_id = $1")
-                    .bind(op.entity_id.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?
+                && let Some(r) = sqlx::query(
+                    "SELECT scope_kind, scope_id, entity, creator FROM entities WHERE entity_id = $1",
+                )
+                .bind(op.entity_id.to_string())
+                .fetch_optional(&mut *tx)
+                .await?
             {
                 facts.entity_scopes.insert(op.entity_id, scope_from_row(&r)?);
+                let (entity, creator): (Option<String>, Option<String>) = (r.try_get(2)?, r.try_get(3)?);
+                super::note_registry(&mut facts, op.entity_id, entity.as_deref(), creator.as_deref())?;
             }
             if let Scope::Customer(customer) = op.scope
                 && !facts.known_customers.contains(&customer)
@@ -331,13 +335,18 @@ impl Storage for PostgresStorage {
                     .await?;
                 }
                 let (kind, id) = scope_columns(&op.scope);
+                let creator = (op.kind == duly_protocol::OpKind::Create).then_some(author.as_str());
                 sqlx::query(
-                    "INSERT INTO entities (entity_id, scope_kind, scope_id) VALUES ($1, $2, $3)
-                     ON CONFLICT (entity_id) DO UPDATE SET scope_kind = excluded.scope_kind, scope_id = excluded.scope_id",
+                    "INSERT INTO entities (entity_id, scope_kind, scope_id, entity, creator) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (entity_id) DO UPDATE SET scope_kind = excluded.scope_kind, scope_id = excluded.scope_id,
+                        entity = COALESCE(entities.entity, excluded.entity),
+                        creator = COALESCE(entities.creator, excluded.creator)",
                 )
                 .bind(op.entity_id.to_string())
                 .bind(kind)
                 .bind(&id)
+                .bind(op.entity.as_str())
+                .bind(creator)
                 .execute(&mut *tx)
                 .await?;
                 let value =

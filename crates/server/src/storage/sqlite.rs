@@ -68,13 +68,18 @@ async fn push_facts(
     }
     let json = |items: Vec<String>| serde_json::to_string(&items).unwrap_or_else(|_| "[]".into());
     let entity_ids = json(ops.iter().map(|op| op.entity_id.to_string()).collect());
-    for row in sqlx::query("SELECT entity_id, scope_kind, scope_id FROM entities WHERE entity_id IN (SELECT value FROM json_each(?))")
-        .bind(entity_ids)
-        .fetch_all(&mut *tx)
-        .await?
+    for row in sqlx::query(
+        "SELECT entity_id, scope_kind, scope_id, entity, creator FROM entities WHERE entity_id IN (SELECT value FROM json_each(?))",
+    )
+    .bind(entity_ids)
+    .fetch_all(&mut *tx)
+    .await?
     {
         let scope = scope_from_columns(&row.try_get::<String, _>(1)?, &row.try_get::<String, _>(2)?)?;
-        facts.entity_scopes.insert(parse_uuid(&row.try_get::<String, _>(0)?)?, scope);
+        let id = parse_uuid(&row.try_get::<String, _>(0)?)?;
+        facts.entity_scopes.insert(id, scope);
+        let (entity, creator): (Option<String>, Option<String>) = (row.try_get(3)?, row.try_get(4)?);
+        super::note_registry(&mut facts, id, entity.as_deref(), creator.as_deref())?;
     }
     let customers = json(
         ops.iter()
@@ -360,17 +365,34 @@ impl Storage for SqliteStorage {
         // Multi-row statements: a push is a handful of statements, not five per operation.
         for chunk in accepted.chunks(500) {
             let mut entities = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-                "INSERT INTO entities (entity_id, scope_kind, scope_id) ",
+                "INSERT INTO entities (entity_id, scope_kind, scope_id, entity, creator) ",
             );
-            let mut last_scope: std::collections::BTreeMap<String, (&'static str, String)> =
-                std::collections::BTreeMap::new();
+            // Per entity: where it lives after the batch, its kind, and who created it.
+            let mut registry: std::collections::BTreeMap<
+                String,
+                ((&'static str, String), &str, Option<&str>),
+            > = std::collections::BTreeMap::new();
             for op in chunk {
-                last_scope.insert(op.entity_id.to_string(), scope_columns(&op.scope));
+                let creator = (op.kind == duly_protocol::OpKind::Create).then_some(author.as_str());
+                let entry = registry.entry(op.entity_id.to_string()).or_insert((
+                    scope_columns(&op.scope),
+                    op.entity.as_str(),
+                    creator,
+                ));
+                entry.0 = scope_columns(&op.scope);
+                entry.2 = entry.2.or(creator);
             }
-            entities.push_values(&last_scope, |mut row, (id, (kind, scope_id))| {
-                row.push_bind(id.clone()).push_bind(*kind).push_bind(scope_id.clone());
+            entities.push_values(&registry, |mut row, (id, ((kind, scope_id), entity, creator))| {
+                row.push_bind(id.clone())
+                    .push_bind(*kind)
+                    .push_bind(scope_id.clone())
+                    .push_bind(*entity)
+                    .push_bind(creator.map(str::to_owned));
             });
-            entities.push(" ON CONFLICT (entity_id) DO UPDATE SET scope_kind = excluded.scope_kind, scope_id = excluded.scope_id");
+            entities.push(
+                " ON CONFLICT (entity_id) DO UPDATE SET scope_kind = excluded.scope_kind, scope_id = excluded.scope_id, \
+                 entity = COALESCE(entities.entity, excluded.entity), creator = COALESCE(entities.creator, excluded.creator)",
+            );
             entities.build().execute(&mut *tx).await?;
             let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "INSERT INTO ops (client_id, client_seq, author, scope_kind, scope_id, entity, entity_id, kind, field, value, hlc, base, received_at) ",

@@ -186,6 +186,7 @@ export const en: Messages = {
   "server.lastSynced": "Last synced at {when}",
   "server.pending": "Changes waiting to be sent",
   "server.rejected": "Rejected changes",
+  "server.unreadable": "Unreadable incoming operations (set aside)",
   "server.keychainWarning":
     "The system keychain cannot be reached. The login token is kept only in memory for this session and is never written to a file: you will have to log in again after a restart.",
   "server.rejectedTitle": "Rejected operations",

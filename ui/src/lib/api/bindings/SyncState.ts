@@ -5,4 +5,8 @@ import type { User } from "./User";
 /**
  * What the Settings page and the status bar show.
  */
-export type SyncState = { phase: SyncPhase, server_url: string | null, user: User | null, synced_at: string | null, pending_ops: number, rejected_ops: number, message: string | null, };
+export type SyncState = { phase: SyncPhase, server_url: string | null, user: User | null, synced_at: string | null, pending_ops: number, rejected_ops: number, 
+/**
+ * Pulled operations this device could not read (kept aside; the rest was applied).
+ */
+unreadable_ops: number, message: string | null, };

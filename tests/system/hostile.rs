@@ -1,0 +1,238 @@
+//! A hostile client against the real server: each attempt from the sync review is refused with
+//! its documented code, and the colleagues' data is unchanged afterwards.
+
+use duly_core::model::{CommentInput, CommentTarget, CustomerInput, CustomerKind, TaskInput, TaskStatus};
+use duly_protocol::{EntityKind, OpId, OpKind, OpOutcome, Operation, PROTOCOL_HEADER, Role, Scope};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::on_both_backends;
+use crate::sync_support::{Backend, Device, PASSWORD, TestServer, http};
+
+/// Ops as a hostile client writes them: any id, any field, stamped now.
+struct Forger {
+    client_id: Uuid,
+    seq: i64,
+    clock: uhlc::HLC,
+}
+
+impl Forger {
+    fn new() -> Self {
+        Self { client_id: Uuid::now_v7(), seq: 0, clock: uhlc::HLCBuilder::new().build() }
+    }
+
+    fn op(
+        &mut self,
+        scope: Scope,
+        entity: EntityKind,
+        id: Uuid,
+        kind: OpKind,
+        field: Option<&str>,
+        value: Value,
+    ) -> Operation {
+        self.seq += 1;
+        Operation {
+            op_id: OpId { client_id: self.client_id, client_seq: self.seq },
+            scope,
+            entity,
+            entity_id: id,
+            kind,
+            field: field.map(str::to_owned),
+            value,
+            hlc: self.clock.new_timestamp().to_string(),
+            base: None,
+        }
+    }
+}
+
+fn refusal(outcome: &OpOutcome) -> Option<&'static str> {
+    match outcome {
+        OpOutcome::Rejected { code, .. } => Some(code.as_str()),
+        _ => None,
+    }
+}
+
+on_both_backends!(a_hostile_guest_and_member_are_refused_and_colleagues_keep_their_work);
+async fn a_hostile_guest_and_member_are_refused_and_colleagues_keep_their_work(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let anna = Device::join(&server, "anna", Role::Member).await;
+    let boss = Device::join(&server, "boss", Role::Manager).await;
+    let bela = Device::join(&server, "bela", Role::Member).await;
+    let guest = Device::join(&server, "partner", Role::Guest).await;
+    let (admin, _) = server.client("admin", Role::Admin).await;
+
+    let customer = anna
+        .store
+        .create_customer(anna.ctx(), CustomerInput::named("Kovács Kft", CustomerKind::Company))
+        .await
+        .expect("customer");
+    let mut input = TaskInput::new("Ajánlat küldése", anna.me.id);
+    input.customer_id = Some(customer.id);
+    let task = anna.store.create_task(anna.ctx(), input).await.expect("task");
+    let comment = anna
+        .store
+        .add_comment(anna.ctx(), CommentInput::on(CommentTarget::Task(task.id), "Jóváhagyom az ajánlatot."))
+        .await
+        .expect("comment");
+    let team_task =
+        anna.store.create_task(anna.ctx(), TaskInput::new("Belső", anna.me.id)).await.expect("task");
+    anna.sync().await;
+    admin.grant(guest.user.id, vec![customer.id]).await.expect("grant");
+    guest.sync().await;
+    assert!(guest.store.task(task.id).await.is_ok(), "the guest sees the shared task");
+
+    let scope = Scope::Customer(customer.id);
+    let mut forger = Forger::new();
+    let deep: Value = serde_json::from_str(&format!("{}{}", "[".repeat(124), "]".repeat(124))).expect("deep");
+    let own = guest.me.id;
+    let attempts = vec![
+        // H4: a guest deletes the customer, closes and reassigns its task, edits its data.
+        (
+            forger.op(scope, EntityKind::Customer, customer.id, OpKind::Delete, None, json!(Uuid::now_v7())),
+            "forbidden",
+        ),
+        (
+            forger.op(scope, EntityKind::Task, task.id, OpKind::Set, Some("status"), json!("done")),
+            "forbidden",
+        ),
+        (
+            forger.op(scope, EntityKind::Task, task.id, OpKind::Set, Some("responsible_id"), json!(own)),
+            "forbidden",
+        ),
+        (
+            forger.op(scope, EntityKind::Customer, customer.id, OpKind::Set, Some("notes"), json!("x")),
+            "forbidden",
+        ),
+        (
+            forger.op(scope, EntityKind::Task, Uuid::now_v7(), OpKind::Create, None, json!({"title": "x"})),
+            "forbidden",
+        ),
+        // H2: rewriting a colleague's comment.
+        (
+            forger.op(
+                scope,
+                EntityKind::Comment,
+                comment.id,
+                OpKind::Set,
+                Some("body"),
+                json!("Visszavonom."),
+            ),
+            "forbidden",
+        ),
+        // C1: a value nested past every reader's limit, in the scope everybody reads.
+        (
+            forger.op(Scope::Settings, EntityKind::Colleague, own, OpKind::Set, Some("name"), deep),
+            "invalid_operation",
+        ),
+        // A guest's colleague record: the name, never the role.
+        (
+            forger.op(Scope::Settings, EntityKind::Colleague, own, OpKind::Set, Some("role"), json!("admin")),
+            "forbidden",
+        ),
+    ];
+    let (ops, expected): (Vec<Operation>, Vec<&str>) = attempts.into_iter().unzip();
+    let answer = guest.client.push(forger.client_id, ops).await.expect("push answered");
+    let codes: Vec<Option<&str>> = answer.results.iter().map(|r| refusal(&r.outcome)).collect();
+    assert_eq!(codes, expected.iter().map(|c| Some(*c)).collect::<Vec<_>>());
+
+    // H5: a member re-homes a team task as a customer (or a keyword) by reusing its id.
+    let mut forger = Forger::new();
+    let rehome = vec![
+        forger.op(
+            Scope::Customer(team_task.id),
+            EntityKind::Customer,
+            team_task.id,
+            OpKind::Create,
+            None,
+            json!({"name": "x"}),
+        ),
+        forger.op(Scope::Settings, EntityKind::Keyword, team_task.id, OpKind::Set, Some("name"), json!("x")),
+    ];
+    let answer = bela.client.push(forger.client_id, rehome).await.expect("push answered");
+    for result in &answer.results {
+        assert_eq!(refusal(&result.outcome), Some("invalid_operation"), "{result:?}");
+    }
+
+    // What a guest may do still works: a comment of their own, and editing its body.
+    let mut forger = Forger::new();
+    let note = Uuid::now_v7();
+    let record = json!({
+        "id": note, "task_id": task.id, "customer_id": customer.id, "author_id": own, "body": "Rendben, köszönöm.",
+        "keyword_ids": [], "task_status_change": null, "customer_status_change": null, "attachments": [],
+        "system": false, "created_at": "2026-11-25T10:00:00.000000Z",
+    });
+    let allowed = vec![
+        forger.op(scope, EntityKind::Comment, note, OpKind::Create, None, record),
+        forger.op(scope, EntityKind::Comment, note, OpKind::Set, Some("body"), json!("Rendben, köszönöm!")),
+    ];
+    let answer = guest.client.push(forger.client_id, allowed).await.expect("push answered");
+    assert!(answer.results.iter().all(|r| matches!(r.outcome, OpOutcome::Applied { .. })), "{answer:?}");
+
+    // The colleagues' work is as they left it, and still moves.
+    let mut renamed = task.fields.clone();
+    renamed.title = "Ajánlat küldése (javítva)".into();
+    anna.store.update_task(anna.ctx(), task.id, renamed).await.expect("anna edits");
+    anna.sync().await;
+    for device in [&anna, &boss] {
+        let outcome = device.sync().await;
+        assert_eq!(outcome.undecodable, 0, "nothing unreadable reached a reader");
+        let seen = device.store.task(task.id).await.expect("task");
+        assert_eq!(seen.fields.title, "Ajánlat küldése (javítva)");
+        assert_eq!(seen.status, TaskStatus::Open);
+        assert_eq!(seen.fields.responsible_id, Some(anna.me.id));
+        assert!(device.store.customer(customer.id).await.is_ok(), "the customer is not deleted");
+        let thread = device.store.task_comments(task.id).await.expect("thread");
+        let kept = thread.iter().find(|c| c.id == comment.id).expect("anna's comment");
+        assert_eq!((kept.body.as_str(), kept.author_id), ("Jóváhagyom az ajánlatot.", anna.me.id));
+        let note = thread.iter().find(|c| c.id == note).expect("the guest's comment arrived");
+        assert_eq!(note.body, "Rendben, köszönöm!");
+        assert!(device.store.task(team_task.id).await.is_ok(), "the team task is still a task");
+    }
+}
+
+on_both_backends!(failed_logins_from_one_address_never_lock_out_another);
+async fn failed_logins_from_one_address_never_lock_out_another(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    server.user("anna", Role::Member).await;
+    let url = format!("{}/api/auth/login", server.url());
+    let from =
+        |address: [u8; 4]| http().local_address(std::net::IpAddr::from(address)).build().expect("client");
+    let login = |client: reqwest::Client, password: String| {
+        let url = url.clone();
+        async move {
+            let body = json!({"login": "anna", "password": password, "colleague_id": null});
+            client
+                .post(url)
+                .header(PROTOCOL_HEADER, "1")
+                .json(&body)
+                .send()
+                .await
+                .expect("answer")
+                .status()
+                .as_u16()
+        }
+    };
+    // M1: someone guesses from another address until that address has to wait.
+    let attacker = from([127, 0, 0, 2]);
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(login(attacker.clone(), "nem ez az".into()).await);
+    }
+    assert_eq!(statuses.last(), Some(&429), "the guessing address waits: {statuses:?}");
+    assert_eq!(login(attacker, PASSWORD.into()).await, 429, "even the right password waits there");
+    assert_eq!(login(from([127, 0, 0, 1]), PASSWORD.into()).await, 200, "anna's own computer logs in");
+
+    // M2: an oversized login name is refused before any work.
+    let huge = json!({"login": "x".repeat(1_000_000), "password": "x", "colleague_id": null});
+    let status = http()
+        .build()
+        .expect("client")
+        .post(&url)
+        .header(PROTOCOL_HEADER, "1")
+        .json(&huge)
+        .send()
+        .await
+        .expect("answer")
+        .status();
+    assert_eq!(status.as_u16(), 400);
+}
