@@ -236,3 +236,53 @@ async fn failed_logins_from_one_address_never_lock_out_another(backend: Backend)
         .status();
     assert_eq!(status.as_u16(), 400);
 }
+
+on_both_backends!(a_colleagues_client_id_cannot_be_squatted_and_a_restored_store_loses_nothing);
+async fn a_colleagues_client_id_cannot_be_squatted_and_a_restored_store_loses_nothing(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let mut anna = Device::join(&server, "anna", Role::Member).await;
+    let boss = Device::join(&server, "boss", Role::Manager).await;
+    let guest = Device::join(&server, "partner", Role::Guest).await;
+    let first = anna.store.create_task(anna.ctx(), TaskInput::new("Első", anna.me.id)).await.expect("task");
+    anna.sync().await;
+
+    // C2: the guest logs ops under anna's client id and her next seqs, so that her real
+    // edits would be taken for duplicates.
+    let victim = anna.store.client_id();
+    let mut squat = Forger { client_id: victim, seq: 0, clock: uhlc::HLCBuilder::new().build() };
+    let own = guest.me.id;
+    let ops: Vec<Operation> = (0..20)
+        .map(|_| squat.op(Scope::Settings, EntityKind::Colleague, own, OpKind::Set, Some("name"), json!("x")))
+        .collect();
+    let answer = guest.client.push(victim, ops).await.expect("push answered");
+    assert!(answer.results.iter().all(|r| refusal(&r.outcome) == Some("op_id_taken")), "{answer:?}");
+
+    // A backup of anna's store, then more work, then the backup restored: its outbox numbers
+    // ops again from where the backup stood.
+    let backup = anna.path.with_extension("backup");
+    anna.store.close().await;
+    std::fs::copy(&anna.path, &backup).expect("back up");
+    anna = anna.reopen().await;
+    let second =
+        anna.store.create_task(anna.ctx(), TaskInput::new("Második", anna.me.id)).await.expect("task");
+    anna.sync().await;
+    anna.store.close().await;
+    std::fs::copy(&backup, &anna.path).expect("restore");
+    for suffix in ["db-wal", "db-shm"] {
+        let _ = std::fs::remove_file(anna.path.with_extension(suffix));
+    }
+    anna = anna.reopen().await;
+    let third =
+        anna.store.create_task(anna.ctx(), TaskInput::new("Harmadik", anna.me.id)).await.expect("task");
+    let before = anna.store.client_id();
+    anna.sync().await;
+    anna.sync().await;
+    assert_ne!(anna.store.client_id(), before, "the restored store took a new client id");
+    assert_eq!(anna.store.pending_op_count().await.expect("count"), 0);
+    assert!(anna.store.rejected_ops().await.expect("rejected").is_empty(), "nothing was refused for good");
+    boss.sync().await;
+    for task in [&first, &second, &third] {
+        let seen = boss.store.task(task.id).await.expect("every task reached the manager");
+        assert_eq!(seen.fields.title, task.fields.title);
+    }
+}

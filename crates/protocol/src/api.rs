@@ -34,6 +34,10 @@ pub enum ErrorCode {
     ForbiddenScope,
     /// An operation that cannot be applied as sent (its value does not fit its kind).
     InvalidOperation,
+    /// The op id is taken: the client id belongs to another user, or the server logged another
+    /// op under this id (a store restored from a backup). The client takes a new client id and
+    /// pushes the op again; nothing is lost.
+    OpIdTaken,
     Internal,
 }
 
@@ -51,6 +55,7 @@ impl ErrorCode {
             Self::InvalidCredentials => "invalid_credentials",
             Self::ForbiddenScope => "forbidden_scope",
             Self::InvalidOperation => "invalid_operation",
+            Self::OpIdTaken => "op_id_taken",
             Self::Internal => "internal",
         }
     }
@@ -68,6 +73,7 @@ impl ErrorCode {
             Self::InvalidCredentials,
             Self::ForbiddenScope,
             Self::InvalidOperation,
+            Self::OpIdTaken,
             Self::Internal,
         ]
         .into_iter()

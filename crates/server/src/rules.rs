@@ -61,8 +61,21 @@ impl PushRules {
     /// Decides one op and updates `facts` as if it had been logged, so later ops of the same
     /// batch see its effect (a customer created earlier in the batch is known, and granted).
     pub fn decide(&self, user: &User, facts: &mut PushFacts, op: &Operation) -> Decision {
-        if let Some(seq) = facts.existing.get(&op.op_id) {
-            return Decision::Duplicate(*seq);
+        if facts.client_of_other_user {
+            return Decision::Reject(
+                ErrorCode::OpIdTaken,
+                "this client id belongs to another user: take a new one and push again".into(),
+            );
+        }
+        if let Some(logged) = facts.existing.get(&op.op_id) {
+            // A retry carries the same stamp for the same entity; anything else reuses the id.
+            if logged.hlc == op.hlc && logged.entity_id == op.entity_id {
+                return Decision::Duplicate(logged.seq);
+            }
+            return Decision::Reject(
+                ErrorCode::OpIdTaken,
+                format!("op {} was logged with other content: take a new client id", op.op_id.client_seq),
+            );
         }
         if let Err(reason) = self.well_formed(op) {
             return Decision::Reject(ErrorCode::InvalidOperation, reason);
@@ -428,8 +441,20 @@ mod tests {
         ));
         let fine = op(5, Scope::Team, EntityKind::Task, Uuid::now_v7(), OpKind::Create);
         let mut facts = PushFacts::default();
-        facts.existing.insert(fine.op_id, 42);
+        let logged = crate::storage::Logged { seq: 42, entity_id: fine.entity_id, hlc: fine.hlc.clone() };
+        facts.existing.insert(fine.op_id, logged);
         assert_eq!(rules.decide(&anna, &mut facts, &fine), Decision::Duplicate(42));
+        let mut reused = op(5, Scope::Team, EntityKind::Task, Uuid::now_v7(), OpKind::Create);
+        reused.op_id = fine.op_id;
+        assert!(matches!(
+            rules.decide(&anna, &mut facts, &reused),
+            Decision::Reject(ErrorCode::OpIdTaken, _)
+        ));
+        let squatted = PushFacts { client_of_other_user: true, ..PushFacts::default() };
+        assert!(matches!(
+            rules.decide(&anna, &mut { squatted }, &fine),
+            Decision::Reject(ErrorCode::OpIdTaken, _)
+        ));
     }
 
     /// The policy stated a second time, as data: what each role may do beyond its defaults.

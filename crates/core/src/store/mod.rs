@@ -70,7 +70,8 @@ pub struct Store {
 struct Inner {
     writer: SqlitePool,
     reader: SqlitePool,
-    client_id: Uuid,
+    /// Changes only when the server says the id is taken (a store restored from a backup).
+    client_id: std::sync::RwLock<Uuid>,
     hlc: uhlc::HLC,
     clock: Arc<dyn Clock>,
     events: broadcast::Sender<ChangeEvent>,
@@ -134,7 +135,7 @@ impl Store {
             inner: Arc::new(Inner {
                 writer,
                 reader,
-                client_id,
+                client_id: std::sync::RwLock::new(client_id),
                 hlc,
                 clock: options.clock,
                 events,
@@ -158,7 +159,21 @@ impl Store {
 
     /// This replica's id, the `client_id` of every operation it makes.
     pub fn client_id(&self) -> Uuid {
-        self.inner.client_id
+        *self.inner.client_id.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Takes a new client id, in `tx` (so the file and memory agree once it commits): the
+    /// pending operations go out under it, numbered as before. The clock keeps its id, so
+    /// concurrent writes still tie-break the same way.
+    pub(crate) async fn take_new_client_id(&self, tx: &mut sqlx::SqliteConnection) -> Result<Uuid> {
+        let fresh = Uuid::now_v7();
+        let text = fresh.to_string();
+        sqlx::query("UPDATE meta SET value = ? WHERE key = 'client_id'").bind(text).execute(&mut *tx).await?;
+        Ok(fresh)
+    }
+
+    pub(crate) fn use_client_id(&self, id: Uuid) {
+        *self.inner.client_id.write().unwrap_or_else(std::sync::PoisonError::into_inner) = id;
     }
 
     /// Change events of every committed write, from any source.

@@ -103,13 +103,16 @@ impl Store {
     }
 
     /// Acknowledges pushed operations: applied and duplicate ones leave the outbox, refused
-    /// ones move to the rejected list. One transaction.
+    /// ones move to the rejected list. An op whose id the server has for something else stays
+    /// in the outbox, and the store takes a new client id to push it under. One transaction.
     pub async fn settle_push(&self, ops: &[Operation], results: &[OpResult]) -> Result<()> {
         let mut tx = self.writer().begin_with("BEGIN IMMEDIATE").await?;
         let at = codec::ts(self.now());
+        let mut id_taken = false;
         for result in results {
             let seq = result.op_id.client_seq;
             match (&result.outcome, ops.iter().find(|op| op.op_id == result.op_id)) {
+                (OpOutcome::Rejected { code: ErrorCode::OpIdTaken, .. }, Some(_)) => id_taken = true,
                 (OpOutcome::Rejected { code, reason }, Some(op)) => {
                     reject(&mut tx, op, code.as_str(), reason, &at).await?
                 }
@@ -118,7 +121,12 @@ impl Store {
                 }
             }
         }
+        let fresh = if id_taken { Some(self.take_new_client_id(&mut tx).await?) } else { None };
         tx.commit().await?;
+        if let Some(fresh) = fresh {
+            tracing::warn!(%fresh, "the server has this client's op ids for other ops; pushing under a new id");
+            self.use_client_id(fresh);
+        }
         Ok(())
     }
 

@@ -50,8 +50,10 @@ pub struct Credentials {
 /// push transaction.
 #[derive(Debug, Default, Clone)]
 pub struct PushFacts {
-    /// Seq of every op of the batch that is already in the log.
-    pub existing: std::collections::HashMap<duly_protocol::OpId, i64>,
+    /// Every op of the batch whose id is already in the log: its seq and what it was.
+    pub existing: std::collections::HashMap<duly_protocol::OpId, Logged>,
+    /// The pushing client id is registered to another user: every op of the push is refused.
+    pub client_of_other_user: bool,
     /// The scope each entity of the batch lives in now, for entities the log has seen.
     pub entity_scopes: std::collections::HashMap<Uuid, Scope>,
     /// Customers of the batch that the log has seen (so a first sight is a creation).
@@ -62,6 +64,15 @@ pub struct PushFacts {
     pub entity_kinds: std::collections::HashMap<Uuid, duly_protocol::EntityKind>,
     /// The colleague who created each entity of the batch (the author of its create).
     pub entity_creators: std::collections::HashMap<Uuid, Uuid>,
+}
+
+/// What the log holds under an op id: enough to tell a retry of the same op from another op
+/// that reuses its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logged {
+    pub seq: i64,
+    pub entity_id: Uuid,
+    pub hlc: String,
 }
 
 #[async_trait]

@@ -278,15 +278,34 @@ impl Storage for PostgresStorage {
         {
             facts.granted.insert(parse_uuid(&id)?);
         }
+        if let Some(first) = ops.first() {
+            // The client id is the user's who first pushed with it.
+            sqlx::query(
+                "INSERT INTO clients (client_id, user_id, first_seen) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(first.op_id.client_id.to_string())
+            .bind(&uid)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+            let owner: String = sqlx::query_scalar("SELECT user_id FROM clients WHERE client_id = $1")
+                .bind(first.op_id.client_id.to_string())
+                .fetch_one(&mut *tx)
+                .await?;
+            facts.client_of_other_user = owner != uid;
+        }
         for op in ops {
-            let seq: Option<i64> =
-                sqlx::query_scalar("SELECT seq FROM ops WHERE client_id = $1 AND client_seq = $2")
-                    .bind(op.op_id.client_id.to_string())
-                    .bind(op.op_id.client_seq)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if let Some(seq) = seq {
-                facts.existing.insert(op.op_id, seq);
+            let logged: Option<(i64, String, String)> = sqlx::query_as(
+                "SELECT seq, entity_id, hlc FROM ops WHERE client_id = $1 AND client_seq = $2",
+            )
+            .bind(op.op_id.client_id.to_string())
+            .bind(op.op_id.client_seq)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some((seq, entity_id, hlc)) = logged {
+                facts
+                    .existing
+                    .insert(op.op_id, super::Logged { seq, entity_id: parse_uuid(&entity_id)?, hlc });
             }
             if !facts.entity_scopes.contains_key(&op.entity_id)
                 && let Some(r) = sqlx::query(
@@ -371,7 +390,8 @@ impl Storage for PostgresStorage {
                 .bind(&received)
                 .fetch_one(&mut *tx)
                 .await?;
-                facts.existing.insert(op.op_id, logged);
+                let entry = super::Logged { seq: logged, entity_id: op.entity_id, hlc: op.hlc.clone() };
+                facts.existing.insert(op.op_id, entry);
                 seq = Some(logged);
             }
             outcomes.push(decision.outcome(seq));

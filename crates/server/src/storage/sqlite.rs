@@ -96,11 +96,40 @@ async fn push_facts(
         facts.known_customers.insert(parse_uuid(&id)?);
     }
     if let Some(first) = ops.first() {
-        for (client_seq, seq) in logged_seqs_of(tx, ops).await? {
-            facts.existing.insert(duly_protocol::OpId { client_id: first.op_id.client_id, client_seq }, seq);
+        let client_id = first.op_id.client_id;
+        facts.client_of_other_user = !claim_client(tx, client_id, user).await?;
+        let seqs = serde_json::to_string(&ops.iter().map(|op| op.op_id.client_seq).collect::<Vec<_>>())
+            .unwrap_or_else(|_| "[]".into());
+        let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
+            "SELECT client_seq, seq, entity_id, hlc FROM ops WHERE client_id = ? AND client_seq IN (SELECT value FROM json_each(?))",
+        )
+        .bind(client_id.to_string())
+        .bind(seqs)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (client_seq, seq, entity_id, hlc) in rows {
+            let logged = super::Logged { seq, entity_id: parse_uuid(&entity_id)?, hlc };
+            facts.existing.insert(duly_protocol::OpId { client_id, client_seq }, logged);
         }
     }
     Ok(facts)
+}
+
+/// Registers the client id to the user on its first push; false when another user has it.
+async fn claim_client(tx: &mut sqlx::SqliteConnection, client_id: Uuid, user: &User) -> StorageResult<bool> {
+    sqlx::query(
+        "INSERT INTO clients (client_id, user_id, first_seen) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+    )
+    .bind(client_id.to_string())
+    .bind(user.id.to_string())
+    .bind(now())
+    .execute(&mut *tx)
+    .await?;
+    let owner: String = sqlx::query_scalar("SELECT user_id FROM clients WHERE client_id = ?")
+        .bind(client_id.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+    Ok(owner == user.id.to_string())
 }
 
 /// client_seq → seq for the batch's ops already in the log (one client per push).
