@@ -286,3 +286,30 @@ async fn a_colleagues_client_id_cannot_be_squatted_and_a_restored_store_loses_no
         assert_eq!(seen.fields.title, task.fields.title);
     }
 }
+
+on_both_backends!(a_login_never_binds_a_colleague_who_stands_for_someone_else);
+async fn a_login_never_binds_a_colleague_who_stands_for_someone_else(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let boss = Device::join(&server, "boss", Role::Manager).await;
+    boss.sync().await;
+    server.user("partner", Role::Guest).await;
+    server.user("bela", Role::Member).await;
+    let login = |who: &'static str, colleague: Uuid| {
+        let url = server.url();
+        async move {
+            let client = duly_core::sync::SyncClient::new(&url).expect("client");
+            client.login(who, PASSWORD, Some(colleague)).await.expect("login").user.colleague_id
+        }
+    };
+    // H1: the guest names the manager's colleague record, which the server has seen created.
+    assert_eq!(login("partner", boss.me.id).await, None, "the manager's record stays the manager's");
+    // Nor one that another user is bound to but has not pushed yet.
+    let annas = Uuid::now_v7();
+    server.user("anna", Role::Member).await;
+    assert_eq!(login("anna", annas).await, Some(annas));
+    assert_eq!(login("bela", annas).await, None, "one colleague record, one user");
+    // A record of their own still binds, once.
+    let own = Uuid::now_v7();
+    assert_eq!(login("partner", own).await, Some(own));
+    assert_eq!(login("partner", Uuid::now_v7()).await, Some(own), "a binding is never replaced at login");
+}

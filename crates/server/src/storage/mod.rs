@@ -87,6 +87,8 @@ pub trait Storage: Send + Sync + std::fmt::Debug + 'static {
     async fn set_active(&self, id: Uuid, active: bool) -> StorageResult<bool>;
     async fn set_role(&self, id: Uuid, role: Role) -> StorageResult<bool>;
     /// Binds the user's colleague record if none is bound yet; returns the bound one.
+    /// Binds an unbound user to a colleague record that no other user stands for and that no
+    /// one else created; returns the user's binding afterwards (unchanged when refused).
     async fn bind_colleague(&self, id: Uuid, colleague_id: Uuid) -> StorageResult<Option<Uuid>>;
 
     async fn add_session(&self, token_hash: &str, user_id: Uuid) -> StorageResult<()>;

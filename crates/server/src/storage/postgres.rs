@@ -165,11 +165,18 @@ impl Storage for PostgresStorage {
     }
 
     async fn bind_colleague(&self, id: Uuid, colleague_id: Uuid) -> StorageResult<Option<Uuid>> {
-        sqlx::query("UPDATE users SET colleague_id = $1 WHERE id = $2 AND colleague_id IS NULL")
-            .bind(colleague_id.to_string())
-            .bind(id.to_string())
-            .execute(&self.pool)
-            .await?;
+        // Only a colleague no other user stands for, and that nobody but this user created:
+        // a record the server has seen from someone else is theirs (H1).
+        sqlx::query(
+            "UPDATE users SET colleague_id = $1 WHERE id = $2 AND colleague_id IS NULL
+             AND NOT EXISTS (SELECT 1 FROM users WHERE colleague_id = $1)
+             AND NOT EXISTS (SELECT 1 FROM entities WHERE entity_id = $1
+                 AND (entity IS NULL OR entity <> 'colleague' OR creator IS NULL OR creator <> $2))",
+        )
+        .bind(colleague_id.to_string())
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await?;
         Ok(self.user(id).await?.and_then(|u| u.colleague_id))
     }
 
