@@ -313,3 +313,46 @@ async fn a_login_never_binds_a_colleague_who_stands_for_someone_else(backend: Ba
     assert_eq!(login("partner", own).await, Some(own));
     assert_eq!(login("partner", Uuid::now_v7()).await, Some(own), "a binding is never replaced at login");
 }
+
+/// Reads an event stream until it ends, or gives up after `limit`: true when it ended.
+async fn stream_ends(response: reqwest::Response, limit: std::time::Duration) -> bool {
+    let mut body = response;
+    let read = async { while let Ok(Some(_)) = body.chunk().await {} };
+    tokio::time::timeout(limit, read).await.is_ok()
+}
+
+on_both_backends!(sessions_end_and_their_event_streams_with_them);
+async fn sessions_end_and_their_event_streams_with_them(backend: Backend) {
+    let server = TestServer::start_with(backend, |config| config.sessions_per_user = 2).await;
+    let (admin, _) = server.client("admin", Role::Admin).await;
+    let anna = server.user("anna", Role::Member).await;
+    let session = || async {
+        let client = duly_core::sync::SyncClient::new(&server.url()).expect("client");
+        let token = client.login("anna", PASSWORD, None).await.expect("login").token;
+        client.with_token(token)
+    };
+    // M3: a cap per user; the oldest session goes first.
+    let (first, second, third) = (session().await, session().await, session().await);
+    assert!(first.me().await.is_err(), "the oldest of three ended");
+    assert!(second.me().await.is_ok() && third.me().await.is_ok());
+
+    // M3: an open event stream ends with its session: logout, then disable.
+    let stream = second.events().await.expect("events");
+    second.logout().await.expect("logout");
+    assert!(stream_ends(stream, std::time::Duration::from_secs(10)).await, "logout ends the stream");
+    let stream = third.events().await.expect("events");
+    admin.set_user_active(anna.id, false).await.expect("disable");
+    assert!(stream_ends(stream, std::time::Duration::from_secs(10)).await, "disabling ends the stream");
+    assert!(third.me().await.is_err());
+
+    // Sessions end after their longest life (here: at once) and after idling.
+    let lifetimes: [fn(&mut duly_server::Config); 2] =
+        [|c| c.session_max_secs = 0, |c| c.session_idle_secs = 0];
+    for adjust in lifetimes {
+        let server = TestServer::start_with(backend, adjust).await;
+        server.user("bela", Role::Member).await;
+        let client = duly_core::sync::SyncClient::new(&server.url()).expect("client");
+        let token = client.login("bela", PASSWORD, None).await.expect("login").token;
+        assert!(client.with_token(token).me().await.is_err(), "an expired session is refused");
+    }
+}

@@ -55,14 +55,19 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(backend: Backend) -> Self {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    /// A server whose settings the test changes first.
+    pub async fn start_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let database = match backend {
             Backend::Sqlite => format!("sqlite://{}", dir.path().join("server.db").display()),
             Backend::Postgres => fresh_postgres_database().await,
         };
-        let server = duly_server::start(Config::local(database, dir.path().join("blobs")))
-            .await
-            .expect("server starts");
+        let mut config = Config::local(database, dir.path().join("blobs"));
+        adjust(&mut config);
+        let server = duly_server::start(config).await.expect("server starts");
         Self { server, backend, _dir: dir }
     }
 

@@ -159,8 +159,61 @@ impl FromRequestParts<AppState> for Authed {
             .filter(|token| !token.is_empty())
             .ok_or_else(ApiError::unauthorized)?;
         let token_hash = token_hash(token);
-        let user = state.storage.session_user(&token_hash).await?.ok_or_else(ApiError::unauthorized)?;
+        let user = live_session(state, &token_hash).await?.ok_or_else(ApiError::unauthorized)?;
         Ok(Self { user, token_hash })
+    }
+}
+
+/// The user of a session that has not ended: a session past its idle time or its longest
+/// life is ended here. Its last use is written at most once an hour.
+pub async fn live_session(state: &AppState, token_hash: &str) -> Result<Option<User>, ApiError> {
+    let Some((user, times)) = state.storage.session_user(token_hash).await? else { return Ok(None) };
+    let now = chrono::Utc::now();
+    let ago =
+        |seconds: u64| stamp(now - chrono::Duration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX / 2)));
+    match session_state(
+        &times,
+        &ago(state.config.session_idle_secs),
+        &ago(state.config.session_max_secs),
+        &ago(3600),
+    ) {
+        SessionState::Ended => {
+            state.storage.end_session(token_hash).await?;
+            Ok(None)
+        }
+        SessionState::Stale => {
+            state.storage.touch_session(token_hash, &stamp(now)).await?;
+            Ok(Some(user))
+        }
+        SessionState::Fresh => Ok(Some(user)),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SessionState {
+    Fresh,
+    /// Alive, but its last use is over an hour old: write the new one.
+    Stale,
+    Ended,
+}
+
+/// Instants as the sessions table keeps them (fixed width, so they compare as text).
+fn stamp(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn session_state(
+    times: &crate::storage::SessionTimes,
+    idle_since: &str,
+    born_since: &str,
+    stale_before: &str,
+) -> SessionState {
+    if times.last_used_at.as_str() <= idle_since || times.created_at.as_str() <= born_since {
+        SessionState::Ended
+    } else if times.last_used_at.as_str() < stale_before {
+        SessionState::Stale
+    } else {
+        SessionState::Fresh
     }
 }
 

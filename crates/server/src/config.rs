@@ -31,6 +31,15 @@ pub struct Config {
     /// Most operations one pull returns.
     #[arg(long, env = "DULY_PULL_LIMIT", default_value_t = 5000)]
     pub pull_limit: u32,
+    /// A session unused this long (seconds) ends: 30 days.
+    #[arg(long, env = "DULY_SESSION_IDLE_SECS", default_value_t = 30 * 24 * 3600)]
+    pub session_idle_secs: u64,
+    /// A session ends this long (seconds) after its login, used or not: 180 days.
+    #[arg(long, env = "DULY_SESSION_MAX_SECS", default_value_t = 180 * 24 * 3600)]
+    pub session_max_secs: u64,
+    /// Sessions one user may hold; a new login ends the oldest beyond it.
+    #[arg(long, env = "DULY_SESSIONS_PER_USER", default_value_t = 20)]
+    pub sessions_per_user: u32,
 }
 
 impl Config {
@@ -46,6 +55,9 @@ impl Config {
             login_refill_ms: 1,
             account_failures: 5,
             pull_limit: 5000,
+            session_idle_secs: 30 * 24 * 3600,
+            session_max_secs: 180 * 24 * 3600,
+            sessions_per_user: 20,
         }
     }
 }

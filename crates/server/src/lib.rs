@@ -50,12 +50,14 @@ pub async fn state(config: Config) -> anyhow::Result<AppState> {
     let storage = storage::connect(&config.database).await?;
     let throttle = auth::AccountThrottle::new(config.account_failures.max(1), Duration::from_secs(15 * 60));
     let (pokes, _) = broadcast::channel(64);
+    let (ended, _) = broadcast::channel(64);
     Ok(AppState {
         storage,
         rules: Arc::new(rules::PushRules::default()),
         config: Arc::new(config),
         pokes,
         throttle: Arc::new(throttle),
+        ended,
     })
 }
 

@@ -15,4 +15,14 @@ pub struct AppState {
     /// Tells live listeners the newest seq after every push that logged something.
     pub pokes: broadcast::Sender<i64>,
     pub throttle: Arc<AccountThrottle>,
+    /// Sessions that ended here (logout, disable, password reset): open event streams of
+    /// theirs close at once.
+    pub ended: broadcast::Sender<Ended>,
+}
+
+/// A session, or every session of a user, that has just ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ended {
+    Session(String),
+    User(uuid::Uuid),
 }

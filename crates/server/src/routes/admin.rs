@@ -89,6 +89,9 @@ async fn set_active(state: &AppState, by: &Authed, id: Uuid, active: bool) -> Ap
         return Err(ApiError::forbidden("only an admin may change an admin"));
     }
     state.storage.set_active(id, active).await?;
+    if !active {
+        let _ = state.ended.send(crate::state::Ended::User(id));
+    }
     Ok(ApiJson(target(state, id).await?))
 }
 
@@ -109,6 +112,7 @@ pub async fn reset_password(
     auth::check_password_rules(&reset.password)?;
     let hash = auth::hash_password(reset.password).await.map_err(ApiError::internal)?;
     state.storage.set_password(id, &hash).await?;
+    let _ = state.ended.send(crate::state::Ended::User(id));
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -58,7 +58,7 @@ pub async fn login(
         user.colleague_id = state.storage.bind_colleague(user.id, colleague).await?;
     }
     let token = auth::new_token();
-    state.storage.add_session(&auth::token_hash(&token), user.id).await?;
+    state.storage.add_session(&auth::token_hash(&token), user.id, state.config.sessions_per_user).await?;
     Ok(ApiJson(LoginResponse { token, user }))
 }
 
@@ -67,6 +67,7 @@ pub async fn login(
     responses((status = 204), (status = 401, body = duly_protocol::ErrorBody)))]
 pub async fn logout(State(state): State<AppState>, authed: Authed) -> ApiResult<StatusCode> {
     state.storage.end_session(&authed.token_hash).await?;
+    let _ = state.ended.send(crate::state::Ended::Session(authed.token_hash.clone()));
     Ok(StatusCode::NO_CONTENT)
 }
 

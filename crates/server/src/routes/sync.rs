@@ -15,7 +15,8 @@ use uuid::Uuid;
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
 use crate::rules;
-use crate::state::AppState;
+use crate::state::{AppState, Ended};
+use tokio::sync::broadcast;
 
 /// Logs the operations the user may write; one result per op, in order. Idempotent.
 #[utoipa::path(post, path = "/api/sync/push", tag = "sync", request_body = PushRequest,
@@ -107,7 +108,7 @@ pub async fn pull(
     responses((status = 200, description = "text/event-stream of Poke"), (status = 401, body = duly_protocol::ErrorBody)))]
 pub async fn events(
     State(state): State<AppState>,
-    _authed: Authed,
+    authed: Authed,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let first = state.storage.latest_seq().await.unwrap_or_default();
     let pokes = BroadcastStream::new(state.pokes.subscribe()).filter_map(|seq| seq.ok());
@@ -115,5 +116,32 @@ pub async fn events(
         let body = serde_json::to_string(&Poke { latest_seq }).unwrap_or_default();
         Ok(Event::default().event("poke").data(body))
     });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    let over = Box::pin(session_over(state, authed));
+    Sse::new(futures_util::StreamExt::take_until(stream, over)).keep_alive(KeepAlive::default())
+}
+
+/// How often an open event stream looks at its session again (an expiry, or a change made
+/// by the admin command in another process).
+const SESSION_RECHECK: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Resolves when the stream's session ends: at once for a logout, disable or password reset
+/// made through this server, within a minute otherwise.
+async fn session_over(state: AppState, authed: Authed) {
+    let mut ended = state.ended.subscribe();
+    let mut recheck = tokio::time::interval(SESSION_RECHECK);
+    recheck.tick().await;
+    loop {
+        let look_again = tokio::select! {
+            message = ended.recv() => match message {
+                Ok(Ended::Session(hash)) => hash == authed.token_hash,
+                Ok(Ended::User(id)) => id == authed.user.id,
+                Err(broadcast::error::RecvError::Lagged(_)) => true,
+                Err(broadcast::error::RecvError::Closed) => return,
+            },
+            _ = recheck.tick() => true,
+        };
+        if look_again && !matches!(crate::auth::live_session(&state, &authed.token_hash).await, Ok(Some(_))) {
+            return;
+        }
+    }
 }

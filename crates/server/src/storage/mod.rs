@@ -66,6 +66,13 @@ pub struct PushFacts {
     pub entity_creators: std::collections::HashMap<Uuid, Uuid>,
 }
 
+/// When a session began and when it was last used (RFC 3339 UTC text, fixed width).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionTimes {
+    pub created_at: String,
+    pub last_used_at: String,
+}
+
 /// What the log holds under an op id: enough to tell a retry of the same op from another op
 /// that reuses its id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,9 +98,12 @@ pub trait Storage: Send + Sync + std::fmt::Debug + 'static {
     /// one else created; returns the user's binding afterwards (unchanged when refused).
     async fn bind_colleague(&self, id: Uuid, colleague_id: Uuid) -> StorageResult<Option<Uuid>>;
 
-    async fn add_session(&self, token_hash: &str, user_id: Uuid) -> StorageResult<()>;
-    /// The active user a session belongs to.
-    async fn session_user(&self, token_hash: &str) -> StorageResult<Option<User>>;
+    /// Adds a session and ends the user's oldest ones beyond `keep`, in one transaction.
+    async fn add_session(&self, token_hash: &str, user_id: Uuid, keep: u32) -> StorageResult<()>;
+    /// The active user a session belongs to, with the session's login and last use.
+    async fn session_user(&self, token_hash: &str) -> StorageResult<Option<(User, SessionTimes)>>;
+    /// Records a use of the session (the caller does it at most once an hour).
+    async fn touch_session(&self, token_hash: &str, at: &str) -> StorageResult<()>;
     async fn end_session(&self, token_hash: &str) -> StorageResult<()>;
 
     async fn grant(&self, user_id: Uuid, customers: &[Uuid]) -> StorageResult<()>;

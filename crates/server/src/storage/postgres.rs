@@ -180,25 +180,53 @@ impl Storage for PostgresStorage {
         Ok(self.user(id).await?.and_then(|u| u.colleague_id))
     }
 
-    async fn add_session(&self, token_hash: &str, user_id: Uuid) -> StorageResult<()> {
-        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at) VALUES ($1, $2, $3)")
-            .bind(token_hash)
-            .bind(user_id.to_string())
-            .bind(now())
-            .execute(&self.pool)
-            .await?;
+    async fn add_session(&self, token_hash: &str, user_id: Uuid, keep: u32) -> StorageResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let at = now();
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, last_used_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(user_id.to_string())
+        .bind(&at)
+        .bind(&at)
+        .execute(&mut *tx)
+        .await?;
+        // The newest `keep` stay; a forgotten device's session goes first.
+        sqlx::query(
+            "DELETE FROM sessions WHERE user_id = $1 AND token_hash NOT IN
+                (SELECT token_hash FROM sessions WHERE user_id = $2 ORDER BY created_at DESC, token_hash LIMIT $3)",
+        )
+        .bind(user_id.to_string())
+        .bind(user_id.to_string())
+        .bind(i64::from(keep.max(1)))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    async fn session_user(&self, token_hash: &str) -> StorageResult<Option<User>> {
+    async fn session_user(&self, token_hash: &str) -> StorageResult<Option<(User, super::SessionTimes)>> {
         let row = sqlx::query(
-            "SELECT u.id, u.login, u.name, u.role, u.active, u.colleague_id
+            "SELECT u.id, u.login, u.name, u.role, u.active, u.colleague_id, s.created_at,
+                    COALESCE(s.last_used_at, s.created_at)
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND u.active",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(user_from).transpose()
+        let Some(row) = row else { return Ok(None) };
+        let times = super::SessionTimes { created_at: row.try_get(6)?, last_used_at: row.try_get(7)? };
+        Ok(Some((user_from(&row)?, times)))
+    }
+
+    async fn touch_session(&self, token_hash: &str, at: &str) -> StorageResult<()> {
+        sqlx::query("UPDATE sessions SET last_used_at = $1 WHERE token_hash = $2")
+            .bind(at)
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn end_session(&self, token_hash: &str) -> StorageResult<()> {
