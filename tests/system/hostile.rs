@@ -356,3 +356,46 @@ async fn sessions_end_and_their_event_streams_with_them(backend: Backend) {
         assert!(client.with_token(token).me().await.is_err(), "an expired session is refused");
     }
 }
+
+on_both_backends!(an_upload_is_judged_before_its_body_and_tells_nothing_about_other_files);
+async fn an_upload_is_judged_before_its_body_and_tells_nothing_about_other_files(backend: Backend) {
+    let server = TestServer::start_with(backend, |config| config.max_blob_bytes = 1024).await;
+    let anna = Device::join(&server, "anna", Role::Member).await;
+    let guest = Device::join(&server, "partner", Role::Guest).await;
+    let customer = anna
+        .store
+        .create_customer(anna.ctx(), CustomerInput::named("Kovács Kft", CustomerKind::Company))
+        .await
+        .expect("customer");
+    anna.sync().await;
+    let put = |token: String, bytes: Vec<u8>, scope: &str| {
+        let url = server.url();
+        let scope = scope.to_owned();
+        async move {
+            use sha2::Digest;
+            let sha = hex::encode(sha2::Sha256::digest(&bytes));
+            http()
+                .build()
+                .expect("client")
+                .put(format!("{url}/api/blobs/{sha}?{scope}"))
+                .header(PROTOCOL_HEADER, "1")
+                .bearer_auth(token)
+                .body(bytes)
+                .send()
+                .await
+                .expect("answer")
+                .status()
+                .as_u16()
+        }
+    };
+    let token = |device: &Device| device.client.token().expect("token").to_owned();
+    let in_customer = format!("scope_kind=customer&scope_id={}", customer.id);
+    // M4: a body over the size limit into a scope the guest may not write: refused for the
+    // scope (403), which is only possible before the body is read.
+    assert_eq!(put(token(&guest), vec![7; 4096], &in_customer).await, 403);
+    assert_eq!(put(token(&anna), vec![7; 4096], &in_customer).await, 413);
+    // L2: the same answer for a file new to the server and one it had already.
+    let contract = b"szerzodes 2026".to_vec();
+    assert_eq!(put(token(&anna), contract.clone(), &in_customer).await, 201);
+    assert_eq!(put(token(&anna), contract, "scope_kind=team").await, 201);
+}

@@ -46,41 +46,61 @@ fn check_hash(sha256: &str) -> ApiResult<()> {
 /// Stores a blob; refused when its content does not hash to its name or it is too large.
 #[utoipa::path(put, path = "/api/blobs/{sha256}", tag = "blobs", params(("sha256" = String, Path), BlobScope),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201), (status = 200), (status = 400, body = duly_protocol::ErrorBody), (status = 401, body = duly_protocol::ErrorBody),
+    responses((status = 201), (status = 400, body = duly_protocol::ErrorBody), (status = 401, body = duly_protocol::ErrorBody),
         (status = 403, body = duly_protocol::ErrorBody), (status = 413, body = duly_protocol::ErrorBody)))]
 pub async fn put_blob(
     State(state): State<AppState>,
     authed: Authed,
     ApiPath(sha256): ApiPath<String>,
     ApiQuery(query): ApiQuery<BlobScope>,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    body: axum::body::Body,
 ) -> ApiResult<StatusCode> {
     check_hash(&sha256)?;
     let scope = scope_of(&query)?;
     let granted: HashSet<Uuid> = state.storage.grants_of(authed.user.id).await?.into_iter().collect();
+    // Permission before the body: a refused upload costs the server nothing.
     if !rules::may_read(&authed.user, &granted, &scope)
         || (scope == Scope::Settings && authed.user.role == duly_protocol::Role::Guest)
     {
         return Err(ApiError::forbidden("you may not add files to that scope"));
     }
-    let body = body?;
-    if body.len() > state.config.max_blob_bytes {
-        return Err(ApiError::too_large("the file is over the size limit"));
-    }
+    let body: Bytes = axum::body::to_bytes(body, state.config.max_blob_bytes)
+        .await
+        .map_err(|_| ApiError::too_large("the file is over the size limit"))?;
     if hex::encode(Sha256::digest(&body)) != sha256 {
         return Err(ApiError::bad_request("the content does not match its SHA-256"));
     }
-    let path = state.config.blob_dir.join(&sha256);
-    if !tokio::fs::try_exists(&path).await.map_err(ApiError::internal)? {
-        // Write aside and rename, so a reader never sees half a file.
-        tokio::fs::create_dir_all(&state.config.blob_dir).await.map_err(ApiError::internal)?;
-        let partial = state.config.blob_dir.join(format!("{sha256}.{}.part", Uuid::now_v7()));
-        tokio::fs::write(&partial, &body).await.map_err(ApiError::internal)?;
-        tokio::fs::rename(&partial, &path).await.map_err(ApiError::internal)?;
-    }
+    let dir = state.config.blob_dir.clone();
+    let name = sha256.clone();
+    let content = body.clone();
+    tokio::task::spawn_blocking(move || store_durably(&dir, &name, &content))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
     let size = i64::try_from(body.len()).map_err(ApiError::internal)?;
-    let new = state.storage.add_blob(&sha256, size, scope).await?;
-    Ok(if new { StatusCode::CREATED } else { StatusCode::OK })
+    state.storage.add_blob(&sha256, size, scope).await?;
+    // The same answer whether or not the server had the file already (in any scope), so an
+    // upload cannot tell what else the company keeps.
+    Ok(StatusCode::CREATED)
+}
+
+/// Writes a blob aside, flushes it, renames it into place and flushes the folder, so an
+/// acknowledged blob survives a power cut. A file already in place is kept only when it is
+/// whole (its size matches): a torn one from before is written again.
+fn store_durably(dir: &std::path::Path, sha256: &str, content: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let path = dir.join(sha256);
+    if std::fs::metadata(&path).is_ok_and(|m| m.len() == content.len() as u64) {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)?;
+    let partial = dir.join(format!("{sha256}.{}.part", Uuid::now_v7()));
+    let mut file = std::fs::File::create(&partial)?;
+    file.write_all(content)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&partial, &path)?;
+    std::fs::File::open(dir)?.sync_all()
 }
 
 /// A blob, to a user who may read one of the scopes it was added to.
