@@ -399,3 +399,27 @@ async fn an_upload_is_judged_before_its_body_and_tells_nothing_about_other_files
     assert_eq!(put(token(&anna), contract.clone(), &in_customer).await, 201);
     assert_eq!(put(token(&anna), contract, "scope_kind=team").await, 201);
 }
+
+on_both_backends!(a_page_of_large_ops_stops_at_its_byte_budget_and_nothing_is_missed);
+async fn a_page_of_large_ops_stops_at_its_byte_budget_and_nothing_is_missed(backend: Backend) {
+    let server = TestServer::start_with(backend, |config| config.pull_page_bytes = 64 * 1024).await;
+    let anna = Device::join(&server, "anna", Role::Member).await;
+    let boss = Device::join(&server, "boss", Role::Manager).await;
+    let task =
+        anna.store.create_task(anna.ctx(), TaskInput::new("Hosszú szál", anna.me.id)).await.expect("task");
+    // M4: twenty comments of 20 KB each: about 400 KB, over six times the page budget.
+    for n in 0..20 {
+        let body = format!("{n}: {}", "szöveg ".repeat(2_800));
+        anna.store
+            .add_comment(anna.ctx(), CommentInput::on(CommentTarget::Task(task.id), body))
+            .await
+            .expect("comment");
+    }
+    anna.sync().await;
+    let first = boss.client.pull(0, None).await.expect("pull");
+    assert!(first.more, "the first page stops at its budget");
+    let bytes: usize = first.ops.iter().map(|op| duly_protocol::limits::encoded_len(&op.op.value)).sum();
+    assert!(bytes <= 64 * 1024, "{bytes} bytes in one page");
+    boss.sync().await;
+    assert_eq!(boss.store.task_comments(task.id).await.expect("thread").len(), 20, "every page arrived");
+}

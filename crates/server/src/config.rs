@@ -31,6 +31,9 @@ pub struct Config {
     /// Most operations one pull returns.
     #[arg(long, env = "DULY_PULL_LIMIT", default_value_t = 5000)]
     pub pull_limit: u32,
+    /// Most bytes of operations one pull page carries (at least one op goes, however large).
+    #[arg(long, env = "DULY_PULL_PAGE_BYTES", default_value_t = 4 * 1024 * 1024)]
+    pub pull_page_bytes: usize,
     /// A session unused this long (seconds) ends: 30 days.
     #[arg(long, env = "DULY_SESSION_IDLE_SECS", default_value_t = 30 * 24 * 3600)]
     pub session_idle_secs: u64,
@@ -55,6 +58,7 @@ impl Config {
             login_refill_ms: 1,
             account_failures: 5,
             pull_limit: 5000,
+            pull_page_bytes: 4 * 1024 * 1024,
             session_idle_secs: 30 * 24 * 3600,
             session_max_secs: 180 * 24 * 3600,
             sessions_per_user: 20,

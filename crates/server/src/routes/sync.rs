@@ -93,14 +93,29 @@ pub async fn pull(
     // A configured limit of 0 would make `clamp` panic on every pull: one op is the least.
     let most = state.config.pull_limit.max(1);
     let limit = query.limit.unwrap_or(most).clamp(1, most);
-    let ops = state.storage.pull(user, query.since, limit, only).await?;
-    let more = ops.len() == limit as usize;
+    let mut ops = state.storage.pull(user, query.since, limit, only).await?;
+    // A byte budget as well as a count: a page of large ops stops early and says there is more.
+    let mut bytes = 0;
+    let fits = ops
+        .iter()
+        .position(|logged| {
+            bytes += duly_protocol::limits::encoded_len(&logged.op.value) + OP_FRAME_BYTES;
+            bytes > state.config.pull_page_bytes
+        })
+        .map_or(ops.len(), |over| over.max(1));
+    let cut = fits < ops.len();
+    ops.truncate(fits);
+    let more = cut || ops.len() == limit as usize;
     let last = ops.last().map_or(query.since, |op| op.seq);
     // Every op up to `latest_seq` was visible before the read, so a read that was not cut
     // short has seen all of them that the user may read.
     let next = if more { last } else { last.max(latest_seq) };
     Ok(ApiJson(PullResponse { ops, next, more, scopes, latest_seq }))
 }
+
+/// What an op takes around its value in a page (ids, scope, stamp, field): an estimate, so
+/// the budget needs no second serialisation.
+const OP_FRAME_BYTES: usize = 320;
 
 /// Server-sent events: a `Poke` with the newest seq after every push. Pulling is still what
 /// syncs; this only says when.
