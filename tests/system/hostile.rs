@@ -423,3 +423,29 @@ async fn a_page_of_large_ops_stops_at_its_byte_budget_and_nothing_is_missed(back
     boss.sync().await;
     assert_eq!(boss.store.task_comments(task.id).await.expect("thread").len(), 20, "every page arrived");
 }
+
+on_both_backends!(a_guest_sees_a_colleagues_name_and_nothing_more);
+async fn a_guest_sees_a_colleagues_name_and_nothing_more(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let boss = Device::join(&server, "boss", Role::Manager).await;
+    let guest = Device::join(&server, "partner", Role::Guest).await;
+    let input = duly_core::model::ColleagueInput {
+        name: "Nagy Főnök".into(),
+        email: "fonok@example.hu".into(),
+        role: duly_core::model::Role::Manager,
+        active: true,
+    };
+    boss.store.update_colleague(boss.ctx(), boss.me.id, input).await.expect("boss edits their record");
+    boss.sync().await;
+    guest.sync().await;
+    // M8: the guest's device has the name, not the e-mail or the role.
+    let seen = guest.store.colleagues().await.expect("colleagues");
+    let shown = seen.iter().find(|c| c.id == boss.me.id).expect("the manager's name is known");
+    assert_eq!(shown.name, "Nagy Főnök");
+    assert_eq!(shown.email, "");
+    assert_eq!(shown.role, duly_core::model::Role::Member);
+    // The guest's own record is theirs in full; colleagues see the manager's record as it is.
+    let (admin, _) = server.client("admin", Role::Admin).await;
+    let everything = admin.pull(0, None).await.expect("pull");
+    assert!(everything.ops.iter().any(|op| op.op.value == json!("fonok@example.hu")), "staff see the e-mail");
+}

@@ -279,6 +279,38 @@ fn scope_name(scope: &Scope) -> &'static str {
     }
 }
 
+/// Least disclosure: what of a logged op a user is shown. A guest sees a colleague's name and
+/// nothing else (no e-mail, role, working hours or absences), except on their own record;
+/// everyone else sees the op as logged.
+pub fn disclosed(user: &User, mut logged: duly_protocol::LoggedOp) -> Option<duly_protocol::LoggedOp> {
+    let op = &mut logged.op;
+    if user.role != Role::Guest
+        || op.entity != EntityKind::Colleague
+        || user.colleague_id == Some(op.entity_id)
+    {
+        return Some(logged);
+    }
+    match op.kind {
+        OpKind::Create => {
+            let record = op.value.as_object().cloned().unwrap_or_default();
+            let kept = |key: &str, default: serde_json::Value| record.get(key).cloned().unwrap_or(default);
+            // The fields a colleague record must have, the private ones neutral.
+            op.value = serde_json::json!({
+                "id": kept("id", serde_json::json!(op.entity_id)),
+                "name": kept("name", serde_json::json!("")),
+                "active": kept("active", serde_json::json!(true)),
+                "created_at": kept("created_at", serde_json::Value::Null),
+                "email": "",
+                "role": "member",
+            });
+            Some(logged)
+        }
+        OpKind::Set if matches!(op.field.as_deref(), Some("name" | "active")) => Some(logged),
+        OpKind::Set => None,
+        OpKind::Delete | OpKind::Restore => Some(logged),
+    }
+}
+
 /// The scopes a user holds now, as the pull response lists them.
 pub fn held_scopes(user: &User, granted: &[Uuid], every_customer: &[Uuid]) -> Vec<Scope> {
     let customers = if user.role.manages() { every_customer } else { granted };

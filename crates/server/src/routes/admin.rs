@@ -164,5 +164,14 @@ pub async fn customer_shares(
     if !visible || state.storage.entity_scope(id).await? != Some(duly_protocol::Scope::Customer(id)) {
         return Err(ApiError::not_found("customer"));
     }
-    Ok(ApiJson(CustomerShares { customer_id: id, users: state.storage.shares_of(id).await? }))
+    let mut users = state.storage.shares_of(id).await?;
+    if authed.user.role == Role::Guest {
+        // Least disclosure: a guest sees who else works on the customer by name, not their
+        // login names or colleague ids.
+        for user in &mut users {
+            user.login.clear();
+            user.colleague_id = None;
+        }
+    }
+    Ok(ApiJson(CustomerShares { customer_id: id, users }))
 }

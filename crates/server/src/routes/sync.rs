@@ -107,6 +107,7 @@ pub async fn pull(
     ops.truncate(fits);
     let more = cut || ops.len() == limit as usize;
     let last = ops.last().map_or(query.since, |op| op.seq);
+    let ops = ops.into_iter().filter_map(|logged| rules::disclosed(user, logged)).collect();
     // Every op up to `latest_seq` was visible before the read, so a read that was not cut
     // short has seen all of them that the user may read.
     let next = if more { last } else { last.max(latest_seq) };
