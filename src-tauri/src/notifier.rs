@@ -40,7 +40,7 @@ fn show(app: &AppHandle, notice: &Notice, lang: Lang, summary: &str, body: &str)
     let shown = notify_rust::Notification::new()
         .appname("Duly")
         .summary(summary)
-        .body(body)
+        .body(&duly_core::schedule::text::escape_markup(body))
         .action("default", duly_core::schedule::text::open_action(lang))
         .show();
     match shown {

@@ -449,3 +449,17 @@ async fn a_guest_sees_a_colleagues_name_and_nothing_more(backend: Backend) {
     let everything = admin.pull(0, None).await.expect("pull");
     assert!(everything.ops.iter().any(|op| op.op.value == json!("fonok@example.hu")), "staff see the e-mail");
 }
+
+on_both_backends!(a_manager_cannot_take_over_another_manager);
+async fn a_manager_cannot_take_over_another_manager(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (boss, _) = server.client("boss", Role::Manager).await;
+    let (admin, _) = server.client("admin", Role::Admin).await;
+    let other = server.user("deputy", Role::Manager).await;
+    let member = server.user("anna", Role::Member).await;
+    // L9: a manager manages members and guests, not other managers.
+    let refused = boss.set_user_active(other.id, false).await.expect_err("refused");
+    assert_eq!(refused.code(), duly_core::ErrorCode::Forbidden);
+    assert!(boss.set_user_active(member.id, false).await.is_ok());
+    assert!(admin.set_user_active(other.id, false).await.is_ok(), "an admin may");
+}

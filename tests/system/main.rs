@@ -2,6 +2,7 @@
 
 mod daily_work;
 mod hostile;
+mod migrations;
 mod server_api;
 mod sync_random;
 mod sync_recurrence;

@@ -92,7 +92,8 @@ impl PushRules {
                     {
                         return Decision::Reject(
                             ErrorCode::ForbiddenScope,
-                            format!("customer {customer} is not known"),
+                            // The same words whether it exists or not (L3).
+                            format!("customer {customer} is not shared with you"),
                         );
                     }
                     if user.role == Role::Guest {

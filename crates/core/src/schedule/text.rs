@@ -140,3 +140,30 @@ pub fn tray_tooltip(lang: Lang, count: usize, overdue: usize) -> String {
         Lang::En => format!("Duly – {count} today ({overdue} overdue)"),
     }
 }
+
+/// Freedesktop notification bodies are markup (`<b>`, `<a href>`, `<img>`); titles and names
+/// that others wrote go in as text, never as markup (L4).
+pub fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn markup_in_a_title_is_shown_as_text() {
+        let title = r#"<a href="https://evil.example">Open invoice</a> & co"#;
+        assert_eq!(
+            super::escape_markup(title),
+            r#"&lt;a href="https://evil.example"&gt;Open invoice&lt;/a&gt; &amp; co"#
+        );
+    }
+}

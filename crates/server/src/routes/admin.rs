@@ -56,6 +56,15 @@ pub async fn create_user(state: &AppState, new: NewUser) -> ApiResult<User> {
     Ok(user)
 }
 
+/// Managers manage members and guests; an admin or another manager is the admins' to disable
+/// or give a new password (L9), so no manager can take over another.
+fn may_change(by: &Authed, user: &User) -> ApiResult<()> {
+    if by.user.role != Role::Admin && user.role.manages() && by.user.id != user.id {
+        return Err(ApiError::forbidden("only an admin may change an admin or a manager"));
+    }
+    Ok(())
+}
+
 async fn target(state: &AppState, id: Uuid) -> ApiResult<User> {
     state.storage.user(id).await?.ok_or_else(|| ApiError::not_found("user"))
 }
@@ -85,9 +94,7 @@ pub async fn enable_user(
 
 async fn set_active(state: &AppState, by: &Authed, id: Uuid, active: bool) -> ApiResult<ApiJson<User>> {
     let user = target(state, id).await?;
-    if user.role == Role::Admin && by.user.role != Role::Admin {
-        return Err(ApiError::forbidden("only an admin may change an admin"));
-    }
+    may_change(by, &user)?;
     state.storage.set_active(id, active).await?;
     if !active {
         let _ = state.ended.send(crate::state::Ended::User(id));
@@ -106,9 +113,7 @@ pub async fn reset_password(
     ApiJson(reset): ApiJson<PasswordReset>,
 ) -> ApiResult<StatusCode> {
     let user = target(&state, id).await?;
-    if user.role == Role::Admin && by.user.role != Role::Admin {
-        return Err(ApiError::forbidden("only an admin may change an admin"));
-    }
+    may_change(&by, &user)?;
     auth::check_password_rules(&reset.password)?;
     let hash = auth::hash_password(reset.password).await.map_err(ApiError::internal)?;
     state.storage.set_password(id, &hash).await?;
