@@ -6,6 +6,7 @@ mod commands;
 mod desktop;
 mod error;
 mod events;
+mod navigation;
 mod notifier;
 mod state;
 mod sync_service;
@@ -29,6 +30,7 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(desktop::plugin())
+        .plugin(navigation::guard())
         .on_window_event(desktop::on_window_event)
         .setup(|app| {
             let handle = app.handle().clone();

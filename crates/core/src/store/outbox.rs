@@ -36,14 +36,20 @@ impl Store {
     }
 
     /// The unacknowledged operations of one scope (its JSON text as history keeps it).
-    pub(crate) async fn pending_ops_of_scope(&self, scope: &str) -> Result<Vec<Operation>> {
+    /// Read in the caller's transaction, so no write slips in between this read and what the
+    /// caller does with the ops.
+    pub(crate) async fn pending_ops_of_scope(
+        &self,
+        conn: &mut sqlx::SqliteConnection,
+        scope: &str,
+    ) -> Result<Vec<Operation>> {
         let rows = sqlx::query!(
             "SELECT o.client_seq, h.scope, h.entity, h.entity_id, h.kind, h.field, h.new_value, h.hlc, h.base_hlc
              FROM outbox o JOIN history h ON h.seq = o.history_seq
              WHERE h.scope = ? ORDER BY o.client_seq",
             scope
         )
-        .fetch_all(self.reader())
+        .fetch_all(&mut *conn)
         .await?;
         rows.into_iter()
             .map(|r| {

@@ -193,8 +193,10 @@ impl Store {
     pub async fn purge_customer(&self, customer_id: Uuid) -> Result<()> {
         let key = customer_id.to_string();
         let scope = codec::json(&Scope::Customer(customer_id))?;
-        let pending = self.pending_ops_of_scope(&scope).await?;
+        // The pending ops are read after the write lock is taken: an edit committed in between
+        // would otherwise leave the outbox without reaching the rejected list (L7).
         let mut tx = self.writer().begin_with("BEGIN IMMEDIATE").await?;
+        let pending = self.pending_ops_of_scope(&mut tx, &scope).await?;
         let at = codec::ts(self.now());
         let code = ErrorCode::ForbiddenScope.as_str();
         let reason = "the customer is no longer shared with you";
