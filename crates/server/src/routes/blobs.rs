@@ -54,7 +54,7 @@ pub async fn put_blob(
     ApiPath(sha256): ApiPath<String>,
     ApiQuery(query): ApiQuery<BlobScope>,
     body: axum::body::Body,
-) -> ApiResult<StatusCode> {
+) -> Result<axum::response::Response, ApiError> {
     check_hash(&sha256)?;
     let scope = scope_of(&query)?;
     let granted: HashSet<Uuid> = state.storage.grants_of(authed.user.id).await?.into_iter().collect();
@@ -62,11 +62,12 @@ pub async fn put_blob(
     if !rules::may_read(&authed.user, &granted, &scope)
         || (scope == Scope::Settings && authed.user.role == duly_protocol::Role::Guest)
     {
-        return Err(ApiError::forbidden("you may not add files to that scope"));
+        return Ok(unread_body(ApiError::forbidden("you may not add files to that scope")));
     }
-    let body: Bytes = axum::body::to_bytes(body, state.config.max_blob_bytes)
-        .await
-        .map_err(|_| ApiError::too_large("the file is over the size limit"))?;
+    let Ok(body) = axum::body::to_bytes(body, state.config.max_blob_bytes).await else {
+        return Ok(unread_body(ApiError::too_large("the file is over the size limit")));
+    };
+    let body: Bytes = body;
     if hex::encode(Sha256::digest(&body)) != sha256 {
         return Err(ApiError::bad_request("the content does not match its SHA-256"));
     }
@@ -81,7 +82,15 @@ pub async fn put_blob(
     state.storage.add_blob(&sha256, size, scope).await?;
     // The same answer whether or not the server had the file already (in any scope), so an
     // upload cannot tell what else the company keeps.
-    Ok(StatusCode::CREATED)
+    Ok(StatusCode::CREATED.into_response())
+}
+
+/// A refusal sent before the body was read (all of it): the rest of the body is still on the
+/// connection, so the answer closes it, and the client opens a fresh one for its next request.
+fn unread_body(error: ApiError) -> axum::response::Response {
+    let mut response = error.into_response();
+    response.headers_mut().insert(header::CONNECTION, axum::http::HeaderValue::from_static("close"));
+    response
 }
 
 /// Writes a blob aside, flushes it, renames it into place and flushes the folder, so an
