@@ -463,3 +463,25 @@ async fn a_manager_cannot_take_over_another_manager(backend: Backend) {
     assert!(boss.set_user_active(member.id, false).await.is_ok());
     assert!(admin.set_user_active(other.id, false).await.is_ok(), "an admin may");
 }
+
+on_both_backends!(behind_a_trusted_proxy_the_forwarded_address_is_throttled);
+async fn behind_a_trusted_proxy_the_forwarded_address_is_throttled(backend: Backend) {
+    let server = TestServer::start_with(backend, |config| config.trusted_proxy = true).await;
+    server.user("anna", Role::Member).await;
+    let url = format!("{}/api/auth/login", server.url());
+    let login = |forwarded: &'static str, password: &'static str| {
+        let url = url.clone();
+        async move {
+            let body = json!({"login": "anna", "password": password, "colleague_id": null});
+            let request = http().build().expect("client").post(url).header(PROTOCOL_HEADER, "1");
+            // What a proxy sends: the client's claim first, the address it saw last.
+            let request = request.header("x-forwarded-for", format!("1.2.3.4, {forwarded}"));
+            request.json(&body).send().await.expect("answer").status().as_u16()
+        }
+    };
+    for _ in 0..6 {
+        login("10.0.0.66", "nem ez az").await;
+    }
+    assert_eq!(login("10.0.0.66", PASSWORD).await, 429, "the guessing client waits");
+    assert_eq!(login("10.0.0.7", PASSWORD).await, 200, "another client behind the same proxy does not");
+}

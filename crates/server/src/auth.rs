@@ -60,6 +60,10 @@ pub fn check_password_rules(password: &str) -> Result<(), ApiError> {
             "a password has at least {MIN_PASSWORD_CHARS} characters"
         )));
     }
+    // The login refuses longer ones before hashing; an account must be able to log in.
+    if password.len() > crate::routes::session::MAX_PASSWORD_BYTES {
+        return Err(ApiError::bad_request("a password has at most 1024 bytes"));
+    }
     Ok(())
 }
 

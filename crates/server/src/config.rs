@@ -31,6 +31,11 @@ pub struct Config {
     /// Most operations one pull returns.
     #[arg(long, env = "DULY_PULL_LIMIT", default_value_t = 5000)]
     pub pull_limit: u32,
+    /// Behind a reverse proxy: take a login's client address from the last `X-Forwarded-For`
+    /// entry (the one the proxy added) and leave the per-address rate limit to the proxy. Off
+    /// by default: a client could otherwise write any address it likes.
+    #[arg(long, env = "DULY_TRUSTED_PROXY", default_value_t = false)]
+    pub trusted_proxy: bool,
     /// Most bytes of operations one pull page carries (at least one op goes, however large).
     #[arg(long, env = "DULY_PULL_PAGE_BYTES", default_value_t = 4 * 1024 * 1024)]
     pub pull_page_bytes: usize,
@@ -59,6 +64,7 @@ impl Config {
             account_failures: 5,
             pull_limit: 5000,
             pull_page_bytes: 4 * 1024 * 1024,
+            trusted_proxy: false,
             session_idle_secs: 30 * 24 * 3600,
             session_max_secs: 180 * 24 * 3600,
             sessions_per_user: 20,

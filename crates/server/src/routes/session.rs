@@ -25,6 +25,7 @@ pub async fn health() -> ApiJson<Health> {
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> ApiResult<ApiJson<LoginResponse>> {
     // Lengths first: nothing is hashed or remembered for a body no account could match.
@@ -33,7 +34,7 @@ pub async fn login(
             "a login name has at most {MAX_LOGIN_BYTES} bytes and a password at most {MAX_PASSWORD_BYTES}"
         )));
     }
-    let from = peer.ip();
+    let from = client_address(&headers, peer.ip(), state.config.trusted_proxy);
     let login = request.login.trim().to_lowercase();
     state.throttle.check(&login, from)?;
     let refused = || {
@@ -77,8 +78,43 @@ pub async fn me(authed: Authed) -> ApiJson<User> {
     ApiJson(authed.user)
 }
 
+/// Where a login comes from: the peer, or behind a trusted proxy the last `X-Forwarded-For`
+/// entry, which that proxy added (earlier entries are whatever the client sent).
+fn client_address(
+    headers: &axum::http::HeaderMap,
+    peer: std::net::IpAddr,
+    trusted_proxy: bool,
+) -> std::net::IpAddr {
+    if !trusted_proxy {
+        return peer;
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|entry| entry.trim().parse().ok())
+        .last()
+        .unwrap_or(peer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_forwarded_address_counts_only_behind_a_trusted_proxy() {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.append("x-forwarded-for", "6.6.6.6, 10.0.0.7".parse().expect("header"));
+        let proxy: std::net::IpAddr = [127, 0, 0, 1].into();
+        assert_eq!(client_address(&headers, proxy, false), proxy, "a client cannot choose its address");
+        assert_eq!(client_address(&headers, proxy, true), std::net::IpAddr::from([10, 0, 0, 7]));
+        assert_eq!(client_address(&axum::http::HeaderMap::new(), proxy, true), proxy);
+    }
+}
+
 /// Longer than any passphrase anyone types; bounds the hashing work of one attempt.
-const MAX_PASSWORD_BYTES: usize = 1024;
+pub(crate) const MAX_PASSWORD_BYTES: usize = 1024;
 
 /// An argon2id hash of a random password, verified against when the login is unknown.
 pub(crate) const DUMMY_HASH: &str =
