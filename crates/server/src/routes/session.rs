@@ -94,9 +94,16 @@ fn client_address(
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
         .filter_map(|entry| entry.trim().parse().ok())
-        .last()
+        .next_back()
         .unwrap_or(peer)
 }
+
+/// Longer than any passphrase anyone types; bounds the hashing work of one attempt.
+pub(crate) const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// An argon2id hash of a random password, verified against when the login is unknown.
+pub(crate) const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$WbY0rtbZK7MZ8cjeNIdyW6LfG5fgAAeWb3FMfXAsrXc";
 
 #[cfg(test)]
 mod tests {
@@ -112,10 +119,3 @@ mod tests {
         assert_eq!(client_address(&axum::http::HeaderMap::new(), proxy, true), proxy);
     }
 }
-
-/// Longer than any passphrase anyone types; bounds the hashing work of one attempt.
-pub(crate) const MAX_PASSWORD_BYTES: usize = 1024;
-
-/// An argon2id hash of a random password, verified against when the login is unknown.
-pub(crate) const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$WbY0rtbZK7MZ8cjeNIdyW6LfG5fgAAeWb3FMfXAsrXc";
