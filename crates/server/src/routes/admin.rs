@@ -131,11 +131,11 @@ pub async fn grant(
     ApiJson(request): ApiJson<GrantRequest>,
 ) -> ApiResult<StatusCode> {
     target(&state, request.user_id).await?;
-    for customer in &request.customer_ids {
-        // Only customers the server has: a grant of an unknown id would open a scope nobody created.
-        if state.storage.entity_scope(*customer).await? != Some(duly_protocol::Scope::Customer(*customer)) {
-            return Err(ApiError::not_found("customer"));
-        }
+    // Only customers the server has: a grant of an unknown id would open a scope nobody
+    // created. One query for the whole list (L10).
+    let known = state.storage.known_customers(&request.customer_ids).await?;
+    if request.customer_ids.iter().any(|customer| !known.contains(customer)) {
+        return Err(ApiError::not_found("customer"));
     }
     state.storage.grant(request.user_id, &request.customer_ids).await?;
     let _ = state.pokes.send(state.storage.latest_seq().await?);

@@ -112,6 +112,8 @@ pub trait Storage: Send + Sync + std::fmt::Debug + 'static {
     async fn shares_of(&self, customer_id: Uuid) -> StorageResult<Vec<User>>;
     /// Every customer the log has seen.
     async fn customers(&self) -> StorageResult<Vec<Uuid>>;
+    /// Which of these customers the log has seen: one query however many are asked about.
+    async fn known_customers(&self, ids: &[Uuid]) -> StorageResult<std::collections::HashSet<Uuid>>;
     /// The scope an entity lives in now.
     async fn entity_scope(&self, entity_id: Uuid) -> StorageResult<Option<Scope>>;
 

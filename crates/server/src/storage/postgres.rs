@@ -290,6 +290,16 @@ impl Storage for PostgresStorage {
         rows.iter().map(|id| parse_uuid(id)).collect()
     }
 
+    async fn known_customers(&self, ids: &[Uuid]) -> StorageResult<std::collections::HashSet<Uuid>> {
+        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        let rows: Vec<String> =
+            sqlx::query_scalar("SELECT customer_id FROM customers WHERE customer_id = ANY($1)")
+                .bind(ids)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(|id| parse_uuid(id)).collect()
+    }
+
     async fn entity_scope(&self, entity_id: Uuid) -> StorageResult<Option<Scope>> {
         let row = sqlx::query("SELECT scope_kind, scope_id FROM entities WHERE entity_id = $1")
             .bind(entity_id.to_string())

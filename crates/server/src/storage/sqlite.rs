@@ -377,6 +377,18 @@ impl Storage for SqliteStorage {
         rows.iter().map(|id| parse_uuid(id)).collect()
     }
 
+    async fn known_customers(&self, ids: &[Uuid]) -> StorageResult<std::collections::HashSet<Uuid>> {
+        let ids = serde_json::to_string(&ids.iter().map(Uuid::to_string).collect::<Vec<_>>())
+            .unwrap_or_else(|_| "[]".into());
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT customer_id FROM customers WHERE customer_id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|id| parse_uuid(id)).collect()
+    }
+
     async fn entity_scope(&self, entity_id: Uuid) -> StorageResult<Option<Scope>> {
         let row = sqlx::query("SELECT scope_kind, scope_id FROM entities WHERE entity_id = ?")
             .bind(entity_id.to_string())
