@@ -485,3 +485,53 @@ async fn behind_a_trusted_proxy_the_forwarded_address_is_throttled(backend: Back
     assert_eq!(login("10.0.0.66", PASSWORD).await, 429, "the guessing client waits");
     assert_eq!(login("10.0.0.7", PASSWORD).await, 200, "another client behind the same proxy does not");
 }
+
+/// The next `poke` on an event stream, within a deadline: its `latest_seq`.
+async fn next_poke(stream: &mut reqwest::Response, buffer: &mut String) -> i64 {
+    let read = async {
+        loop {
+            if let Some(end) = buffer.find("\n\n") {
+                let event: String = buffer.drain(..end + 2).collect();
+                if let Some(data) = event.lines().find_map(|line| line.strip_prefix("data:")) {
+                    let poke: Value = serde_json::from_str(data.trim()).expect("poke");
+                    return poke["latest_seq"].as_i64().expect("seq");
+                }
+                continue;
+            }
+            let chunk = stream.chunk().await.expect("stream").expect("stream open");
+            buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(10), read).await.expect("a poke within 10 s")
+}
+
+on_both_backends!(a_guest_is_poked_only_about_what_they_may_read);
+async fn a_guest_is_poked_only_about_what_they_may_read(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let anna = Device::join(&server, "anna", Role::Member).await;
+    let guest = Device::join(&server, "partner", Role::Guest).await;
+    let (admin, _) = server.client("admin", Role::Admin).await;
+    let customer = anna
+        .store
+        .create_customer(anna.ctx(), CustomerInput::named("Kovács Kft", CustomerKind::Company))
+        .await
+        .expect("customer");
+    anna.sync().await;
+    let mut stream = guest.client.events().await.expect("events");
+    let mut buffer = String::new();
+    next_poke(&mut stream, &mut buffer).await;
+    // L1: internal work does not tick the guest's stream ...
+    anna.store.create_task(anna.ctx(), TaskInput::new("Belső", anna.me.id)).await.expect("task");
+    anna.sync().await;
+    // ... a grant does, and then work in the shared customer.
+    admin.grant(guest.user.id, vec![customer.id]).await.expect("grant");
+    let after_grant = next_poke(&mut stream, &mut buffer).await;
+    let mut input = TaskInput::new("Közös", anna.me.id);
+    input.customer_id = Some(customer.id);
+    anna.store.create_task(anna.ctx(), input).await.expect("task");
+    anna.sync().await;
+    let shared = next_poke(&mut stream, &mut buffer).await;
+    assert!(shared > after_grant, "the shared customer's work is announced: {after_grant} → {shared}");
+    // Had the team push been announced, its poke (the same seq as the grant's) would have come
+    // first and this one would be the grant's.
+}

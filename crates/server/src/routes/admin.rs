@@ -138,7 +138,9 @@ pub async fn grant(
         return Err(ApiError::not_found("customer"));
     }
     state.storage.grant(request.user_id, &request.customer_ids).await?;
-    let _ = state.pokes.send(state.storage.latest_seq().await?);
+    let latest_seq = state.storage.latest_seq().await?;
+    let audience = crate::state::Audience::User(request.user_id);
+    let _ = state.pokes.send(crate::state::Poked { latest_seq, audience });
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -153,7 +155,9 @@ pub async fn revoke(
 ) -> ApiResult<StatusCode> {
     target(&state, request.user_id).await?;
     state.storage.revoke(request.user_id, &request.customer_ids).await?;
-    let _ = state.pokes.send(state.storage.latest_seq().await?);
+    let latest_seq = state.storage.latest_seq().await?;
+    let audience = crate::state::Audience::User(request.user_id);
+    let _ = state.pokes.send(crate::state::Poked { latest_seq, audience });
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
 use crate::rules;
-use crate::state::{AppState, Ended};
+use crate::state::{AppState, Audience, Ended, Poked};
 use tokio::sync::broadcast;
 
 /// Logs the operations the user may write; one result per op, in order. Idempotent.
@@ -35,8 +35,18 @@ pub async fn push(
     }
     let results = state.storage.push(&authed.user, &request.ops, &state.rules).await?;
     let latest_seq = state.storage.latest_seq().await?;
-    if results.iter().any(|r| matches!(r, duly_protocol::OpOutcome::Applied { .. })) {
-        let _ = state.pokes.send(latest_seq);
+    let mut touched: Vec<Scope> = request
+        .ops
+        .iter()
+        .zip(&results)
+        .filter(|(_, outcome)| matches!(outcome, duly_protocol::OpOutcome::Applied { .. }))
+        .map(|(op, _)| op.scope)
+        .collect();
+    touched.sort();
+    touched.dedup();
+    if !touched.is_empty() {
+        let _ =
+            state.pokes.send(Poked { latest_seq, audience: Audience::Scopes(std::sync::Arc::new(touched)) });
     }
     let results = request
         .ops
@@ -127,7 +137,33 @@ pub async fn events(
     authed: Authed,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let first = state.storage.latest_seq().await.unwrap_or_default();
-    let pokes = BroadcastStream::new(state.pokes.subscribe()).filter_map(|seq| seq.ok());
+    let granted: HashSet<Uuid> =
+        state.storage.grants_of(authed.user.id).await.unwrap_or_default().into_iter().collect();
+    let granted = std::sync::Arc::new(tokio::sync::Mutex::new(granted));
+    let (storage, user) = (state.storage.clone(), authed.user.clone());
+    // Only pokes about scopes this user reads; a change of their grants reloads what they read.
+    let pokes =
+        futures_util::StreamExt::filter_map(BroadcastStream::new(state.pokes.subscribe()), move |poke| {
+            let (granted, storage, user) = (granted.clone(), storage.clone(), user.clone());
+            async move {
+                let poke = poke.ok()?;
+                match &poke.audience {
+                    Audience::User(id) if *id == user.id => {
+                        let fresh = storage.grants_of(user.id).await.ok()?;
+                        *granted.lock().await = fresh.into_iter().collect();
+                        Some(poke.latest_seq)
+                    }
+                    Audience::User(_) => None,
+                    Audience::Scopes(scopes) => {
+                        let granted = granted.lock().await;
+                        scopes
+                            .iter()
+                            .any(|scope| rules::may_read(&user, &granted, scope))
+                            .then_some(poke.latest_seq)
+                    }
+                }
+            }
+        });
     let stream = tokio_stream::once(first).chain(pokes).map(|latest_seq| {
         let body = serde_json::to_string(&Poke { latest_seq }).unwrap_or_default();
         Ok(Event::default().event("poke").data(body))
