@@ -168,6 +168,23 @@ async fn a_hostile_guest_and_member_are_refused_and_colleagues_keep_their_work(b
     let answer = guest.client.push(forger.client_id, allowed).await.expect("push answered");
     assert!(answer.results.iter().all(|r| matches!(r.outcome, OpOutcome::Applied { .. })), "{answer:?}");
 
+    // H2: a comment "from" anna, marked as the system's: logged, but as the guest's own.
+    let forged_id = Uuid::now_v7();
+    let forged = json!({
+        "id": forged_id, "task_id": task.id, "customer_id": customer.id, "author_id": anna.me.id,
+        "body": "Új bankszámlaszám: HU12…", "keyword_ids": [], "task_status_change": null,
+        "customer_status_change": null, "attachments": [], "system": true,
+        "created_at": "2026-11-25T10:00:00.000000Z",
+    });
+    let create = forger.op(scope, EntityKind::Comment, forged_id, OpKind::Create, None, forged);
+    guest.client.push(forger.client_id, vec![create]).await.expect("push answered");
+    // H2: redirecting a task into another row through its `id`.
+    let mut forger = Forger::new();
+    let redirect =
+        forger.op(Scope::Team, EntityKind::Task, team_task.id, OpKind::Set, Some("id"), json!(task.id));
+    let answer = bela.client.push(forger.client_id, vec![redirect]).await.expect("push answered");
+    assert_eq!(refusal(&answer.results[0].outcome), Some("invalid_operation"));
+
     // The colleagues' work is as they left it, and still moves.
     let mut renamed = task.fields.clone();
     renamed.title = "Ajánlat küldése (javítva)".into();
@@ -186,6 +203,12 @@ async fn a_hostile_guest_and_member_are_refused_and_colleagues_keep_their_work(b
         assert_eq!((kept.body.as_str(), kept.author_id), ("Jóváhagyom az ajánlatot.", anna.me.id));
         let note = thread.iter().find(|c| c.id == note).expect("the guest's comment arrived");
         assert_eq!(note.body, "Rendben, köszönöm!");
+        let forged = thread.iter().find(|c| c.id == forged_id).expect("the forged comment arrived");
+        assert_eq!(
+            (forged.author_id, forged.system),
+            (own, false),
+            "as the guest's, not anna's or the system's"
+        );
         assert!(device.store.task(team_task.id).await.is_ok(), "the team task is still a task");
     }
 }

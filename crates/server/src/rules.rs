@@ -169,6 +169,10 @@ impl PushRules {
         }
         match (op.kind, op.field.as_deref()) {
             (OpKind::Set, None | Some("")) => return Err("a set names its field".into()),
+            // Who and what an entity is never changes after its create (H2).
+            (OpKind::Set, Some(field)) if IDENTITY_FIELDS.contains(&field) => {
+                return Err(format!("{field} is fixed when the entity is created"));
+            }
             (OpKind::Create, _) if !op.value.is_object() => {
                 return Err("a create carries the whole record".into());
             }
@@ -196,6 +200,29 @@ impl PushRules {
             _ => Ok(()),
         }
     }
+}
+
+/// Fields no `set` may name: they say which record this is and who made it.
+pub const IDENTITY_FIELDS: &[&str] = &["id", "author_id", "creator_id", "created_by", "created_at", "system"];
+
+/// The value the server logs for an op. Identity is the server's: a comment's author is the
+/// session's colleague and only the server speaks as "System", whatever the record says (H2).
+/// An honest client's record is logged as sent.
+pub fn logged_value<'a>(user: &User, op: &'a Operation) -> std::borrow::Cow<'a, serde_json::Value> {
+    use std::borrow::Cow;
+    if op.entity != EntityKind::Comment || op.kind != OpKind::Create {
+        return Cow::Borrowed(&op.value);
+    }
+    let Some(record) = op.value.as_object() else { return Cow::Borrowed(&op.value) };
+    let author = serde_json::json!(user.colleague_id.unwrap_or(user.id));
+    let system = serde_json::Value::Bool(false);
+    if record.get("author_id") == Some(&author) && record.get("system").is_none_or(|s| *s == system) {
+        return Cow::Borrowed(&op.value);
+    }
+    let mut record = record.clone();
+    record.insert("author_id".into(), author);
+    record.insert("system".into(), system);
+    Cow::Owned(serde_json::Value::Object(record))
 }
 
 /// What the pushing user is to the entity an op names.

@@ -413,8 +413,8 @@ impl Storage for PostgresStorage {
                 .bind(creator)
                 .execute(&mut *tx)
                 .await?;
-                let value =
-                    serde_json::to_string(&op.value).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+                let value = serde_json::to_string(&crate::rules::logged_value(user, op))
+                    .map_err(|e| StorageError::Corrupt(e.to_string()))?;
                 let logged: i64 = sqlx::query_scalar(
                     "INSERT INTO ops (client_id, client_seq, author, scope_kind, scope_id, entity, entity_id, kind,
                         field, value, hlc, base, received_at)

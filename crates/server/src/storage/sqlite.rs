@@ -473,8 +473,10 @@ impl Storage for SqliteStorage {
             let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "INSERT INTO ops (client_id, client_seq, author, scope_kind, scope_id, entity, entity_id, kind, field, value, hlc, base, received_at) ",
             );
-            let values: Vec<String> =
-                chunk.iter().map(|op| serde_json::to_string(&op.value).unwrap_or_default()).collect();
+            let values: Vec<String> = chunk
+                .iter()
+                .map(|op| serde_json::to_string(&crate::rules::logged_value(user, op)).unwrap_or_default())
+                .collect();
             insert.push_values(chunk.iter().zip(values), |mut row, (op, value)| {
                 let (kind, scope_id) = scope_columns(&op.scope);
                 row.push_bind(op.op_id.client_id.to_string())
