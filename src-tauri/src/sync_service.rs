@@ -83,6 +83,11 @@ impl SyncService {
         let profile = self.store.profile_id().await?;
         let session = client.login(login, password, profile).await.map_err(sync_error)?;
         let server = client.base_url().to_owned();
+        if let Err(error) = self.store.claim_sync_account(&server, session.user.id, login).await {
+            // The session just opened is not used: end it on the server too.
+            let _ = client.with_token(session.token).logout().await;
+            return Err(error.into());
+        }
         self.log_out().await;
         self.vault.save(&account(&server, login), &session.token);
         self.store.set_preferences(&[("sync_server", &server), ("sync_login", login)]).await?;

@@ -33,6 +33,9 @@ pub enum ErrorCode {
     RateLimited,
     /// The server answered with an error of its own, or something unexpected.
     ServerError,
+    /// This device's data was synced as another account: logging in as someone else would
+    /// push that person's work under a new name and show them the previous account's data.
+    OtherAccount,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +64,8 @@ pub enum CoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("internal error: {0}")]
     Internal(String),
+    #[error("this device syncs as another account ({0})")]
+    OtherAccount(String),
 }
 
 impl CoreError {
@@ -85,6 +90,7 @@ impl CoreError {
             Self::Deleted { .. } => ErrorCode::Deleted,
             Self::Storage(_) | Self::Migrate(_) => ErrorCode::Storage,
             Self::Internal(_) => ErrorCode::Internal,
+            Self::OtherAccount(_) => ErrorCode::OtherAccount,
         }
     }
 

@@ -66,6 +66,24 @@ impl Store {
         Ok(())
     }
 
+    /// Ties this store to one account on one server at its first login (M9). Another account
+    /// later is refused: its token would push this device's pending work in the other
+    /// person's name, and its window would show what the first account was shown.
+    pub async fn claim_sync_account(&self, server: &str, user_id: Uuid, login: &str) -> Result<()> {
+        let mine = format!("{}|{user_id}", server.trim_end_matches('/'));
+        match self.meta("sync_account").await? {
+            None => {
+                self.set_meta("sync_account", &mine).await?;
+                self.set_meta("sync_account_login", login).await
+            }
+            Some(held) if held == mine => Ok(()),
+            Some(_) => {
+                let before = self.meta("sync_account_login").await?.unwrap_or_default();
+                Err(crate::error::CoreError::OtherAccount(before))
+            }
+        }
+    }
+
     /// How many pulled ops could not be read (shown with the sync state).
     pub async fn undecodable_count(&self) -> Result<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM undecodable_ops").fetch_one(self.reader()).await?)

@@ -254,3 +254,19 @@ async fn an_inactive_colleague_gets_no_new_task() {
     input.active = true;
     f.store.update_colleague(f.ctx(), away.id, input).await.expect("reactivate");
 }
+
+/// M9: a store syncs as one account. Logging in as another would push this device's pending
+/// work in that person's name and show them the first account's data.
+#[tokio::test]
+async fn a_store_syncs_as_the_account_it_first_synced_as() {
+    let f = fixture().await;
+    let (anna, bela) = (Uuid::now_v7(), Uuid::now_v7());
+    f.store.claim_sync_account("https://duly.example/", anna, "anna").await.expect("first login");
+    f.store.claim_sync_account("https://duly.example", anna, "anna").await.expect("the same account again");
+    let refused =
+        f.store.claim_sync_account("https://duly.example", bela, "bela").await.expect_err("refused");
+    assert_eq!(refused.code(), ErrorCode::OtherAccount);
+    assert!(refused.to_string().contains("anna"), "{refused}");
+    let other_server = f.store.claim_sync_account("https://other.example", anna, "anna").await;
+    assert_eq!(other_server.expect_err("refused").code(), ErrorCode::OtherAccount);
+}

@@ -294,6 +294,8 @@ export const en: Messages = {
   "error.conflict": "Conflict: it already exists or has changed in the meantime.",
   "error.rate_limited": "Too many attempts. Wait a little, then try again.",
   "error.server_error": "The server reported an error. Please try again later.",
+  "error.other_account":
+    "This computer's data is synced as another account. Log in as that account; a different person needs a store of their own.",
   "error.titleRequired": "A task needs a title.",
   "nav.review": "End-of-day review",
   "review.title": "End-of-day review",

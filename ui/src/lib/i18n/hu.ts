@@ -294,6 +294,8 @@ export const hu = {
   "error.conflict": "Ütközés: ilyen már létezik, vagy közben megváltozott.",
   "error.rate_limited": "Túl sok próbálkozás. Várj egy kicsit, aztán próbáld újra.",
   "error.server_error": "A szerver hibát jelzett. Próbáld újra később.",
+  "error.other_account":
+    "Ezen a gépen az adatok egy másik fiókkal szinkronizálódnak. Jelentkezz be azzal a fiókkal; más személynek saját adatbázis kell.",
   "error.titleRequired": "A feladatnak legyen címe.",
   "nav.review": "Napzárás",
   "review.title": "Napzárás",
