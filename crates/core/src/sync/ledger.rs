@@ -71,15 +71,19 @@ impl Store {
     /// person's name, and its window would show what the first account was shown.
     pub async fn claim_sync_account(&self, server: &str, user_id: Uuid, login: &str) -> Result<()> {
         let mine = format!("{}|{user_id}", server.trim_end_matches('/'));
+        // One value (server, user, login), so the claim is one write.
         match self.meta("sync_account").await? {
-            None => {
-                self.set_meta("sync_account", &mine).await?;
-                self.set_meta("sync_account_login", login).await
-            }
-            Some(held) if held == mine => Ok(()),
-            Some(_) => {
-                let before = self.meta("sync_account_login").await?.unwrap_or_default();
-                Err(crate::error::CoreError::OtherAccount(before))
+            None => self.set_meta("sync_account", &format!("{mine}|{login}")).await,
+            Some(held) => {
+                // The login comes last and may hold anything; server and id never hold a `|`.
+                let mut parts = held.splitn(3, '|');
+                let account =
+                    format!("{}|{}", parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
+                if account == mine {
+                    Ok(())
+                } else {
+                    Err(crate::error::CoreError::OtherAccount(parts.next().unwrap_or_default().to_owned()))
+                }
             }
         }
     }

@@ -15,9 +15,19 @@
 //!
 //! Comments are append-only for everyone: a body is edited only by its author, other fields
 //! never change after the create; a comment goes to the trash with its task or customer.
+//!
+//! Here: one push's decisions. `permissions.rs` is the table of who may change what;
+//! `visibility.rs` what a user reads and what the server logs in their name.
+
+mod permissions;
+mod visibility;
 
 use duly_protocol::{EntityKind, ErrorCode, OpKind, OpOutcome, Operation, Role, Scope, User, stamp};
 use uuid::Uuid;
+
+use permissions::refusal;
+pub use permissions::{IDENTITY_FIELDS, Own, permitted};
+pub use visibility::{disclosed, held_scopes, logged_value, may_read};
 
 use crate::storage::PushFacts;
 
@@ -202,87 +212,6 @@ impl PushRules {
     }
 }
 
-/// Fields no `set` may name: they say which record this is and who made it.
-pub const IDENTITY_FIELDS: &[&str] = &["id", "author_id", "creator_id", "created_by", "created_at", "system"];
-
-/// The value the server logs for an op. Identity is the server's: a comment's author is the
-/// session's colleague and only the server speaks as "System", whatever the record says (H2).
-/// An honest client's record is logged as sent.
-pub fn logged_value<'a>(user: &User, op: &'a Operation) -> std::borrow::Cow<'a, serde_json::Value> {
-    use std::borrow::Cow;
-    if op.entity != EntityKind::Comment || op.kind != OpKind::Create {
-        return Cow::Borrowed(&op.value);
-    }
-    let Some(record) = op.value.as_object() else { return Cow::Borrowed(&op.value) };
-    let author = serde_json::json!(user.colleague_id.unwrap_or(user.id));
-    let system = serde_json::Value::Bool(false);
-    if record.get("author_id") == Some(&author) && record.get("system").is_none_or(|s| *s == system) {
-        return Cow::Borrowed(&op.value);
-    }
-    let mut record = record.clone();
-    record.insert("author_id".into(), author);
-    record.insert("system".into(), system);
-    Cow::Owned(serde_json::Value::Object(record))
-}
-
-/// What the pushing user is to the entity an op names.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Own {
-    /// The entity is the colleague record bound to the user.
-    pub colleague: bool,
-    /// The user's colleague created the entity (the author of its create in the log, or of a
-    /// create earlier in the same push).
-    pub created: bool,
-}
-
-/// The permission table: may a user of `role` make this change, in a scope they may write?
-pub fn permitted(role: Role, entity: EntityKind, kind: OpKind, field: Option<&str>, own: Own) -> bool {
-    use EntityKind as E;
-    use OpKind as K;
-    match (role, entity, kind) {
-        // Append-only for everyone: the author may edit the body, nobody anything else.
-        (_, E::Comment, K::Create) => true,
-        (_, E::Comment, K::Set) => own.created && field == Some("body"),
-        // Trashing a task or customer trashes its comments with it, whoever wrote them.
-        (Role::Guest, E::Comment, _) => false,
-        // A guest keeps the record that names them on their comments up to date.
-        (Role::Guest, E::Colleague, K::Create) => own.colleague,
-        (Role::Guest, E::Colleague, K::Set) => own.colleague && matches!(field, Some("name" | "email")),
-        (Role::Guest, _, _) => false,
-        // Who is what in the company stays with admins and managers.
-        (Role::Member, E::Colleague, K::Set) => !matches!(field, Some("role" | "active")),
-        _ => true,
-    }
-}
-
-fn refusal(role: Role, op: &Operation) -> String {
-    let change = match (op.kind, op.field.as_deref()) {
-        (OpKind::Set, Some(field)) => format!("change the {field} of"),
-        (OpKind::Create, _) => "create".into(),
-        (OpKind::Delete, _) => "delete".into(),
-        (OpKind::Restore, _) => "restore".into(),
-        (OpKind::Set, None) => "change".into(),
-    };
-    let who = match role {
-        Role::Guest => "a guest",
-        Role::Member => "a member",
-        Role::Manager => "a manager",
-        Role::Admin => "an admin",
-    };
-    format!("{who} may not {change} this {}", op.entity.as_str())
-}
-
-/// May `user` read `scope`? Used for pull, scope lists and blobs.
-pub fn may_read(user: &User, granted: &std::collections::HashSet<Uuid>, scope: &Scope) -> bool {
-    match scope {
-        Scope::Customer(id) => user.role.manages() || granted.contains(id),
-        Scope::Team => user.role != Role::Guest,
-        Scope::Private(owner) => user.colleague_id == Some(*owner),
-        // Guests read settings too: statuses, keywords and names are needed to show a task.
-        Scope::Settings => true,
-    }
-}
-
 fn may_write(user: &User, facts: &PushFacts, scope: &Scope) -> bool {
     match scope {
         Scope::Settings | Scope::Private(_) if user.role == Role::Guest => false,
@@ -305,54 +234,6 @@ fn scope_name(scope: &Scope) -> &'static str {
         Scope::Private(_) => "private",
         Scope::Settings => "settings",
     }
-}
-
-/// Least disclosure: what of a logged op a user is shown. A guest sees a colleague's name and
-/// nothing else (no e-mail, role, working hours or absences), except on their own record;
-/// everyone else sees the op as logged.
-pub fn disclosed(user: &User, mut logged: duly_protocol::LoggedOp) -> Option<duly_protocol::LoggedOp> {
-    let op = &mut logged.op;
-    if user.role != Role::Guest
-        || op.entity != EntityKind::Colleague
-        || user.colleague_id == Some(op.entity_id)
-    {
-        return Some(logged);
-    }
-    match op.kind {
-        OpKind::Create => {
-            let record = op.value.as_object().cloned().unwrap_or_default();
-            let kept = |key: &str, default: serde_json::Value| record.get(key).cloned().unwrap_or(default);
-            // The fields a colleague record must have, the private ones neutral.
-            op.value = serde_json::json!({
-                "id": kept("id", serde_json::json!(op.entity_id)),
-                "name": kept("name", serde_json::json!("")),
-                "active": kept("active", serde_json::json!(true)),
-                "created_at": kept("created_at", serde_json::Value::Null),
-                "email": "",
-                "role": "member",
-            });
-            Some(logged)
-        }
-        OpKind::Set if matches!(op.field.as_deref(), Some("name" | "active")) => Some(logged),
-        OpKind::Set => None,
-        OpKind::Delete | OpKind::Restore => Some(logged),
-    }
-}
-
-/// The scopes a user holds now, as the pull response lists them.
-pub fn held_scopes(user: &User, granted: &[Uuid], every_customer: &[Uuid]) -> Vec<Scope> {
-    let customers = if user.role.manages() { every_customer } else { granted };
-    let mut scopes: Vec<Scope> = customers.iter().map(|id| Scope::Customer(*id)).collect();
-    scopes.sort();
-    scopes.dedup();
-    if user.role != Role::Guest {
-        scopes.push(Scope::Team);
-    }
-    if let Some(colleague) = user.colleague_id {
-        scopes.push(Scope::Private(colleague));
-    }
-    scopes.push(Scope::Settings);
-    scopes
 }
 
 #[cfg(test)]
@@ -515,82 +396,6 @@ mod tests {
             rules.decide(&anna, &mut { squatted }, &fine),
             Decision::Reject(ErrorCode::OpIdTaken, _)
         ));
-    }
-
-    /// The policy stated a second time, as data: what each role may do beyond its defaults.
-    /// Every (role, entity, kind, field, ownership) cell is checked against it.
-    fn expected(role: Role, entity: EntityKind, kind: OpKind, field: Option<&str>, own: Own) -> bool {
-        use EntityKind as E;
-        use OpKind as K;
-        // (role, entity, kind, field or any, needs own colleague, needs own creation)
-        type Cell = (Option<Role>, E, K, Option<&'static str>, bool, bool);
-        const GRANTS: &[Cell] = &[
-            (None, E::Comment, K::Create, None, false, false),
-            (None, E::Comment, K::Set, Some("body"), false, true),
-            (Some(Role::Guest), E::Colleague, K::Create, None, true, false),
-            (Some(Role::Guest), E::Colleague, K::Set, Some("name"), true, false),
-            (Some(Role::Guest), E::Colleague, K::Set, Some("email"), true, false),
-        ];
-        let granted = GRANTS.iter().any(|(r, e, k, f, needs_colleague, needs_created)| {
-            r.is_none_or(|r| r == role)
-                && *e == entity
-                && *k == kind
-                && f.is_none_or(|f| Some(f) == field)
-                && (!needs_colleague || own.colleague)
-                && (!needs_created || own.created)
-        });
-        if granted || role == Role::Guest {
-            return granted;
-        }
-        match (entity, kind) {
-            (E::Comment, K::Set) => false,
-            (E::Colleague, K::Set) if role == Role::Member => !matches!(field, Some("role" | "active")),
-            _ => true,
-        }
-    }
-
-    #[test]
-    fn the_permission_table_holds_in_every_cell() {
-        use EntityKind as E;
-        let roles = [Role::Guest, Role::Member, Role::Manager, Role::Admin];
-        let entities = [
-            E::Colleague,
-            E::Customer,
-            E::CustomerStatus,
-            E::Project,
-            E::Task,
-            E::Comment,
-            E::Keyword,
-            E::TaskStatusLabel,
-            E::WorkCalendar,
-        ];
-        let kinds = [OpKind::Create, OpKind::Set, OpKind::Delete, OpKind::Restore];
-        let fields =
-            [None, Some("body"), Some("name"), Some("email"), Some("role"), Some("active"), Some("title")];
-        let owns = [
-            Own::default(),
-            Own { colleague: true, created: false },
-            Own { colleague: false, created: true },
-            Own { colleague: true, created: true },
-        ];
-        let mut cells = 0;
-        for role in roles {
-            for entity in entities {
-                for kind in kinds {
-                    for field in fields {
-                        for own in owns {
-                            assert_eq!(
-                                permitted(role, entity, kind, field, own),
-                                expected(role, entity, kind, field, own),
-                                "{role:?} {entity:?} {kind:?} {field:?} {own:?}"
-                            );
-                            cells += 1;
-                        }
-                    }
-                }
-            }
-        }
-        assert_eq!(cells, 4 * 9 * 4 * 7 * 4);
     }
 
     #[test]

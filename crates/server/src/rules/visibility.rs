@@ -1,0 +1,83 @@
+//! What a user reads, and what the server logs in their name.
+
+use duly_protocol::{EntityKind, OpKind, Operation, Role, Scope, User};
+use uuid::Uuid;
+
+/// The value the server logs for an op. Identity is the server's: a comment's author is the
+/// session's colleague and only the server speaks as "System", whatever the record says (H2).
+/// An honest client's record is logged as sent.
+pub fn logged_value<'a>(user: &User, op: &'a Operation) -> std::borrow::Cow<'a, serde_json::Value> {
+    use std::borrow::Cow;
+    if op.entity != EntityKind::Comment || op.kind != OpKind::Create {
+        return Cow::Borrowed(&op.value);
+    }
+    let Some(record) = op.value.as_object() else { return Cow::Borrowed(&op.value) };
+    let author = serde_json::json!(user.colleague_id.unwrap_or(user.id));
+    let system = serde_json::Value::Bool(false);
+    if record.get("author_id") == Some(&author) && record.get("system").is_none_or(|s| *s == system) {
+        return Cow::Borrowed(&op.value);
+    }
+    let mut record = record.clone();
+    record.insert("author_id".into(), author);
+    record.insert("system".into(), system);
+    Cow::Owned(serde_json::Value::Object(record))
+}
+
+/// May `user` read `scope`? Used for pull, scope lists and blobs.
+pub fn may_read(user: &User, granted: &std::collections::HashSet<Uuid>, scope: &Scope) -> bool {
+    match scope {
+        Scope::Customer(id) => user.role.manages() || granted.contains(id),
+        Scope::Team => user.role != Role::Guest,
+        Scope::Private(owner) => user.colleague_id == Some(*owner),
+        // Guests read settings too: statuses, keywords and names are needed to show a task.
+        Scope::Settings => true,
+    }
+}
+
+/// Least disclosure: what of a logged op a user is shown. A guest sees a colleague's name and
+/// nothing else (no e-mail, role, working hours or absences), except on their own record;
+/// everyone else sees the op as logged.
+pub fn disclosed(user: &User, mut logged: duly_protocol::LoggedOp) -> Option<duly_protocol::LoggedOp> {
+    let op = &mut logged.op;
+    if user.role != Role::Guest
+        || op.entity != EntityKind::Colleague
+        || user.colleague_id == Some(op.entity_id)
+    {
+        return Some(logged);
+    }
+    match op.kind {
+        OpKind::Create => {
+            let record = op.value.as_object().cloned().unwrap_or_default();
+            let kept = |key: &str, default: serde_json::Value| record.get(key).cloned().unwrap_or(default);
+            // The fields a colleague record must have, the private ones neutral.
+            op.value = serde_json::json!({
+                "id": kept("id", serde_json::json!(op.entity_id)),
+                "name": kept("name", serde_json::json!("")),
+                "active": kept("active", serde_json::json!(true)),
+                "created_at": kept("created_at", serde_json::Value::Null),
+                "email": "",
+                "role": "member",
+            });
+            Some(logged)
+        }
+        OpKind::Set if matches!(op.field.as_deref(), Some("name" | "active")) => Some(logged),
+        OpKind::Set => None,
+        OpKind::Delete | OpKind::Restore => Some(logged),
+    }
+}
+
+/// The scopes a user holds now, as the pull response lists them.
+pub fn held_scopes(user: &User, granted: &[Uuid], every_customer: &[Uuid]) -> Vec<Scope> {
+    let customers = if user.role.manages() { every_customer } else { granted };
+    let mut scopes: Vec<Scope> = customers.iter().map(|id| Scope::Customer(*id)).collect();
+    scopes.sort();
+    scopes.dedup();
+    if user.role != Role::Guest {
+        scopes.push(Scope::Team);
+    }
+    if let Some(colleague) = user.colleague_id {
+        scopes.push(Scope::Private(colleague));
+    }
+    scopes.push(Scope::Settings);
+    scopes
+}
