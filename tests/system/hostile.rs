@@ -10,18 +10,18 @@ use crate::on_both_backends;
 use crate::sync_support::{Backend, Device, PASSWORD, TestServer, http};
 
 /// Ops as a hostile client writes them: any id, any field, stamped now.
-struct Forger {
-    client_id: Uuid,
+pub(crate) struct Forger {
+    pub client_id: Uuid,
     seq: i64,
     clock: uhlc::HLC,
 }
 
 impl Forger {
-    fn new() -> Self {
+    pub fn new() -> Self {
         Self { client_id: Uuid::now_v7(), seq: 0, clock: uhlc::HLCBuilder::new().build() }
     }
 
-    fn op(
+    pub fn op(
         &mut self,
         scope: Scope,
         entity: EntityKind,
@@ -45,7 +45,7 @@ impl Forger {
     }
 }
 
-fn refusal(outcome: &OpOutcome) -> Option<&'static str> {
+pub(crate) fn refusal(outcome: &OpOutcome) -> Option<&'static str> {
     match outcome {
         OpOutcome::Rejected { code, .. } => Some(code.as_str()),
         _ => None,

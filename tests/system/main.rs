@@ -1,7 +1,9 @@
 //! End-to-end tests across crates, one binary.
 
+mod clocks;
 mod daily_work;
 mod hostile;
+mod hostile_records;
 mod migrations;
 mod server_api;
 mod sync_random;

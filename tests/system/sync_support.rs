@@ -2,10 +2,12 @@
 //! files, logged in as real users, syncing with the real client.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use duly_core::Store;
+use duly_core::clock::{Clock, SystemClock};
 use duly_core::model::{Colleague, ColleagueInput, Role as ColleagueRole, WriteCtx};
 use duly_core::sync::{SyncClient, SyncOutcome, sync_once};
+use duly_core::{Store, StoreOptions};
 use duly_protocol::{NewUser, Role, User};
 use duly_server::{Config, RunningServer};
 use sqlx::Connection;
@@ -108,6 +110,8 @@ async fn fresh_postgres_database() -> String {
 #[derive(Debug)]
 pub struct Device {
     pub store: Store,
+    /// This computer's clock (the system's, or one set wrong).
+    pub clock: Arc<dyn Clock>,
     pub client: SyncClient,
     pub me: Colleague,
     pub user: User,
@@ -118,16 +122,30 @@ pub struct Device {
 impl Device {
     /// A new user of `role` with a fresh store, logged in.
     pub async fn join(server: &TestServer, login: &str, role: Role) -> Self {
+        Self::join_with_clock(server, login, role, Arc::new(SystemClock)).await
+    }
+
+    /// As [`Device::join`], on a computer whose clock is `clock`.
+    pub async fn join_with_clock(
+        server: &TestServer,
+        login: &str,
+        role: Role,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         server.user(login, role).await;
-        let device = Self::offline(login).await;
+        let device = Self::offline_with_clock(login, clock).await;
         device.log_in(server, login).await
     }
 
     /// A store used alone, before any server.
     pub async fn offline(name: &str) -> Self {
+        Self::offline_with_clock(name, Arc::new(SystemClock)).await
+    }
+
+    async fn offline_with_clock(name: &str, clock: Arc<dyn Clock>) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("duly.db");
-        let store = Store::open(&path).await.expect("store");
+        let store = Store::open_with(&path, options(&clock)).await.expect("store");
         let me = store
             .create_profile(ColleagueInput {
                 name: name.into(),
@@ -146,7 +164,7 @@ impl Device {
             active: true,
             colleague_id: None,
         };
-        Self { store, client, me, user, path, _dir: dir }
+        Self { store, clock, client, me, user, path, _dir: dir }
     }
 
     pub async fn log_in(mut self, server: &TestServer, login: &str) -> Self {
@@ -169,9 +187,13 @@ impl Device {
     /// Closes the store and opens it again from its file, as after a crash.
     pub async fn reopen(mut self) -> Self {
         self.store.close().await;
-        self.store = Store::open(&self.path).await.expect("reopen");
+        self.store = Store::open_with(&self.path, options(&self.clock)).await.expect("reopen");
         self
     }
+}
+
+fn options(clock: &Arc<dyn Clock>) -> StoreOptions {
+    StoreOptions { clock: clock.clone(), ..StoreOptions::default() }
 }
 
 /// id, title, status, responsible, customer, deleted_at

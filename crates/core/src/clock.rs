@@ -29,6 +29,17 @@ impl Clock for SystemClock {
     }
 }
 
+/// A computer's clock set wrong by a fixed amount (ahead when positive): it moves with real
+/// time, as a misset clock does.
+#[derive(Debug, Clone, Copy)]
+pub struct OffsetClock(pub Duration);
+
+impl Clock for OffsetClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now() + self.0
+    }
+}
+
 /// A clock that only moves when told to.
 #[derive(Debug)]
 pub struct ManualClock(Mutex<DateTime<Utc>>);

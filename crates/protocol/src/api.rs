@@ -38,6 +38,10 @@ pub enum ErrorCode {
     /// op under this id (a store restored from a backup). The client takes a new client id and
     /// pushes the op again; nothing is lost.
     OpIdTaken,
+    /// The op's clock stamp is further ahead of the server's clock than the protocol allows
+    /// (`limits::MAX_CLOCK_AHEAD_SECS`). The client corrects its clock by the push answer's
+    /// `server_time_ms`, stamps the op again and pushes it again; nothing is lost.
+    ClockAhead,
     Internal,
 }
 
@@ -56,6 +60,7 @@ impl ErrorCode {
             Self::ForbiddenScope => "forbidden_scope",
             Self::InvalidOperation => "invalid_operation",
             Self::OpIdTaken => "op_id_taken",
+            Self::ClockAhead => "clock_ahead",
             Self::Internal => "internal",
         }
     }
@@ -74,6 +79,7 @@ impl ErrorCode {
             Self::ForbiddenScope,
             Self::InvalidOperation,
             Self::OpIdTaken,
+            Self::ClockAhead,
             Self::Internal,
         ]
         .into_iter()
@@ -212,6 +218,10 @@ pub struct OpResult {
 pub struct PushResponse {
     pub results: Vec<OpResult>,
     pub latest_seq: i64,
+    /// The server's clock when it decided the push (milliseconds since 1970 UTC): a client
+    /// whose stamps were refused as `clock_ahead` corrects its own clock by it.
+    #[serde(default)]
+    pub server_time_ms: i64,
 }
 
 /// An operation as the server logged it: its place in the global order and who sent it.

@@ -12,6 +12,11 @@ pub const MAX_VALUE_BYTES: usize = 256 * 1024;
 /// the whole message, and a value ends up several levels down in a pull page.
 pub const MAX_VALUE_DEPTH: usize = 16;
 
+/// How far ahead of the server's clock an operation's stamp may be. A stamp further ahead
+/// would win every later merge until the world's clocks caught up with it; the client whose
+/// stamps are refused corrects its clock by the server's time and stamps them again.
+pub const MAX_CLOCK_AHEAD_SECS: u64 = 5 * 60;
+
 /// The longest login name; checked before any other work on a login.
 pub const MAX_LOGIN_BYTES: usize = 100;
 

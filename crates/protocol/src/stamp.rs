@@ -24,6 +24,12 @@ pub fn is_valid(stamp: &str) -> bool {
     stamp.parse::<uhlc::Timestamp>().is_ok()
 }
 
+/// The wall-clock time a stamp carries, in milliseconds since 1970 UTC.
+pub fn time_ms(stamp: &str) -> Option<i64> {
+    let stamp = stamp.parse::<uhlc::Timestamp>().ok()?;
+    i64::try_from(stamp.get_time().to_duration().as_millis()).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

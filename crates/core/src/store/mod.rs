@@ -16,6 +16,7 @@ mod outbox;
 mod projects;
 mod series;
 mod settings;
+pub(crate) mod stamps;
 mod tasks;
 mod trash;
 mod write;
@@ -72,7 +73,7 @@ struct Inner {
     reader: SqlitePool,
     /// Changes only when the server says the id is taken (a store restored from a backup).
     client_id: std::sync::RwLock<Uuid>,
-    hlc: uhlc::HLC,
+    stamps: stamps::StampClock,
     clock: Arc<dyn Clock>,
     events: broadcast::Sender<ChangeEvent>,
     /// Milliseconds since the epoch of the last committed write, for idle detection.
@@ -126,30 +127,42 @@ impl Store {
             .connect_with(connect.read_only(true))
             .await?;
         let client_id = client_id(&writer).await?;
-        let hlc = uhlc::HLCBuilder::new()
-            .with_id(hlc_id(client_id))
-            .with_max_delta(Duration::from_secs(24 * 3600))
-            .build();
+        let correction: i64 = sqlx::query_scalar!("SELECT value FROM meta WHERE key = 'clock_correction_ms'")
+            .fetch_optional(&writer)
+            .await?
+            .and_then(|text| text.parse().ok())
+            .unwrap_or(0);
+        let stamps = stamps::StampClock::new(hlc_id(client_id), options.clock.clone(), correction);
         let (events, _) = broadcast::channel(1024);
         let store = Self {
             inner: Arc::new(Inner {
                 writer,
                 reader,
                 client_id: std::sync::RwLock::new(client_id),
-                hlc,
+                stamps,
                 clock: options.clock,
                 events,
                 last_write_ms: AtomicI64::new(0),
                 blob_dir: path.as_ref().with_extension("blobs"),
             }),
         };
-        // A remote clock ahead of ours moved our clock; a restart must not move it back, or a
-        // later local edit would stamp below one it replaced and lose everywhere else.
+        // A remote clock ahead of ours moved our clock, and so did our own earlier stamps; a
+        // restart must not move it back, or a later local edit would stamp below one it
+        // replaced and lose everywhere else. `hlc_high` holds the highest stamp the server
+        // sent or acknowledged; the newest pending op holds the highest not yet pushed.
         if let Some(high) = sqlx::query_scalar!("SELECT value FROM meta WHERE key = 'hlc_high'")
             .fetch_optional(&store.inner.writer)
             .await?
         {
             store.observe_stamp_text(&high);
+        }
+        if let Some(pending) = sqlx::query_scalar!(
+            "SELECT h.hlc FROM outbox o JOIN history h ON h.seq = o.history_seq ORDER BY o.client_seq DESC LIMIT 1"
+        )
+        .fetch_optional(&store.inner.writer)
+        .await?
+        {
+            store.observe_stamp_text(&pending);
         }
         if options.background_maintenance {
             store.spawn_idle_maintenance();
@@ -267,9 +280,18 @@ impl Store {
 
     /// Moves this replica's clock past a stamp seen from another one.
     pub(crate) fn observe_stamp(&self, stamp: &uhlc::Timestamp) {
-        if let Err(error) = self.inner.hlc.update_with_timestamp(stamp) {
-            tracing::warn!(%error, "a remote clock stamp is too far ahead; not followed");
+        if !self.inner.stamps.observe(stamp) {
+            tracing::warn!(%stamp, "a clock stamp is too far ahead; not followed");
         }
+    }
+
+    /// A fresh stamp for an operation this replica makes.
+    pub(crate) fn new_stamp(&self) -> String {
+        self.inner.stamps.stamp().to_string()
+    }
+
+    pub(crate) fn stamp_clock(&self) -> &stamps::StampClock {
+        &self.inner.stamps
     }
 
     /// Tells listeners about a change made outside a [`Write`] (a purge).

@@ -33,7 +33,7 @@ impl Store {
 impl Write<'_> {
     /// A fresh hybrid-logical-clock stamp for an operation.
     pub fn hlc(&self) -> String {
-        self.store.inner.hlc.new_timestamp().to_string()
+        self.store.new_stamp()
     }
 
     pub fn now_text(&self) -> String {

@@ -132,17 +132,7 @@ impl Store {
             .filter(|s| stamp::is_valid(s))
             .max_by(|a, b| stamp::compare(a, b));
         if let Some(high) = high {
-            let current = sqlx::query_scalar!("SELECT value FROM meta WHERE key = 'hlc_high'")
-                .fetch_optional(&mut *w.tx)
-                .await?;
-            if stamp::wins(high, current.as_deref()) {
-                sqlx::query!(
-                    "INSERT INTO meta (key, value) VALUES ('hlc_high', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    high
-                )
-                .execute(&mut *w.tx)
-                .await?;
-            }
+            super::ledger::raise_stamp_floor(&mut w.tx, high).await?;
         }
         if let Some(cursor) = cursor {
             let text = cursor.to_string();
@@ -205,13 +195,14 @@ fn merge(current: &mut Replica, logged: &LoggedOp, effects: &mut Effects) -> boo
         OpKind::Create => {
             let Value::Object(fields) = &op.value else { return false };
             let mut changed = false;
-            for (field, value) in fields {
+            // The id is the op's entity, never what a record says (H2).
+            for (field, value) in fields.iter().filter(|(field, _)| *field != "id") {
                 changed |= set_field(current, logged, field, value, None, effects);
             }
             changed
         }
         OpKind::Set => {
-            let Some(field) = op.field.as_deref() else { return false };
+            let Some(field) = op.field.as_deref().filter(|field| *field != "id") else { return false };
             let base = Some(op.base.as_deref());
             set_field(current, logged, field, &op.value, base, effects)
         }
@@ -242,7 +233,9 @@ fn create(fresh: &mut Replica, logged: &LoggedOp, effects: &mut Effects) {
     if let Value::Object(fields) = &op.value {
         for (field, value) in fields {
             fresh.stamps.insert(field.clone(), (op.hlc.clone(), logged.author.to_string()));
-            fresh.record.insert(field.clone(), value.clone());
+            // The id is the op's entity, never what a record says (H2).
+            let value = if field == "id" { Value::String(op.entity_id.to_string()) } else { value.clone() };
+            fresh.record.insert(field.clone(), value);
         }
     }
     fresh.record_dirty = true;

@@ -39,7 +39,7 @@ impl SyncError {
                 ErrorCode::InvalidCredentials => Code::InvalidCredentials,
                 ErrorCode::Forbidden | ErrorCode::ForbiddenScope => Code::Forbidden,
                 ErrorCode::NotFound => Code::NotFound,
-                ErrorCode::Conflict | ErrorCode::OpIdTaken => Code::Conflict,
+                ErrorCode::Conflict | ErrorCode::OpIdTaken | ErrorCode::ClockAhead => Code::Conflict,
                 ErrorCode::RateLimited => Code::RateLimited,
                 ErrorCode::BadRequest | ErrorCode::TooLarge | ErrorCode::InvalidOperation => {
                     Code::InvalidInput

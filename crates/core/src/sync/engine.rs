@@ -31,6 +31,8 @@ pub struct SyncOutcome {
     pub bootstrapped: Vec<Uuid>,
     pub purged: Vec<Uuid>,
     pub blobs_uploaded: usize,
+    /// Ops stamped again after the server said this computer's clock runs ahead of its own.
+    pub restamped: usize,
 }
 
 /// One full round. Safe to interrupt anywhere: an op leaves the outbox only once the server
@@ -42,6 +44,7 @@ pub async fn sync_once(store: &Store, client: &SyncClient) -> Result<SyncOutcome
         blobs_uploaded: super::blobs::upload_blobs(store, client).await?,
         ..SyncOutcome::default()
     };
+    let mut clock_corrected = false;
     loop {
         let pending = store.pending_ops(MAX_PUSH_OPS as u32).await?;
         if pending.is_empty() {
@@ -49,7 +52,19 @@ pub async fn sync_once(store: &Store, client: &SyncClient) -> Result<SyncOutcome
         }
         let batch = within_bytes(pending, MAX_PUSH_BYTES);
         let response = client.push(store.client_id(), batch.clone()).await?;
-        store.settle_push(&batch, &response.results).await?;
+        if store.settle_push(&batch, &response.results).await? {
+            // This computer's clock runs ahead of the server's: correct it once a round and
+            // stamp the waiting ops again; if that is still not enough, say so and try later.
+            if clock_corrected {
+                return Err(SyncError::Refused {
+                    status: 200,
+                    code: duly_protocol::ErrorCode::ClockAhead,
+                    message: "this computer's clock is ahead of the server's".into(),
+                });
+            }
+            outcome.restamped += store.correct_clock(response.server_time_ms).await?;
+            clock_corrected = true;
+        }
         outcome.pushed += batch.len();
         outcome.rejected +=
             response.results.iter().filter(|r| matches!(r.outcome, OpOutcome::Rejected { .. })).count();

@@ -2,7 +2,7 @@
 //! operations, the rejected list, lost concurrent edits, and purging a revoked customer.
 
 use chrono::{DateTime, Utc};
-use duly_protocol::{ErrorCode, OpOutcome, OpResult, Operation, Scope};
+use duly_protocol::{ErrorCode, OpOutcome, OpResult, Operation, Scope, stamp};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -126,22 +126,36 @@ impl Store {
 
     /// Acknowledges pushed operations: applied and duplicate ones leave the outbox, refused
     /// ones move to the rejected list. An op whose id the server has for something else stays
-    /// in the outbox, and the store takes a new client id to push it under. One transaction.
-    pub async fn settle_push(&self, ops: &[Operation], results: &[OpResult]) -> Result<()> {
+    /// in the outbox, and the store takes a new client id to push it under; one whose stamp
+    /// is ahead of the server's clock stays too, to be stamped again. The highest stamp the
+    /// server acknowledged becomes a floor for this replica's clock (`hlc_high`). One
+    /// transaction. Returns whether any op was refused for a clock ahead of the server's.
+    pub async fn settle_push(&self, ops: &[Operation], results: &[OpResult]) -> Result<bool> {
         let mut tx = self.writer().begin_with("BEGIN IMMEDIATE").await?;
         let at = codec::ts(self.now());
         let mut id_taken = false;
+        let mut clock_ahead = false;
+        let mut acknowledged: Option<&str> = None;
         for result in results {
             let seq = result.op_id.client_seq;
             match (&result.outcome, ops.iter().find(|op| op.op_id == result.op_id)) {
                 (OpOutcome::Rejected { code: ErrorCode::OpIdTaken, .. }, Some(_)) => id_taken = true,
+                (OpOutcome::Rejected { code: ErrorCode::ClockAhead, .. }, Some(_)) => clock_ahead = true,
                 (OpOutcome::Rejected { code, reason }, Some(op)) => {
                     reject(&mut tx, op, code.as_str(), reason, &at).await?
                 }
-                _ => {
+                (_, found) => {
+                    if let Some(op) = found
+                        && stamp::wins(&op.hlc, acknowledged)
+                    {
+                        acknowledged = Some(&op.hlc);
+                    }
                     sqlx::query!("DELETE FROM outbox WHERE client_seq = ?", seq).execute(&mut *tx).await?;
                 }
             }
+        }
+        if let Some(high) = acknowledged {
+            raise_stamp_floor(&mut tx, high).await?;
         }
         let fresh = if id_taken { Some(self.take_new_client_id(&mut tx).await?) } else { None };
         tx.commit().await?;
@@ -149,7 +163,7 @@ impl Store {
             tracing::warn!(%fresh, "the server has this client's op ids for other ops; pushing under a new id");
             self.use_client_id(fresh);
         }
-        Ok(())
+        Ok(clock_ahead)
     }
 
     pub async fn rejected_ops(&self) -> Result<Vec<RejectedOp>> {
@@ -270,6 +284,21 @@ impl Store {
         self.announce(duly_protocol::EntityKind::Customer, Some(customer_id));
         Ok(())
     }
+}
+
+/// Keeps the highest stamp the server holds (`meta.hlc_high`), in the caller's transaction.
+pub(crate) async fn raise_stamp_floor(tx: &mut sqlx::SqliteConnection, high: &str) -> Result<()> {
+    let current =
+        sqlx::query_scalar!("SELECT value FROM meta WHERE key = 'hlc_high'").fetch_optional(&mut *tx).await?;
+    if stamp::wins(high, current.as_deref()) {
+        sqlx::query!(
+            "INSERT INTO meta (key, value) VALUES ('hlc_high', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            high
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Moves an operation from the outbox to the rejected list, inside the caller's transaction.

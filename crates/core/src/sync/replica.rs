@@ -83,6 +83,8 @@ pub(crate) async fn load_many(
                 if let Value::Object(fields) = value {
                     for (field, v) in fields {
                         replica.stamps.insert(field.clone(), (row.hlc.clone(), row.actor_id.clone()));
+                        // The id is the entity's, never what a record says (H2).
+                        let v = if field == "id" { Value::String(id.to_string()) } else { v };
                         replica.record.insert(field, v);
                     }
                 }

@@ -54,7 +54,7 @@ pub async fn push(
         .zip(results)
         .map(|(op, outcome)| duly_protocol::OpResult { op_id: op.op_id, outcome })
         .collect();
-    Ok(ApiJson(PushResponse { results, latest_seq }))
+    Ok(ApiJson(PushResponse { results, latest_seq, server_time_ms: chrono::Utc::now().timestamp_millis() }))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

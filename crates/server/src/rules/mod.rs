@@ -20,13 +20,16 @@
 //! `visibility.rs` what a user reads and what the server logs in their name.
 
 mod permissions;
+mod records;
 mod visibility;
 
+use duly_protocol::limits::MAX_CLOCK_AHEAD_SECS;
 use duly_protocol::{EntityKind, ErrorCode, OpKind, OpOutcome, Operation, Role, Scope, User, stamp};
 use uuid::Uuid;
 
 use permissions::refusal;
 pub use permissions::{IDENTITY_FIELDS, Own, permitted};
+pub use records::references;
 pub use visibility::{disclosed, held_scopes, logged_value, may_read};
 
 use crate::storage::PushFacts;
@@ -90,6 +93,15 @@ impl PushRules {
         if let Err(reason) = self.well_formed(op) {
             return Decision::Reject(ErrorCode::InvalidOperation, reason);
         }
+        // Time is the server's: a stamp from the future would win every merge until the
+        // world caught up with it (H3). The client corrects its clock and stamps again.
+        let ahead_ms = stamp::time_ms(&op.hlc).unwrap_or(i64::MAX).saturating_sub(facts.now_ms);
+        if ahead_ms > i64::try_from(MAX_CLOCK_AHEAD_SECS * 1000).unwrap_or(i64::MAX) {
+            return Decision::Reject(
+                ErrorCode::ClockAhead,
+                format!("the stamp is {} s ahead of the server's clock", ahead_ms / 1000),
+            );
+        }
         let mut grant_customer = None;
         match op.scope {
             Scope::Customer(customer) => {
@@ -145,6 +157,9 @@ impl PushRules {
         };
         if !permitted(user.role, op.entity, op.kind, op.field.as_deref(), own) {
             return Decision::Reject(ErrorCode::Forbidden, refusal(user.role, op));
+        }
+        if let Err(reason) = records::check(op, facts) {
+            return Decision::Reject(ErrorCode::InvalidOperation, reason);
         }
         // An entity moving between scopes must be writable where it lives now, too.
         if let Some(current) = facts.entity_scopes.get(&op.entity_id)
@@ -256,7 +271,12 @@ mod tests {
 
     fn op(seq: i64, scope: Scope, entity: EntityKind, entity_id: Uuid, kind: OpKind) -> Operation {
         let hlc = uhlc::HLCBuilder::new().build().new_timestamp().to_string();
-        let value = if kind == OpKind::Create { json!({"name": "x"}) } else { json!("x") };
+        let customer = if let Scope::Customer(id) = scope { json!(id) } else { serde_json::Value::Null };
+        let value = match (kind, entity) {
+            (OpKind::Create, EntityKind::Customer) => json!({"name": "x"}),
+            (OpKind::Create, _) => json!({"name": "x", "customer_id": customer}),
+            _ => json!("x"),
+        };
         let field = (kind == OpKind::Set).then(|| "name".to_owned());
         Operation {
             op_id: OpId { client_id: Uuid::nil(), client_seq: seq },
@@ -464,6 +484,42 @@ mod tests {
             rules.decide(&bela, &mut facts, &as_keyword),
             Decision::Reject(ErrorCode::InvalidOperation, _)
         ));
+    }
+
+    #[test]
+    fn a_stamp_ahead_of_the_servers_clock_is_refused() {
+        let rules = PushRules::default();
+        let anna = user(Role::Member);
+        let mut facts = PushFacts::default();
+        let now_ms = facts.now_ms;
+        let stamped = |seq: i64, ms: i64| {
+            let mut set = op(seq, Scope::Team, EntityKind::Task, Uuid::now_v7(), OpKind::Set);
+            let time = uhlc::NTP64::from(std::time::Duration::from_millis(u64::try_from(ms).expect("ms")));
+            set.hlc = uhlc::Timestamp::new(time, uhlc::ID::rand()).to_string();
+            set
+        };
+        let bound = i64::try_from(MAX_CLOCK_AHEAD_SECS * 1000).expect("bound");
+        assert!(matches!(
+            rules.decide(&anna, &mut facts, &stamped(1, now_ms + bound - 1000)),
+            Decision::Accept { .. }
+        ));
+        assert!(matches!(
+            rules.decide(&anna, &mut facts, &stamped(2, now_ms + bound + 1000)),
+            Decision::Reject(ErrorCode::ClockAhead, _)
+        ));
+        let mut forever = stamped(3, now_ms);
+        forever.hlc = "18446744073709551615/ffffffffffffffffffffffffffffffff".into();
+        assert!(matches!(
+            rules.decide(&anna, &mut facts, &forever),
+            Decision::Reject(ErrorCode::ClockAhead, _)
+        ));
+        assert!(
+            matches!(
+                rules.decide(&anna, &mut facts, &stamped(4, now_ms - 7 * 24 * 3600 * 1000)),
+                Decision::Accept { .. }
+            ),
+            "work done offline a week ago still arrives"
+        );
     }
 
     #[test]

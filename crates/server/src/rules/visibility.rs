@@ -3,24 +3,50 @@
 use duly_protocol::{EntityKind, OpKind, Operation, Role, Scope, User};
 use uuid::Uuid;
 
-/// The value the server logs for an op. Identity is the server's: a comment's author is the
-/// session's colleague and only the server speaks as "System", whatever the record says (H2).
-/// An honest client's record is logged as sent.
+/// The value the server logs for an op. Identity is the server's (H2): who created a task,
+/// customer or project, who wrote a comment and who completed a task is the session's
+/// colleague, and only the server speaks as "System", whatever the record says. An honest
+/// client's record is logged as sent.
 pub fn logged_value<'a>(user: &User, op: &'a Operation) -> std::borrow::Cow<'a, serde_json::Value> {
+    use serde_json::Value;
     use std::borrow::Cow;
-    if op.entity != EntityKind::Comment || op.kind != OpKind::Create {
+    let me = serde_json::json!(user.colleague_id.unwrap_or(user.id));
+    if op.kind == OpKind::Set {
+        // A completion names whoever completed it; clearing it stays a clearing.
+        if op.entity == EntityKind::Task
+            && op.field.as_deref() == Some("completed_by")
+            && !op.value.is_null()
+            && op.value != me
+        {
+            return Cow::Owned(me);
+        }
         return Cow::Borrowed(&op.value);
     }
     let Some(record) = op.value.as_object() else { return Cow::Borrowed(&op.value) };
-    let author = serde_json::json!(user.colleague_id.unwrap_or(user.id));
-    let system = serde_json::Value::Bool(false);
-    if record.get("author_id") == Some(&author) && record.get("system").is_none_or(|s| *s == system) {
+    let filled: Vec<(&str, Value)> = match op.entity {
+        EntityKind::Comment if op.kind == OpKind::Create => {
+            vec![("author_id", me.clone()), ("system", Value::Bool(false))]
+        }
+        EntityKind::Task if op.kind == OpKind::Create => {
+            let mut fields = vec![("creator_id", me.clone())];
+            if record.get("completed_by").is_some_and(|done| !done.is_null()) {
+                fields.push(("completed_by", me.clone()));
+            }
+            fields
+        }
+        EntityKind::Customer | EntityKind::Project if op.kind == OpKind::Create => {
+            vec![("created_by", me.clone())]
+        }
+        _ => Vec::new(),
+    };
+    if filled.iter().all(|(field, value)| record.get(*field) == Some(value)) {
         return Cow::Borrowed(&op.value);
     }
     let mut record = record.clone();
-    record.insert("author_id".into(), author);
-    record.insert("system".into(), system);
-    Cow::Owned(serde_json::Value::Object(record))
+    for (field, value) in filled {
+        record.insert(field.into(), value);
+    }
+    Cow::Owned(Value::Object(record))
 }
 
 /// May `user` read `scope`? Used for pull, scope lists and blobs.

@@ -48,8 +48,10 @@ pub struct Credentials {
 
 /// What the rules need to know about a batch before deciding, loaded by the storage in the
 /// push transaction.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct PushFacts {
+    /// The server's clock when the push is decided (milliseconds since 1970 UTC).
+    pub now_ms: i64,
     /// Every op of the batch whose id is already in the log: its seq and what it was.
     pub existing: std::collections::HashMap<duly_protocol::OpId, Logged>,
     /// The pushing client id is registered to another user: every op of the push is refused.
@@ -64,6 +66,22 @@ pub struct PushFacts {
     pub entity_kinds: std::collections::HashMap<Uuid, duly_protocol::EntityKind>,
     /// The colleague who created each entity of the batch (the author of its create).
     pub entity_creators: std::collections::HashMap<Uuid, Uuid>,
+}
+
+impl Default for PushFacts {
+    /// Facts with nothing known yet, at the server's present time.
+    fn default() -> Self {
+        Self {
+            now_ms: chrono::Utc::now().timestamp_millis(),
+            existing: Default::default(),
+            client_of_other_user: false,
+            entity_scopes: Default::default(),
+            known_customers: Default::default(),
+            granted: Default::default(),
+            entity_kinds: Default::default(),
+            entity_creators: Default::default(),
+        }
+    }
 }
 
 /// When a session began and when it was last used (RFC 3339 UTC text, fixed width).

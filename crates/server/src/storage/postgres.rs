@@ -352,17 +352,19 @@ impl Storage for PostgresStorage {
                     .existing
                     .insert(op.op_id, super::Logged { seq, entity_id: parse_uuid(&entity_id)?, hlc });
             }
-            if !facts.entity_scopes.contains_key(&op.entity_id)
-                && let Some(r) = sqlx::query(
-                    "SELECT scope_kind, scope_id, entity, creator FROM entities WHERE entity_id = $1",
-                )
-                .bind(op.entity_id.to_string())
-                .fetch_optional(&mut *tx)
-                .await?
-            {
-                facts.entity_scopes.insert(op.entity_id, scope_from_row(&r)?);
-                let (entity, creator): (Option<String>, Option<String>) = (r.try_get(2)?, r.try_get(3)?);
-                super::note_registry(&mut facts, op.entity_id, entity.as_deref(), creator.as_deref())?;
+            for id in std::iter::once(op.entity_id).chain(crate::rules::references(op)) {
+                if !facts.entity_scopes.contains_key(&id)
+                    && let Some(r) = sqlx::query(
+                        "SELECT scope_kind, scope_id, entity, creator FROM entities WHERE entity_id = $1",
+                    )
+                    .bind(id.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?
+                {
+                    facts.entity_scopes.insert(id, scope_from_row(&r)?);
+                    let (entity, creator): (Option<String>, Option<String>) = (r.try_get(2)?, r.try_get(3)?);
+                    super::note_registry(&mut facts, id, entity.as_deref(), creator.as_deref())?;
+                }
             }
             if let Scope::Customer(customer) = op.scope
                 && !facts.known_customers.contains(&customer)

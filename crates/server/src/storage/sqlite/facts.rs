@@ -24,7 +24,12 @@ pub(super) async fn push_facts(
         facts.granted.insert(parse_uuid(&id)?);
     }
     let json = |items: Vec<String>| serde_json::to_string(&items).unwrap_or_else(|_| "[]".into());
-    let entity_ids = json(ops.iter().map(|op| op.entity_id.to_string()).collect());
+    let entity_ids = json(
+        ops.iter()
+            .flat_map(|op| std::iter::once(op.entity_id).chain(crate::rules::references(op)))
+            .map(|id| id.to_string())
+            .collect(),
+    );
     for row in sqlx::query(
         "SELECT entity_id, scope_kind, scope_id, entity, creator FROM entities WHERE entity_id IN (SELECT value FROM json_each(?))",
     )
