@@ -5,6 +5,7 @@ mod daily_work;
 mod hostile;
 mod hostile_records;
 mod migrations;
+mod refused;
 mod server_api;
 mod sync_random;
 mod sync_recurrence;

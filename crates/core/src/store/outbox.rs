@@ -68,6 +68,38 @@ impl Store {
             .collect()
     }
 
+    /// The unacknowledged operations with these client seqs, read in the caller's transaction.
+    pub(crate) async fn pending_ops_by_seq(
+        &self,
+        conn: &mut sqlx::SqliteConnection,
+        seqs: &[i64],
+    ) -> Result<Vec<Operation>> {
+        let seqs = codec::json(seqs)?;
+        let rows = sqlx::query!(
+            "SELECT o.client_seq, h.scope, h.entity, h.entity_id, h.kind, h.field, h.new_value, h.hlc, h.base_hlc
+             FROM outbox o JOIN history h ON h.seq = o.history_seq
+             WHERE o.client_seq IN (SELECT value FROM json_each(?)) ORDER BY o.client_seq",
+            seqs
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                self.operation(
+                    r.client_seq,
+                    &r.scope,
+                    &r.entity,
+                    &r.entity_id,
+                    &r.kind,
+                    r.field,
+                    r.new_value,
+                    r.hlc,
+                    r.base_hlc,
+                )
+            })
+            .collect()
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn operation(
         &self,

@@ -30,10 +30,15 @@ impl Store {
     }
 }
 
-impl Write<'_> {
+impl<'s> Write<'s> {
     /// A fresh hybrid-logical-clock stamp for an operation.
     pub fn hlc(&self) -> String {
         self.store.new_stamp()
+    }
+
+    /// The store this write belongs to.
+    pub fn store(&self) -> &'s Store {
+        self.store
     }
 
     pub fn now_text(&self) -> String {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::Result;
+use crate::model::{Source, WriteCtx};
 use crate::store::{Store, codec};
 
 /// An operation the server refused, kept so the user can see and export what it said.
@@ -131,18 +132,21 @@ impl Store {
     /// server acknowledged becomes a floor for this replica's clock (`hlc_high`). One
     /// transaction. Returns whether any op was refused for a clock ahead of the server's.
     pub async fn settle_push(&self, ops: &[Operation], results: &[OpResult]) -> Result<bool> {
-        let mut tx = self.writer().begin_with("BEGIN IMMEDIATE").await?;
+        let me = self.profile_id().await?.unwrap_or_else(Uuid::nil);
+        let mut w = self.begin(WriteCtx { actor: me, source: Source::Sync }).await?;
         let at = codec::ts(self.now());
         let mut id_taken = false;
         let mut clock_ahead = false;
         let mut acknowledged: Option<&str> = None;
+        let mut refused = Vec::new();
         for result in results {
             let seq = result.op_id.client_seq;
             match (&result.outcome, ops.iter().find(|op| op.op_id == result.op_id)) {
                 (OpOutcome::Rejected { code: ErrorCode::OpIdTaken, .. }, Some(_)) => id_taken = true,
                 (OpOutcome::Rejected { code: ErrorCode::ClockAhead, .. }, Some(_)) => clock_ahead = true,
                 (OpOutcome::Rejected { code, reason }, Some(op)) => {
-                    reject(&mut tx, op, code.as_str(), reason, &at).await?
+                    reject(&mut w.tx, op, code.as_str(), reason, &at).await?;
+                    refused.push((op.entity, op.entity_id));
                 }
                 (_, found) => {
                     if let Some(op) = found
@@ -150,15 +154,18 @@ impl Store {
                     {
                         acknowledged = Some(&op.hlc);
                     }
-                    sqlx::query!("DELETE FROM outbox WHERE client_seq = ?", seq).execute(&mut *tx).await?;
+                    sqlx::query!("DELETE FROM outbox WHERE client_seq = ?", seq).execute(&mut *w.tx).await?;
                 }
             }
         }
         if let Some(high) = acknowledged {
-            raise_stamp_floor(&mut tx, high).await?;
+            raise_stamp_floor(&mut w.tx, high).await?;
         }
-        let fresh = if id_taken { Some(self.take_new_client_id(&mut tx).await?) } else { None };
-        tx.commit().await?;
+        if !refused.is_empty() {
+            super::revert::revert(&mut w, &refused, &at).await?;
+        }
+        let fresh = if id_taken { Some(self.take_new_client_id(&mut w.tx).await?) } else { None };
+        w.commit().await?;
         if let Some(fresh) = fresh {
             tracing::warn!(%fresh, "the server has this client's op ids for other ops; pushing under a new id");
             self.use_client_id(fresh);
@@ -183,6 +190,42 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The refused ops about one task or customer, oldest first: its own edits, and the
+    /// comments, tasks and projects created on it. Its page shows them with their text.
+    pub async fn rejected_about(&self, entity_id: Uuid) -> Result<Vec<RejectedOp>> {
+        let key = entity_id.to_string();
+        let rows = sqlx::query!(
+            "SELECT client_seq, operation, code, reason, rejected_at FROM rejected_ops
+             WHERE operation ->> '$.entity_id' = ?1
+                OR (operation ->> '$.kind' = 'create'
+                    AND (operation ->> '$.value.task_id' = ?1 OR operation ->> '$.value.customer_id' = ?1))
+             ORDER BY client_seq",
+            key
+        )
+        .fetch_all(self.reader())
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(RejectedOp {
+                    client_seq: r.client_seq,
+                    operation: codec::from_json(&r.operation)?,
+                    code: r.code,
+                    reason: r.reason,
+                    rejected_at: codec::parse_ts(&r.rejected_at)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The person has kept what they needed of a refused op: it leaves the list.
+    pub async fn dismiss_rejected(&self, client_seq: i64) -> Result<()> {
+        sqlx::query!("DELETE FROM rejected_ops WHERE client_seq = ?", client_seq)
+            .execute(self.writer())
+            .await?;
+        self.announce(duly_protocol::EntityKind::Task, None);
+        Ok(())
     }
 
     pub async fn rejected_count(&self) -> Result<i64> {
@@ -227,7 +270,6 @@ impl Store {
     /// A customer is no longer shared with this user: its pending operations go to the
     /// rejected list (nothing the user wrote vanishes), then its data leaves this device.
     pub async fn purge_customer(&self, customer_id: Uuid) -> Result<()> {
-        let key = customer_id.to_string();
         let scope = codec::json(&Scope::Customer(customer_id))?;
         // The pending ops are read after the write lock is taken: an edit committed in between
         // would otherwise leave the outbox without reaching the rejected list (L7).
@@ -239,51 +281,58 @@ impl Store {
         for op in &pending {
             reject(&mut tx, op, code, reason, &at).await?;
         }
-        // Trash first so the search index lets go of them (its triggers follow deleted_at).
-        sqlx::query!(
-            "UPDATE comments SET deleted_at = COALESCE(deleted_at, ?1)
-                      WHERE customer_id = ?2 OR task_id IN (SELECT id FROM tasks WHERE customer_id = ?2)",
-            at,
-            key
-        )
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query!("UPDATE tasks SET deleted_at = COALESCE(deleted_at, ?) WHERE customer_id = ?", at, key)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query!("UPDATE customers SET deleted_at = COALESCE(deleted_at, ?) WHERE id = ?", at, key)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query!(
-            "DELETE FROM comment_keywords WHERE comment_id IN (SELECT id FROM comments
-                      WHERE customer_id = ?1 OR task_id IN (SELECT id FROM tasks WHERE customer_id = ?1))",
-            key
-        )
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query!("DELETE FROM comments WHERE customer_id = ?1 OR task_id IN (SELECT id FROM tasks WHERE customer_id = ?1)", key)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query!(
-            "DELETE FROM task_watchers WHERE task_id IN (SELECT id FROM tasks WHERE customer_id = ?)",
-            key
-        )
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query!("DELETE FROM tasks WHERE customer_id = ?", key).execute(&mut *tx).await?;
-        sqlx::query!("DELETE FROM projects WHERE customer_id = ?", key).execute(&mut *tx).await?;
-        sqlx::query!("DELETE FROM customers WHERE id = ?", key).execute(&mut *tx).await?;
-        sqlx::query!(
-            "DELETE FROM outbox WHERE history_seq IN (SELECT seq FROM history WHERE scope = ?)",
-            scope
-        )
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query!("DELETE FROM history WHERE scope = ?", scope).execute(&mut *tx).await?;
+        purge_rows(&mut tx, customer_id, &at).await?;
         tx.commit().await?;
         self.announce(duly_protocol::EntityKind::Customer, Some(customer_id));
         Ok(())
     }
+}
+
+/// Removes a customer and everything under it from this device, with its history and its
+/// waiting ops (the caller has put those in the rejected list first), in the caller's
+/// transaction.
+pub(crate) async fn purge_rows(tx: &mut sqlx::SqliteConnection, customer_id: Uuid, at: &str) -> Result<()> {
+    let key = customer_id.to_string();
+    let scope = codec::json(&Scope::Customer(customer_id))?;
+    // Trash first so the search index lets go of them (its triggers follow deleted_at).
+    sqlx::query!(
+        "UPDATE comments SET deleted_at = COALESCE(deleted_at, ?1)
+                  WHERE customer_id = ?2 OR task_id IN (SELECT id FROM tasks WHERE customer_id = ?2)",
+        at,
+        key
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!("UPDATE tasks SET deleted_at = COALESCE(deleted_at, ?) WHERE customer_id = ?", at, key)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query!("UPDATE customers SET deleted_at = COALESCE(deleted_at, ?) WHERE id = ?", at, key)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query!(
+        "DELETE FROM comment_keywords WHERE comment_id IN (SELECT id FROM comments
+                  WHERE customer_id = ?1 OR task_id IN (SELECT id FROM tasks WHERE customer_id = ?1))",
+        key
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!("DELETE FROM comments WHERE customer_id = ?1 OR task_id IN (SELECT id FROM tasks WHERE customer_id = ?1)", key)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query!(
+        "DELETE FROM task_watchers WHERE task_id IN (SELECT id FROM tasks WHERE customer_id = ?)",
+        key
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!("DELETE FROM tasks WHERE customer_id = ?", key).execute(&mut *tx).await?;
+    sqlx::query!("DELETE FROM projects WHERE customer_id = ?", key).execute(&mut *tx).await?;
+    sqlx::query!("DELETE FROM customers WHERE id = ?", key).execute(&mut *tx).await?;
+    sqlx::query!("DELETE FROM outbox WHERE history_seq IN (SELECT seq FROM history WHERE scope = ?)", scope)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query!("DELETE FROM history WHERE scope = ?", scope).execute(&mut *tx).await?;
+    Ok(())
 }
 
 /// Keeps the highest stamp the server holds (`meta.hlc_high`), in the caller's transaction.
@@ -302,7 +351,9 @@ pub(crate) async fn raise_stamp_floor(tx: &mut sqlx::SqliteConnection, high: &st
 }
 
 /// Moves an operation from the outbox to the rejected list, inside the caller's transaction.
-async fn reject(
+/// Its history row goes too: the server never took it, and the entity is folded again
+/// without it.
+pub(crate) async fn reject(
     tx: &mut sqlx::SqliteConnection,
     op: &Operation,
     code: &str,
@@ -316,7 +367,13 @@ async fn reject(
     )
     .execute(&mut *tx)
     .await?;
+    let history = sqlx::query_scalar!("SELECT history_seq FROM outbox WHERE client_seq = ?", seq)
+        .fetch_optional(&mut *tx)
+        .await?;
     sqlx::query!("DELETE FROM outbox WHERE client_seq = ?", seq).execute(&mut *tx).await?;
+    if let Some(history) = history {
+        sqlx::query!("DELETE FROM history WHERE seq = ?", history).execute(&mut *tx).await?;
+    }
     Ok(())
 }
 

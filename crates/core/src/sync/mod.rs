@@ -7,6 +7,7 @@ pub mod client;
 pub mod engine;
 pub mod ledger;
 mod replica;
+mod revert;
 mod write_rows;
 
 pub use apply::ApplyReport;
