@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 pub mod api;
 pub mod limits;
+pub mod permissions;
 pub mod stamp;
 
 pub use api::*;

@@ -1,6 +1,7 @@
 //! The sync client (DESIGN.md, Sync): push the outbox, pull and apply, follow grants and
 //! revokes; the HTTP side in [`client`], the merge in [`apply`], the loop in [`engine`].
 
+pub mod abilities;
 pub mod apply;
 pub mod blobs;
 pub mod client;
@@ -10,6 +11,7 @@ mod replica;
 mod revert;
 mod write_rows;
 
+pub use abilities::Abilities;
 pub use apply::ApplyReport;
 pub use blobs::{MAX_ATTACHMENT_BYTES, fetch_attachment, upload_blobs};
 pub use client::{PulledPage, SyncClient, SyncError, UndecodableOp, install_crypto};
