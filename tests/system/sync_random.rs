@@ -215,16 +215,19 @@ async fn scenario(backend: Backend, steps: Vec<Step>, skews: Vec<u32>) {
     }
     let mut conflicts = 0;
     let mut rejected_total = 0;
+    let mut ops_total = 0;
     for r in 0..REPLICAS {
         let d = world.device(r);
+        ops_total += ops_made(&d.path).await;
         for task in &world.tasks {
             conflicts += d.store.conflicts(*task).await.expect("conflicts").len();
         }
         rejected_total += d.store.rejected_ops().await.expect("rejected").len();
     }
     eprintln!(
-        "case: {} steps, {} customers, {} tasks, {} lost concurrent edits seen, {} rejected ops",
+        "case: {} steps, {} ops, {} customers, {} tasks, {} lost concurrent edits seen, {} rejected ops",
         steps.len(),
+        ops_total,
         world.customers.len(),
         world.tasks.len(),
         conflicts,
