@@ -5,6 +5,7 @@ mod daily_work;
 mod hostile;
 mod hostile_records;
 mod migrations;
+mod moves;
 mod refused;
 mod server_api;
 mod sync_random;

@@ -153,3 +153,27 @@ pub(crate) async fn insert(w: &mut Write<'_>, comment: &Comment) -> Result<()> {
     .await?;
     Ok(())
 }
+
+/// A task moved to another customer (H5): its comments move with it, here and, as a create
+/// of each in the scope the task joins, for the readers there. Trashed ones go too, so a
+/// restore finds them where their task is.
+pub(crate) async fn follow_task(w: &mut Write<'_>, task_id: Uuid, customer_id: Option<Uuid>) -> Result<()> {
+    let (task, customer) = (task_id.to_string(), customer_id.map(|c| c.to_string()));
+    sqlx::query!("UPDATE comments SET customer_id = ? WHERE task_id = ?", customer, task)
+        .execute(&mut *w.tx)
+        .await?;
+    let rows = sqlx::query_as!(
+        CommentRow,
+        "SELECT id, task_id, customer_id, author_id, body, keywords, task_status_change,
+                customer_status_change, attachments, system, created_at
+         FROM comments WHERE task_id = ? ORDER BY created_at, id",
+        task
+    )
+    .fetch_all(&mut *w.tx)
+    .await?;
+    for row in rows {
+        let comment = row.into_comment()?;
+        w.created(scope_of(customer_id), EntityKind::Comment, comment.id, &codec::value(&comment)?)?;
+    }
+    Ok(())
+}

@@ -338,8 +338,11 @@ pub(crate) async fn insert(w: &mut Write<'_>, task: &Task) -> Result<bool> {
 }
 
 pub(crate) async fn save(w: &mut Write<'_>, old: &Task, new: &Task) -> Result<()> {
-    let scope = scope_of(new.fields.customer_id);
-    let changed = w.changed(scope, EntityKind::Task, new.id, &codec::value(old)?, &codec::value(new)?)?;
+    // A move to another customer is explicit (H5): the changes go to the scope the task
+    // leaves, so its readers there learn where it went and let it go; then the whole task and
+    // its comments are created again in the scope it joins, so its readers there get all of it.
+    let (from, to) = (scope_of(old.fields.customer_id), scope_of(new.fields.customer_id));
+    let changed = w.changed(from, EntityKind::Task, new.id, &codec::value(old)?, &codec::value(new)?)?;
     if changed.is_empty() {
         return Ok(());
     }
@@ -357,5 +360,9 @@ pub(crate) async fn save(w: &mut Write<'_>, old: &Task, new: &Task) -> Result<()
     )
     .execute(&mut *w.tx)
     .await?;
+    if from != to {
+        w.created(to, EntityKind::Task, new.id, &codec::value(new)?)?;
+        super::comments::follow_task(w, new.id, new.fields.customer_id).await?;
+    }
     Ok(())
 }

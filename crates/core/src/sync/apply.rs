@@ -124,8 +124,16 @@ impl Store {
         }
         report.parked = effects.parked.len();
         report.conflicts = effects.conflicts.len();
+        let away = super::revert::out_of_reach(&mut w.tx, &replicas).await?;
+        for (_, id) in &away {
+            replicas.remove(id);
+        }
         write_rows::records(&mut w, &replicas).await?;
         write_rows::effects(&mut w, &effects).await?;
+        if !away.is_empty() {
+            let at = w.now_text();
+            super::revert::let_go(&mut w, &away, &at).await?;
+        }
         let high = ops
             .iter()
             .map(|l| l.op.hlc.as_str())
@@ -162,21 +170,45 @@ impl Store {
         Ok(())
     }
 
-    /// Tries the parked operations again (their entity may have arrived since).
+    /// Tries parked operations again, only those whose entity has arrived since (M5): an op
+    /// for an entity that never comes costs nothing each round. They go as one page, one op at
+    /// a time only if the page fails; an op that still cannot apply stays parked and counted.
     pub async fn retry_parked(&self) -> Result<ApplyReport> {
-        let rows = sqlx::query!("SELECT seq, operation FROM parked_ops ORDER BY seq")
-            .fetch_all(self.reader())
-            .await?;
+        let rows = sqlx::query!(
+            "SELECT p.seq, p.operation FROM parked_ops p
+             WHERE EXISTS (SELECT 1 FROM history h WHERE h.entity_id = p.entity_id)
+             ORDER BY p.seq"
+        )
+        .fetch_all(self.reader())
+        .await?;
         let mut total = ApplyReport::default();
-        for row in rows {
-            let logged: LoggedOp = codec::from_json(&row.operation)?;
-            let Ok(report) = self.apply_page(std::slice::from_ref(&logged), None).await else { continue };
+        let logged: Vec<LoggedOp> =
+            rows.iter().map(|row| codec::from_json(&row.operation)).collect::<Result<_>>()?;
+        let mut settled = Vec::new();
+        let mut singles = Vec::new();
+        if !logged.is_empty() {
+            match self.apply_page(&logged, None).await {
+                Ok(report) if report.parked == 0 => {
+                    settled.extend(logged.iter().map(|op| op.seq));
+                    total.applied += report.applied;
+                    total.conflicts += report.conflicts;
+                }
+                // Some still cannot apply: find which, one at a time.
+                _ => singles = logged.into_iter().map(|op| vec![op]).collect(),
+            }
+        }
+        for page in singles {
+            let Ok(report) = self.apply_page(&page, None).await else { continue };
             if report.parked == 0 {
-                sqlx::query!("DELETE FROM parked_ops WHERE seq = ?", row.seq).execute(self.writer()).await?;
+                settled.push(page[0].seq);
                 total.applied += report.applied;
                 total.conflicts += report.conflicts;
             }
         }
+        let settled = codec::json(&settled)?;
+        sqlx::query!("DELETE FROM parked_ops WHERE seq IN (SELECT value FROM json_each(?))", settled)
+            .execute(self.writer())
+            .await?;
         total.parked = usize::try_from(
             sqlx::query_scalar!("SELECT COUNT(*) FROM parked_ops").fetch_one(self.reader()).await?,
         )

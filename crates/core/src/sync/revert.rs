@@ -20,6 +20,9 @@ use crate::store::{Write, codec};
 /// What the rejected list says of ops refused only because the entity they change was.
 const FOLLOWS_REFUSAL: &str = "what it changes was refused by the server";
 
+/// What the rejected list says of waiting ops on work that moved out of this device's reach.
+const MOVED_AWAY: &str = "it was moved to a customer not shared with you";
+
 /// Puts back every entity in `refused` (kind and id of each refused op).
 pub(crate) async fn revert(w: &mut Write<'_>, refused: &[(EntityKind, Uuid)], at: &str) -> Result<()> {
     let mut wanted = refused.to_vec();
@@ -36,11 +39,50 @@ pub(crate) async fn revert(w: &mut Write<'_>, refused: &[(EntityKind, Uuid)], at
                 replica.trash_dirty = true;
                 rewrite.insert(id, replica);
             }
-            None => remove(w, kind, id, at).await?,
+            None => remove(w, kind, id, at, FOLLOWS_REFUSAL).await?,
         }
         w.touch(kind, Some(id));
     }
     write_rows::records(w, &rewrite).await
+}
+
+/// Work that moved to a customer this device does not hold (H5): the readers of the scope it
+/// left let it go, with its comments.
+pub(crate) async fn let_go(w: &mut Write<'_>, away: &[(EntityKind, Uuid)], at: &str) -> Result<()> {
+    for (kind, id) in away {
+        remove(w, *kind, *id, at, MOVED_AWAY).await?;
+        w.touch(*kind, Some(*id));
+    }
+    Ok(())
+}
+
+/// The tasks among `replicas` that now name a customer this device does not hold.
+pub(crate) async fn out_of_reach(
+    conn: &mut sqlx::SqliteConnection,
+    replicas: &HashMap<Uuid, replica::Replica>,
+) -> Result<Vec<(EntityKind, Uuid)>> {
+    let named: Vec<(Uuid, String)> = replicas
+        .iter()
+        .filter(|(_, r)| r.record_dirty && r.entity == EntityKind::Task)
+        .filter_map(|(id, r)| Some((*id, r.record.get("customer_id")?.as_str()?.to_owned())))
+        .filter(|(_, customer)| {
+            Uuid::parse_str(customer)
+                .map_or(true, |c| !replicas.get(&c).is_some_and(|r| r.entity == EntityKind::Customer))
+        })
+        .collect();
+    if named.is_empty() {
+        return Ok(Vec::new());
+    }
+    let wanted = codec::json(&named.iter().map(|(_, c)| c.as_str()).collect::<Vec<_>>())?;
+    let here: Vec<String> =
+        sqlx::query_scalar!("SELECT id FROM customers WHERE id IN (SELECT value FROM json_each(?))", wanted)
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(named
+        .into_iter()
+        .filter(|(_, customer)| !here.contains(customer))
+        .map(|(id, _)| (EntityKind::Task, id))
+        .collect())
 }
 
 /// How far down the tree of references an entity sits.
@@ -54,13 +96,13 @@ fn depth(kind: EntityKind) -> u8 {
 }
 
 /// An entity the server never took: it leaves this device with what hangs on it.
-async fn remove(w: &mut Write<'_>, kind: EntityKind, id: Uuid, at: &str) -> Result<()> {
+async fn remove(w: &mut Write<'_>, kind: EntityKind, id: Uuid, at: &str, reason: &str) -> Result<()> {
     let key = id.to_string();
     match kind {
         EntityKind::Customer => {
             let scope = codec::json(&Scope::Customer(id))?;
             for op in pending_of_scope(w, &scope).await? {
-                super::ledger::reject(&mut w.tx, &op, "forbidden_scope", FOLLOWS_REFUSAL, at).await?;
+                super::ledger::reject(&mut w.tx, &op, "forbidden_scope", reason, at).await?;
             }
             super::ledger::purge_rows(&mut w.tx, id, at).await?;
         }
@@ -70,7 +112,7 @@ async fn remove(w: &mut Write<'_>, kind: EntityKind, id: Uuid, at: &str) -> Resu
                 .await?;
             let mut gone = comments.clone();
             gone.push(key.clone());
-            reject_pending_of(w, &gone, at).await?;
+            reject_pending_of(w, &gone, at, reason).await?;
             // Trash first so the search index lets go of them (its triggers follow deleted_at).
             sqlx::query!(
                 "UPDATE comments SET deleted_at = COALESCE(deleted_at, ?) WHERE task_id = ?",
@@ -94,7 +136,7 @@ async fn remove(w: &mut Write<'_>, kind: EntityKind, id: Uuid, at: &str) -> Resu
             forget_history(w, &gone).await?;
         }
         EntityKind::Comment => {
-            reject_pending_of(w, std::slice::from_ref(&key), at).await?;
+            reject_pending_of(w, std::slice::from_ref(&key), at, reason).await?;
             sqlx::query!("UPDATE comments SET deleted_at = COALESCE(deleted_at, ?) WHERE id = ?", at, key)
                 .execute(&mut *w.tx)
                 .await?;
@@ -107,13 +149,13 @@ async fn remove(w: &mut Write<'_>, kind: EntityKind, id: Uuid, at: &str) -> Resu
         // Other work may point at these: they go to the trash here, out of every list, and
         // their waiting ops to the rejected list.
         EntityKind::Project => {
-            reject_pending_of(w, std::slice::from_ref(&key), at).await?;
+            reject_pending_of(w, std::slice::from_ref(&key), at, reason).await?;
             sqlx::query!("UPDATE projects SET deleted_at = COALESCE(deleted_at, ?) WHERE id = ?", at, key)
                 .execute(&mut *w.tx)
                 .await?;
         }
         EntityKind::CustomerStatus => {
-            reject_pending_of(w, std::slice::from_ref(&key), at).await?;
+            reject_pending_of(w, std::slice::from_ref(&key), at, reason).await?;
             sqlx::query!(
                 "UPDATE customer_statuses SET deleted_at = COALESCE(deleted_at, ?) WHERE id = ?",
                 at,
@@ -123,7 +165,7 @@ async fn remove(w: &mut Write<'_>, kind: EntityKind, id: Uuid, at: &str) -> Resu
             .await?;
         }
         EntityKind::Keyword => {
-            reject_pending_of(w, std::slice::from_ref(&key), at).await?;
+            reject_pending_of(w, std::slice::from_ref(&key), at, reason).await?;
             sqlx::query!("UPDATE keywords SET deleted_at = COALESCE(deleted_at, ?) WHERE id = ?", at, key)
                 .execute(&mut *w.tx)
                 .await?;
@@ -135,7 +177,7 @@ async fn remove(w: &mut Write<'_>, kind: EntityKind, id: Uuid, at: &str) -> Resu
     Ok(())
 }
 
-async fn reject_pending_of(w: &mut Write<'_>, ids: &[String], at: &str) -> Result<()> {
+async fn reject_pending_of(w: &mut Write<'_>, ids: &[String], at: &str, reason: &str) -> Result<()> {
     let ids = codec::json(ids)?;
     let seqs: Vec<i64> = sqlx::query_scalar!(
         "SELECT o.client_seq FROM outbox o JOIN history h ON h.seq = o.history_seq
@@ -145,7 +187,7 @@ async fn reject_pending_of(w: &mut Write<'_>, ids: &[String], at: &str) -> Resul
     .fetch_all(&mut *w.tx)
     .await?;
     for op in w.store().pending_ops_by_seq(&mut w.tx, &seqs).await? {
-        super::ledger::reject(&mut w.tx, &op, "forbidden", FOLLOWS_REFUSAL, at).await?;
+        super::ledger::reject(&mut w.tx, &op, "forbidden", reason, at).await?;
     }
     Ok(())
 }

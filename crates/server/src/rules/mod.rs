@@ -29,7 +29,7 @@ use uuid::Uuid;
 
 use permissions::refusal;
 pub use permissions::{IDENTITY_FIELDS, Own, permitted};
-pub use records::references;
+pub use records::{fold_logged, needs_logged_record, references};
 pub use visibility::{disclosed, held_scopes, logged_value, may_read};
 
 use crate::storage::PushFacts;
@@ -161,15 +161,39 @@ impl PushRules {
         if let Err(reason) = records::check(op, facts) {
             return Decision::Reject(ErrorCode::InvalidOperation, reason);
         }
-        // An entity moving between scopes must be writable where it lives now, too.
-        if let Some(current) = facts.entity_scopes.get(&op.entity_id)
-            && *current != op.scope
-            && !may_write(user, facts, current)
+        // A move names where the entity goes: the mover must write that scope too.
+        if op.kind == OpKind::Set
+            && op.field.as_deref() == Some("customer_id")
+            && let Ok(target) = records::moved_to(op)
+            && target != op.scope
+            && !may_write(user, facts, &target)
         {
             return Decision::Reject(
                 ErrorCode::ForbiddenScope,
-                "the entity lives in a scope you may not write".into(),
+                "work can only be given to a customer shared with you".into(),
             );
+        }
+        // An entity lives in one scope, and its ops go there. Only a create in another scope
+        // moves it (H5): the whole record, so the readers there receive all of it; the mover
+        // may write both scopes, and guests move nothing.
+        if let Some(current) = facts.entity_scopes.get(&op.entity_id)
+            && *current != op.scope
+        {
+            if !may_write(user, facts, current) {
+                return Decision::Reject(
+                    ErrorCode::ForbiddenScope,
+                    "the entity lives in a scope you may not write".into(),
+                );
+            }
+            if op.kind != OpKind::Create {
+                return Decision::Reject(
+                    ErrorCode::ForbiddenScope,
+                    "the entity has moved to another scope".into(),
+                );
+            }
+            if user.role == Role::Guest {
+                return Decision::Reject(ErrorCode::Forbidden, "a guest may not move work".into());
+            }
         }
         if let Some(customer) = grant_customer {
             facts.known_customers.insert(customer);

@@ -36,16 +36,95 @@ pub fn check(op: &Operation, facts: &PushFacts) -> Result<(), String> {
             }
             if op.entity == EntityKind::Comment {
                 task_in_scope(record.get("task_id").unwrap_or(&Value::Null), op, facts)?;
+                same_as_logged(op, facts)?;
             }
             Ok(())
         }
+        // The first half of a move: said where the entity lives now, so its readers there
+        // learn where it went (the mover must write the scope it names, see `decide`).
         OpKind::Set if names_its_customer(op.entity) && op.field.as_deref() == Some("customer_id") => {
-            belongs_here(&op.value, &op.scope)
+            moved_to(op).map(|_| ())
         }
         OpKind::Set if op.entity == EntityKind::Comment && op.field.as_deref() == Some("task_id") => {
             Err("a comment stays on its task".into())
         }
         _ => Ok(()),
+    }
+}
+
+/// Where a set of `customer_id` sends its entity.
+pub fn moved_to(op: &Operation) -> Result<Scope, String> {
+    match &op.value {
+        Value::Null => Ok(Scope::Team),
+        Value::String(text) => {
+            Ok(Scope::Customer(Uuid::parse_str(text).map_err(|_| "customer_id is not an id")?))
+        }
+        _ => Err("customer_id is not an id".into()),
+    }
+}
+
+/// Does deciding `op` need the record the log holds of its entity? A comment created again
+/// (moved with its task) must say what the log says.
+pub fn needs_logged_record(op: &Operation, facts: &PushFacts) -> bool {
+    op.kind == OpKind::Create
+        && op.entity == EntityKind::Comment
+        && facts.entity_kinds.contains_key(&op.entity_id)
+}
+
+/// Folds an entity's logged ops, in log order, into its record: last writer wins per field.
+pub fn fold_logged(
+    ops: impl IntoIterator<Item = (OpKind, Option<String>, Value, String)>,
+) -> serde_json::Map<String, Value> {
+    let mut record = serde_json::Map::new();
+    let mut stamps: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for (kind, field, value, hlc) in ops {
+        let fields: Vec<(String, Value)> = match (kind, field, value) {
+            (OpKind::Create, _, Value::Object(fields)) => fields.into_iter().collect(),
+            (OpKind::Set, Some(field), value) => vec![(field, value)],
+            _ => Vec::new(),
+        };
+        for (field, value) in fields {
+            if duly_protocol::stamp::wins(&hlc, stamps.get(&field).map(String::as_str)) {
+                stamps.insert(field.clone(), hlc.clone());
+                record.insert(field, value);
+            }
+        }
+    }
+    record
+}
+
+/// A comment created again says what the log says, but for where it now belongs: nobody puts
+/// new words under another's name by sending a comment again.
+fn same_as_logged(op: &Operation, facts: &PushFacts) -> Result<(), String> {
+    let Some(logged) = facts.logged_records.get(&op.entity_id) else { return Ok(()) };
+    let sent = op.value.as_object().ok_or("a create carries the whole record")?;
+    // Where it belongs changes with the move; when it was written is compared as an instant
+    // (a device keeps it to the microsecond).
+    let free = |field: &str| matches!(field, "customer_id" | "created_at");
+    let changed =
+        logged.iter().find(|(field, value)| !free(field) && sent.get(*field) != Some(value)).map(|(f, _)| f);
+    let added = sent
+        .iter()
+        .find(|(field, value)| {
+            !(logged.contains_key(*field)
+                || free(field)
+                || value.is_null()
+                || **value == Value::Array(Vec::new()))
+        })
+        .map(|(f, _)| f);
+    let instant = |record: &serde_json::Map<String, Value>| {
+        record
+            .get("created_at")
+            .and_then(Value::as_str)
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.timestamp_micros())
+    };
+    match changed.or(added) {
+        Some(field) => Err(format!("a comment created again must say what it said ({field} differs)")),
+        None if instant(logged) != instant(sent) => {
+            Err("a comment created again keeps when it was written".into())
+        }
+        None => Ok(()),
     }
 }
 
@@ -123,9 +202,44 @@ mod tests {
         moved.kind = OpKind::Set;
         moved.field = Some("customer_id".into());
         moved.value = json!(a);
-        assert!(check(&moved, &facts).is_err(), "a set of customer_id goes to that customer's scope");
-        moved.value = json!(b);
-        assert_eq!(check(&moved, &facts), Ok(()));
+        assert_eq!(check(&moved, &facts), Ok(()), "said where the entity lives now");
+        assert_eq!(moved_to(&moved), Ok(Scope::Customer(a)));
+        moved.value = json!(7);
+        assert!(check(&moved, &facts).is_err());
+    }
+
+    #[test]
+    fn a_comment_created_again_says_what_the_log_says() {
+        let (a, b, task, comment) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let stamp = |n: u64| format!("{n}/1");
+        let logged = fold_logged([
+            (
+                OpKind::Create,
+                None,
+                json!({"customer_id": a, "task_id": task, "body": "első", "author_id": a}),
+                stamp(10),
+            ),
+            (OpKind::Set, Some("body".into()), json!("javított"), stamp(30)),
+            (OpKind::Set, Some("body".into()), json!("régi"), stamp(20)),
+        ]);
+        assert_eq!(logged.get("body"), Some(&json!("javított")), "the latest stamp wins, not the last row");
+        let facts = PushFacts {
+            entity_kinds: [(task, EntityKind::Task), (comment, EntityKind::Comment)].into(),
+            entity_scopes: [(task, Scope::Customer(b)), (comment, Scope::Customer(a))].into(),
+            logged_records: [(comment, logged)].into(),
+            ..PushFacts::default()
+        };
+        let again = |body: &str| {
+            create(
+                EntityKind::Comment,
+                comment,
+                Scope::Customer(b),
+                json!({"customer_id": b, "task_id": task, "body": body, "author_id": a}),
+            )
+        };
+        assert!(needs_logged_record(&again("x"), &facts));
+        assert_eq!(check(&again("javított"), &facts), Ok(()), "moved with its task");
+        assert!(check(&again("Új bankszámlaszám"), &facts).is_err(), "new words under another's name");
     }
 
     #[test]

@@ -7,10 +7,18 @@ use uuid::Uuid;
 /// customer or project, who wrote a comment and who completed a task is the session's
 /// colleague, and only the server speaks as "System", whatever the record says. An honest
 /// client's record is logged as sent.
-pub fn logged_value<'a>(user: &User, op: &'a Operation) -> std::borrow::Cow<'a, serde_json::Value> {
+///
+/// `creator` is who created the entity first, when the log has seen it: a create of a known
+/// entity (a move) keeps its author and creator.
+pub fn logged_value<'a>(
+    user: &User,
+    op: &'a Operation,
+    creator: Option<Uuid>,
+) -> std::borrow::Cow<'a, serde_json::Value> {
     use serde_json::Value;
     use std::borrow::Cow;
     let me = serde_json::json!(user.colleague_id.unwrap_or(user.id));
+    let first = creator.map_or_else(|| me.clone(), |creator| serde_json::json!(creator));
     if op.kind == OpKind::Set {
         // A completion names whoever completed it; clearing it stays a clearing.
         if op.entity == EntityKind::Task
@@ -25,17 +33,17 @@ pub fn logged_value<'a>(user: &User, op: &'a Operation) -> std::borrow::Cow<'a, 
     let Some(record) = op.value.as_object() else { return Cow::Borrowed(&op.value) };
     let filled: Vec<(&str, Value)> = match op.entity {
         EntityKind::Comment if op.kind == OpKind::Create => {
-            vec![("author_id", me.clone()), ("system", Value::Bool(false))]
+            vec![("author_id", first), ("system", Value::Bool(false))]
         }
         EntityKind::Task if op.kind == OpKind::Create => {
-            let mut fields = vec![("creator_id", me.clone())];
+            let mut fields = vec![("creator_id", first)];
             if record.get("completed_by").is_some_and(|done| !done.is_null()) {
                 fields.push(("completed_by", me.clone()));
             }
             fields
         }
         EntityKind::Customer | EntityKind::Project if op.kind == OpKind::Create => {
-            vec![("created_by", me.clone())]
+            vec![("created_by", first)]
         }
         _ => Vec::new(),
     };

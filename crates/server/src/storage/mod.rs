@@ -66,6 +66,9 @@ pub struct PushFacts {
     pub entity_kinds: std::collections::HashMap<Uuid, duly_protocol::EntityKind>,
     /// The colleague who created each entity of the batch (the author of its create).
     pub entity_creators: std::collections::HashMap<Uuid, Uuid>,
+    /// The record the log holds of each comment the batch creates again (a move), folded
+    /// from its logged ops (`rules::fold_logged`), to hold the copy to.
+    pub logged_records: std::collections::HashMap<Uuid, serde_json::Map<String, serde_json::Value>>,
 }
 
 impl Default for PushFacts {
@@ -80,6 +83,7 @@ impl Default for PushFacts {
             granted: Default::default(),
             entity_kinds: Default::default(),
             entity_creators: Default::default(),
+            logged_records: Default::default(),
         }
     }
 }
@@ -208,6 +212,31 @@ pub(crate) fn note_registry(
     }
     if let Some(text) = creator {
         facts.entity_creators.insert(id, parse_uuid(text)?);
+    }
+    Ok(())
+}
+
+/// One logged op of an entity whose record a push needs: entity id, kind, field, value, stamp.
+pub(crate) type LoggedRow = (String, String, Option<String>, String, String);
+
+/// Folds the logged ops of each entity (in log order) into the record the rules hold a
+/// comment sent again to.
+pub(crate) fn note_logged_records(facts: &mut PushFacts, rows: Vec<LoggedRow>) -> StorageResult<()> {
+    type Ops = Vec<(duly_protocol::OpKind, Option<String>, serde_json::Value, String)>;
+    let mut by_entity: std::collections::HashMap<Uuid, Ops> = std::collections::HashMap::new();
+    for (id, kind, field, value, hlc) in rows {
+        let kind = match kind.as_str() {
+            "create" => duly_protocol::OpKind::Create,
+            "set" => duly_protocol::OpKind::Set,
+            "delete" => duly_protocol::OpKind::Delete,
+            "restore" => duly_protocol::OpKind::Restore,
+            other => return Err(StorageError::Corrupt(format!("op kind {other}"))),
+        };
+        let value = serde_json::from_str(&value).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+        by_entity.entry(parse_uuid(&id)?).or_default().push((kind, field, value, hlc));
+    }
+    for (id, ops) in by_entity {
+        facts.logged_records.insert(id, crate::rules::fold_logged(ops));
     }
     Ok(())
 }

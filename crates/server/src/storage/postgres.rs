@@ -366,6 +366,17 @@ impl Storage for PostgresStorage {
                     super::note_registry(&mut facts, id, entity.as_deref(), creator.as_deref())?;
                 }
             }
+            if crate::rules::needs_logged_record(op, &facts)
+                && !facts.logged_records.contains_key(&op.entity_id)
+            {
+                let rows: Vec<super::LoggedRow> = sqlx::query_as(
+                    "SELECT entity_id, kind, field, value, hlc FROM ops WHERE entity_id = $1 ORDER BY seq",
+                )
+                .bind(op.entity_id.to_string())
+                .fetch_all(&mut *tx)
+                .await?;
+                super::note_logged_records(&mut facts, rows)?;
+            }
             if let Scope::Customer(customer) = op.scope
                 && !facts.known_customers.contains(&customer)
                 && sqlx::query_scalar::<_, bool>(
@@ -415,8 +426,12 @@ impl Storage for PostgresStorage {
                 .bind(creator)
                 .execute(&mut *tx)
                 .await?;
-                let value = serde_json::to_string(&crate::rules::logged_value(user, op))
-                    .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+                let value = serde_json::to_string(&crate::rules::logged_value(
+                    user,
+                    op,
+                    facts.entity_creators.get(&op.entity_id).copied(),
+                ))
+                .map_err(|e| StorageError::Corrupt(e.to_string()))?;
                 let logged: i64 = sqlx::query_scalar(
                     "INSERT INTO ops (client_id, client_seq, author, scope_kind, scope_id, entity, entity_id, kind,
                         field, value, hlc, base, received_at)

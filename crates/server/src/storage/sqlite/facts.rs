@@ -43,6 +43,21 @@ pub(super) async fn push_facts(
         let (entity, creator): (Option<String>, Option<String>) = (row.try_get(3)?, row.try_get(4)?);
         crate::storage::note_registry(&mut facts, id, entity.as_deref(), creator.as_deref())?;
     }
+    let again = json(
+        ops.iter()
+            .filter(|op| crate::rules::needs_logged_record(op, &facts))
+            .map(|op| op.entity_id.to_string())
+            .collect(),
+    );
+    if again != "[]" {
+        let rows: Vec<crate::storage::LoggedRow> = sqlx::query_as(
+            "SELECT entity_id, kind, field, value, hlc FROM ops WHERE entity_id IN (SELECT value FROM json_each(?)) ORDER BY seq",
+        )
+        .bind(again)
+        .fetch_all(&mut *tx)
+        .await?;
+        crate::storage::note_logged_records(&mut facts, rows)?;
+    }
     let customers = json(
         ops.iter()
             .filter_map(|op| if let Scope::Customer(id) = op.scope { Some(id.to_string()) } else { None })

@@ -382,7 +382,14 @@ impl Storage for SqliteStorage {
             );
             let values: Vec<String> = chunk
                 .iter()
-                .map(|op| serde_json::to_string(&crate::rules::logged_value(user, op)).unwrap_or_default())
+                .map(|op| {
+                    serde_json::to_string(&crate::rules::logged_value(
+                        user,
+                        op,
+                        facts.entity_creators.get(&op.entity_id).copied(),
+                    ))
+                    .unwrap_or_default()
+                })
                 .collect();
             insert.push_values(chunk.iter().zip(values), |mut row, (op, value)| {
                 let (kind, scope_id) = scope_columns(&op.scope);
