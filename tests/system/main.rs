@@ -3,6 +3,7 @@
 mod daily_work;
 mod hostile;
 mod migrations;
+mod openapi_fuzz;
 mod server_api;
 mod sync_random;
 mod sync_recurrence;

@@ -130,10 +130,13 @@ pub struct User {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::login_name))]
     pub login: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::given_password))]
     pub password: String,
     /// The device's profile colleague, offered for binding when the user has none yet.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::optional_uuid))]
     pub colleague_id: Option<Uuid>,
 }
 
@@ -148,8 +151,11 @@ pub struct LoginResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewUser {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::new_login_name))]
     pub login: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::user_name))]
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::new_password))]
     pub password: String,
     pub role: Role,
 }
@@ -157,6 +163,7 @@ pub struct NewUser {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PasswordReset {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::new_password))]
     pub password: String,
 }
 
@@ -179,6 +186,7 @@ pub struct CustomerShares {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest {
     pub client_id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::push_ops))]
     pub ops: Vec<Operation>,
 }
 
@@ -202,6 +210,7 @@ pub enum OpOutcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OpResult {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::sent_op_id))]
     pub op_id: OpId,
     #[serde(flatten)]
     pub outcome: OpOutcome,

@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use duly_protocol::{CustomerShares, GrantRequest, NewUser, PasswordReset, Role, User};
+use duly_protocol::{CustomerShares, ErrorBody, GrantRequest, NewUser, PasswordReset, Role, User};
 use uuid::Uuid;
 
 use crate::auth::{self, Authed, Manager};
@@ -10,14 +10,16 @@ use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
 use crate::state::AppState;
 
 #[utoipa::path(get, path = "/api/admin/users", tag = "admin",
-    responses((status = 200, body = Vec<User>), (status = 401, body = duly_protocol::ErrorBody), (status = 403, body = duly_protocol::ErrorBody)))]
+    responses((status = 200, body = Vec<User>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
 pub async fn list_users(State(state): State<AppState>, _manager: Manager) -> ApiResult<ApiJson<Vec<User>>> {
     Ok(ApiJson(state.storage.users().await?))
 }
 
 #[utoipa::path(post, path = "/api/admin/users", tag = "admin", request_body = NewUser,
-    responses((status = 200, body = User), (status = 400, body = duly_protocol::ErrorBody), (status = 401, body = duly_protocol::ErrorBody),
-        (status = 403, body = duly_protocol::ErrorBody), (status = 409, body = duly_protocol::ErrorBody)))]
+    responses((status = 200, body = User), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, description = "not a manager, or a manager creating an admin", body = ErrorBody),
+        (status = 409, description = "the login name is taken", body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub async fn add_user(
     State(state): State<AppState>,
     Manager(by): Manager,
@@ -39,8 +41,9 @@ pub async fn create_user(state: &AppState, new: NewUser) -> ApiResult<User> {
         return Err(ApiError::bad_request(format!("a login name is 1–{max} bytes without spaces")));
     }
     let name = new.name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::bad_request("a name is 1–200 characters"));
+    let longest = duly_protocol::limits::MAX_USER_NAME_CHARS;
+    if name.is_empty() || name.chars().count() > longest {
+        return Err(ApiError::bad_request(format!("a name is 1–{longest} characters")));
     }
     auth::check_password_rules(&new.password)?;
     let hash = auth::hash_password(new.password).await.map_err(ApiError::internal)?;
@@ -71,8 +74,8 @@ async fn target(state: &AppState, id: Uuid) -> ApiResult<User> {
 
 /// Disabling ends the user's sessions at once.
 #[utoipa::path(post, path = "/api/admin/users/{id}/disable", tag = "admin", params(("id" = Uuid, Path)),
-    responses((status = 200, body = User), (status = 401, body = duly_protocol::ErrorBody), (status = 403, body = duly_protocol::ErrorBody),
-        (status = 404, body = duly_protocol::ErrorBody)))]
+    responses((status = 200, body = User), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn disable_user(
     State(state): State<AppState>,
     Manager(by): Manager,
@@ -82,8 +85,8 @@ pub async fn disable_user(
 }
 
 #[utoipa::path(post, path = "/api/admin/users/{id}/enable", tag = "admin", params(("id" = Uuid, Path)),
-    responses((status = 200, body = User), (status = 401, body = duly_protocol::ErrorBody), (status = 403, body = duly_protocol::ErrorBody),
-        (status = 404, body = duly_protocol::ErrorBody)))]
+    responses((status = 200, body = User), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn enable_user(
     State(state): State<AppState>,
     Manager(by): Manager,
@@ -104,8 +107,8 @@ async fn set_active(state: &AppState, by: &Authed, id: Uuid, active: bool) -> Ap
 
 /// Sets a new password; the user's sessions end.
 #[utoipa::path(post, path = "/api/admin/users/{id}/password", tag = "admin", params(("id" = Uuid, Path)), request_body = PasswordReset,
-    responses((status = 204), (status = 400, body = duly_protocol::ErrorBody), (status = 401, body = duly_protocol::ErrorBody),
-        (status = 403, body = duly_protocol::ErrorBody), (status = 404, body = duly_protocol::ErrorBody)))]
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub async fn reset_password(
     State(state): State<AppState>,
     Manager(by): Manager,
@@ -123,8 +126,8 @@ pub async fn reset_password(
 
 /// C6: shares customers (many at once) with one user.
 #[utoipa::path(post, path = "/api/admin/grants", tag = "admin", request_body = GrantRequest,
-    responses((status = 204), (status = 400, body = duly_protocol::ErrorBody), (status = 401, body = duly_protocol::ErrorBody),
-        (status = 403, body = duly_protocol::ErrorBody), (status = 404, body = duly_protocol::ErrorBody)))]
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub async fn grant(
     State(state): State<AppState>,
     _manager: Manager,
@@ -146,8 +149,8 @@ pub async fn grant(
 
 /// Takes customers back; the user's devices purge them at their next pull.
 #[utoipa::path(post, path = "/api/admin/revokes", tag = "admin", request_body = GrantRequest,
-    responses((status = 204), (status = 400, body = duly_protocol::ErrorBody), (status = 401, body = duly_protocol::ErrorBody),
-        (status = 403, body = duly_protocol::ErrorBody), (status = 404, body = duly_protocol::ErrorBody)))]
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub async fn revoke(
     State(state): State<AppState>,
     _manager: Manager,
@@ -163,7 +166,8 @@ pub async fn revoke(
 
 /// Who a customer is shared with; any user who can see the customer may ask.
 #[utoipa::path(get, path = "/api/customers/{id}/shares", tag = "admin", params(("id" = Uuid, Path)),
-    responses((status = 200, body = CustomerShares), (status = 401, body = duly_protocol::ErrorBody), (status = 404, body = duly_protocol::ErrorBody)))]
+    responses((status = 200, body = CustomerShares), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
 pub async fn customer_shares(
     State(state): State<AppState>,
     authed: Authed,
