@@ -12,8 +12,9 @@ use uuid::Uuid;
 
 use crate::sync_support::{Backend, Device, TestServer};
 
-/// Test cases per operation and phase: ~60 s on two cores for both runs.
-const MAX_EXAMPLES: &str = "25";
+/// Test cases per operation and phase, fitted to the CI budget; `DULY_SCHEMATHESIS_EXAMPLES`
+/// can only raise it (for a longer hunt by hand).
+const MAX_EXAMPLES: u32 = 25;
 
 /// What the document promises and the server must keep. `use_after_free` and the stateful
 /// phase need links between operations, which the document does not declare.
@@ -30,19 +31,30 @@ async fn the_openapi_document_tells_the_truth() {
         Ok(seed) => seed.parse().expect("DULY_SCHEMATHESIS_SEED is a number"),
         Err(_) => rand::random::<u32>().into(),
     };
-    println!("schemathesis seed {seed} (replay: DULY_SCHEMATHESIS_SEED={seed})");
+    let examples = std::env::var("DULY_SCHEMATHESIS_EXAMPLES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .map_or(MAX_EXAMPLES, |n: u32| n.max(MAX_EXAMPLES));
+    println!("schemathesis seed {seed} (replay: DULY_SCHEMATHESIS_SEED={seed}), {examples} examples");
     let server = TestServer::start(Backend::Sqlite).await;
     let company = Company::seed(&server).await;
     let url = format!("{}/api/openapi.json", server.url());
     // A manager reaches every endpoint; a guest is refused most, and reads the least.
     for (who, token) in [("manager", &company.manager_token), ("guest", &company.guest_token)] {
-        run(&schemathesis, &url, token, seed, who, &company.objects).await;
+        run(&schemathesis, &url, token, (seed, examples), who, &company.objects).await;
     }
     let me = company.manager.client.me().await.expect("the manager's session outlived the run");
     assert_eq!(me.role, Role::Manager);
 }
 
-async fn run(schemathesis: &str, url: &str, token: &str, seed: u64, who: &str, objects: &[(&str, String)]) {
+async fn run(
+    schemathesis: &str,
+    url: &str,
+    token: &str,
+    (seed, examples): (u64, u32),
+    who: &str,
+    objects: &[(&str, String)],
+) {
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("system/schemathesis.toml");
     // Its reports and crash cache go to a folder of their own, not into the checkout.
     let scratch = tempfile::tempdir().expect("scratch dir");
@@ -51,7 +63,15 @@ async fn run(schemathesis: &str, url: &str, token: &str, seed: u64, who: &str, o
     command
         .arg("--config-file")
         .arg(&config)
-        .args(["run", url, "--no-color", "--seed", &seed.to_string(), "--max-examples", MAX_EXAMPLES])
+        .args([
+            "run",
+            url,
+            "--no-color",
+            "--seed",
+            &seed.to_string(),
+            "--max-examples",
+            &examples.to_string(),
+        ])
         .args(["--checks", CHECKS, "--workers", "2", "--generation-database", "none"])
         .args(["--phases", "examples,coverage,fuzzing"])
         .args(["--header", &format!("Authorization: Bearer {token}")])

@@ -117,8 +117,10 @@ pub struct Operation {
     pub entity_id: Uuid,
     pub kind: OpKind,
     /// The field a `Set` changes: required there, not empty, and never an identity field (`id`,
-    /// `author_id`, `creator_id`, `created_by`, `created_at`, `system`); else the op is rejected.
+    /// `author_id`, `creator_id`, `created_by`, `created_at`, `system`); no NUL in it, for any
+    /// kind. Else the op is rejected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[^\\u0000]*$"))]
     pub field: Option<String>,
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::op_value))]
     pub value: serde_json::Value,
@@ -126,8 +128,10 @@ pub struct Operation {
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::hlc))]
     pub hlc: String,
     /// For a `Set`: the stamp of the value the writer replaced. A receiver whose current
-    /// stamp differs knows the two edits were concurrent and keeps the loser visible.
+    /// stamp differs knows the two edits were concurrent and keeps the loser visible. No NUL
+    /// in it, else the op is rejected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[^\\u0000]*$"))]
     pub base: Option<String>,
 }
 

@@ -40,21 +40,22 @@ pub fn given_password() -> Object {
 }
 
 /// `NewUser.login`: trimmed and lowercased, then 1 to `MAX_LOGIN_BYTES` bytes with no white
-/// space inside.
+/// space (or NUL) inside.
 pub fn new_login_name() -> Object {
     string(format!(
         "Kept trimmed and lowercased: then 1–{MAX_LOGIN_BYTES} bytes of UTF-8 (the pattern counts \
-         characters) with no white space inside."
+         characters) with no white space or NUL inside."
     ))
-    .pattern(Some(format!("^[{WHITE}]*[^{WHITE}]{{1,{MAX_LOGIN_BYTES}}}[{WHITE}]*$")))
+    .pattern(Some(format!("^[{WHITE}]*[^{WHITE}\\u0000]{{1,{MAX_LOGIN_BYTES}}}[{WHITE}]*$")))
     .build()
 }
 
 /// `NewUser.name`: trimmed, then 1 to `MAX_USER_NAME_CHARS` characters.
 pub fn user_name() -> Object {
     let inner = MAX_USER_NAME_CHARS - 2;
-    string(format!("Kept trimmed: then 1–{MAX_USER_NAME_CHARS} characters."))
-        .pattern(Some(format!("^[{WHITE}]*[^{WHITE}](?:[\\s\\S]{{0,{inner}}}[^{WHITE}])?[{WHITE}]*$")))
+    let text = format!("[^{WHITE}\\u0000]");
+    string(format!("Kept trimmed: then 1–{MAX_USER_NAME_CHARS} characters, none of them NUL."))
+        .pattern(Some(format!("^[{WHITE}]*{text}(?:[^\\u0000]{{0,{inner}}}{text})?[{WHITE}]*$")))
         .build()
 }
 

@@ -37,13 +37,14 @@ pub async fn create_user(state: &AppState, new: NewUser) -> ApiResult<User> {
     let login = new.login.trim().to_lowercase();
     // The same bound login checks first, in bytes, so every account made here can log in.
     let max = duly_protocol::limits::MAX_LOGIN_BYTES;
-    if login.is_empty() || login.len() > max || login.chars().any(char::is_whitespace) {
-        return Err(ApiError::bad_request(format!("a login name is 1–{max} bytes without spaces")));
+    // No NUL either: PostgreSQL cannot store one, and both backends answer alike.
+    if login.is_empty() || login.len() > max || login.chars().any(|c| c.is_whitespace() || c == '\0') {
+        return Err(ApiError::bad_request(format!("a login name is 1–{max} bytes without spaces or NUL")));
     }
     let name = new.name.trim();
     let longest = duly_protocol::limits::MAX_USER_NAME_CHARS;
-    if name.is_empty() || name.chars().count() > longest {
-        return Err(ApiError::bad_request(format!("a name is 1–{longest} characters")));
+    if name.is_empty() || name.chars().count() > longest || name.contains('\0') {
+        return Err(ApiError::bad_request(format!("a name is 1–{longest} characters without NUL")));
     }
     auth::check_password_rules(&new.password)?;
     let hash = auth::hash_password(new.password).await.map_err(ApiError::internal)?;

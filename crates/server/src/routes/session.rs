@@ -43,7 +43,10 @@ pub async fn login(
     let refused = || {
         ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "wrong login name or password")
     };
-    let Some(credentials) = state.storage.credentials(&login).await? else {
+    // No account has a NUL in its name (`create_user` refuses one, and PostgreSQL could not
+    // look one up): such a login is an unknown one, not a 500.
+    let known = if login.contains('\0') { None } else { state.storage.credentials(&login).await? };
+    let Some(credentials) = known else {
         // Same work whether or not the account exists, so timing does not tell.
         let _ = auth::verify_password(request.password, DUMMY_HASH.into()).await;
         state.throttle.failed(&login, from);
