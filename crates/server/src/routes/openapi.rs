@@ -89,3 +89,66 @@ pub fn openapi_document() -> serde_json::Value {
     }
     doc
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn operations() -> Vec<(String, Value)> {
+        let doc = openapi_document();
+        let paths = doc["paths"].as_object().cloned().unwrap_or_default();
+        paths
+            .into_iter()
+            .flat_map(|(path, item)| {
+                let item = item.as_object().cloned().unwrap_or_default();
+                item.into_iter().map(move |(method, operation)| (format!("{method} {path}"), operation))
+            })
+            .collect()
+    }
+
+    /// What holds for every endpoint because of the layers around the handlers: the protocol
+    /// check (400), the token check (401), the body limit (413).
+    #[test]
+    fn every_operation_lists_what_every_endpoint_of_its_kind_answers() {
+        let all = operations();
+        assert_eq!(all.len(), 18, "every endpoint is documented");
+        for (name, operation) in all {
+            let answers = operation["responses"].as_object().map(|r| r.keys().cloned().collect::<Vec<_>>());
+            let answers = answers.unwrap_or_default();
+            assert!(answers.contains(&"400".to_owned()), "{name}: a wrong protocol header is 400");
+            let header = operation["parameters"]
+                .as_array()
+                .and_then(|p| p.iter().find(|p| p["name"] == duly_protocol::PROTOCOL_HEADER))
+                .unwrap_or_else(|| panic!("{name} names the protocol header"));
+            assert_eq!(header["in"], "header");
+            assert_eq!(header["required"], json!(name.contains(" /api/sync/")), "{name}");
+            assert_eq!(header["schema"]["enum"], json!([duly_protocol::PROTOCOL_VERSION.to_string()]));
+            if operation["security"] != json!([]) {
+                assert!(answers.contains(&"401".to_owned()), "{name} takes a token, so it can answer 401");
+            }
+            if operation["requestBody"].is_object() {
+                assert!(answers.contains(&"413".to_owned()), "{name} reads a body, so it can answer 413");
+            }
+        }
+    }
+
+    /// The numbers the document states are the ones the checks use.
+    #[test]
+    fn the_documented_limits_are_the_checks_constants() {
+        use duly_protocol::limits::{MAX_LOGIN_BYTES, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
+        let doc = openapi_document();
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(schemas["LoginRequest"]["properties"]["login"]["maxLength"], MAX_LOGIN_BYTES);
+        assert_eq!(schemas["LoginRequest"]["properties"]["password"]["maxLength"], MAX_PASSWORD_BYTES);
+        assert_eq!(schemas["NewUser"]["properties"]["password"]["minLength"], MIN_PASSWORD_CHARS);
+        assert_eq!(schemas["PasswordReset"]["properties"]["password"]["maxLength"], MAX_PASSWORD_BYTES);
+        assert_eq!(schemas["PushRequest"]["properties"]["ops"]["maxItems"], duly_protocol::MAX_PUSH_OPS);
+        assert_eq!(schemas["OpId"]["properties"]["client_seq"]["minimum"], 1);
+        let login = schemas["NewUser"]["properties"]["login"]["pattern"].as_str().unwrap_or_default();
+        assert!(login.contains(&format!("{{1,{MAX_LOGIN_BYTES}}}")), "{login}");
+        let value = &schemas["Operation"]["properties"]["value"];
+        assert!(value.get("type").is_none(), "a value is any JSON, not only an object: {value}");
+    }
+}
