@@ -6,6 +6,7 @@ mod hostile;
 mod hostile_records;
 mod migrations;
 mod moves;
+mod openapi_fuzz;
 mod refused;
 mod server_api;
 mod sync_random;

@@ -1,6 +1,6 @@
 //! The HTTP surface: who may call what, what bad input gets, and the OpenAPI document.
 
-use duly_protocol::{ErrorBody, PROTOCOL_HEADER, Role};
+use duly_protocol::{ErrorBody, ErrorCode, PROTOCOL_HEADER, Role};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use uuid::Uuid;
@@ -369,4 +369,47 @@ async fn disabling_a_user_and_logging_out_end_sessions_at_once() {
     assert!(refused.is_err(), "a disabled user cannot log in");
     admin.logout().await.expect("logout");
     assert!(matches!(admin.me().await, Err(duly_core::sync::SyncError::Unauthorized)));
+}
+
+on_both_backends!(a_nul_character_is_refused_alike_on_both_backends);
+/// PostgreSQL cannot store a NUL in text: it used to answer 500 where SQLite stored one.
+async fn a_nul_character_is_refused_alike_on_both_backends(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let url = server.url();
+    let (manager, _) = server.client("boss", Role::Manager).await;
+    let token = manager.token().expect("token").to_owned();
+    let new_user = |login: &str, name: &str| {
+        Some(json!({"login": login, "name": name, "password": "long enough pw", "role": "member"}))
+    };
+    for (body, what) in [(new_user("a\0b", "Anna"), "login"), (new_user("anna", "An\0na"), "name")] {
+        let response = call(&url, Method::POST, "/api/admin/users", Some(&token), body).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "a NUL in the {what}");
+    }
+    let attempt = Some(json!({"login": "bo\0ss", "password": "long enough pw"}));
+    let response = call(&url, Method::POST, "/api/auth/login", None, attempt).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "no account has a NUL in its name");
+    let client = Uuid::now_v7();
+    let op = |seq: i64, field: &str, base: &str| {
+        json!({"op_id": {"client_id": client, "client_seq": seq}, "scope": {"kind": "team"}, "entity": "task",
+        "entity_id": Uuid::now_v7(), "kind": "set", "field": field, "value": "x",
+        "hlc": "7316798283454406656/1", "base": base})
+    };
+    let ops = [
+        op(1, "ti\0tle", "7316798283454406655/1"),
+        op(2, "title", "\0"),
+        op(3, "title", "7316798283454406655/1"),
+    ];
+    let push = Some(json!({"client_id": client, "ops": ops}));
+    let response = call(&url, Method::POST, "/api/sync/push", Some(&token), push).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: duly_protocol::PushResponse = response.json().await.expect("push response");
+    let refused: Vec<bool> = body
+        .results
+        .iter()
+        .map(|r| {
+            matches!(r.outcome, duly_protocol::OpOutcome::Rejected { code: ErrorCode::InvalidOperation, .. })
+        })
+        .collect();
+    assert_eq!(refused, [true, true, false], "{:?}", body.results);
+    assert_eq!(server.server.state.storage.logged_seqs(client).await.expect("log"), vec![3]);
 }

@@ -1,16 +1,20 @@
 //! `cargo xtask <command>`: the project's commands, each setting up what it needs first.
 //!
 //! run        start Duly on a local store
-//! test       every test: Rust, the UI's, formatters, lints, and the real window under Xvfb
+//! test       every test: Rust, the UI's, formatters, lints, the OpenAPI document under
+//!            Schemathesis, and the real window under Xvfb
 //! bench      the benchmark figures (`--only PART`, `--quick`, `--smoke`), JSON on the last line
 //! bundle     a .deb of the app
 //! gen-types  rewrite the committed TypeScript bindings of the IPC types
 //! prepare    refresh the committed SQL query data (crates/*/.sqlx) after changing a query
+//! postgres   start the tests' PostgreSQL and print its URL
+//! schemathesis  install the pinned Schemathesis and print its path
 
 mod cargo;
 mod desktop;
 mod phases;
 mod postgres;
+mod schemathesis;
 mod setup;
 
 use std::process::Command;
@@ -31,8 +35,9 @@ fn main() -> Result<()> {
         "gen-types" => gen_types(),
         "bundle" => bundle(),
         "postgres" => postgres::ensure().map(|url| println!("{url}")),
+        "schemathesis" => schemathesis::ensure().map(|path| println!("{}", path.display())),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|bench|bundle|gen-types|prepare|postgres>");
+            eprintln!("usage: cargo xtask <run|test|bench|bundle|gen-types|prepare|postgres|schemathesis>");
             bail!("unknown command {command:?}")
         }
     }
@@ -65,11 +70,11 @@ fn run() -> Result<()> {
 }
 
 fn test(phases: &mut Phases) -> Result<()> {
-    let postgres = phases.run("setup", || {
+    let (postgres, schemathesis) = phases.run("setup", || {
         app_setup()?;
         desktop::e2e_packages()?;
         desktop::tauri_driver()?;
-        postgres::ensure()
+        Ok((postgres::ensure()?, schemathesis::ensure()?))
     })?;
     phases.run("ui: check, test, format", || {
         desktop::npm(&["run", "check"])?;
@@ -83,7 +88,23 @@ fn test(phases: &mut Phases) -> Result<()> {
     passed += suites.iter().map(|s| s.passed).sum::<u32>();
     // The server suite again on PostgreSQL: one cluster, started above, a database per test.
     let suites = phases.run_with("rust: tests on PostgreSQL", |phases| {
-        cargo::test(phases, &[], &["system"], &["--ignored"], &[("DULY_TEST_POSTGRES", &postgres)])
+        let args = ["--ignored", "--skip", OPENAPI_FUZZ];
+        cargo::test(phases, &[], &["system"], &args, &[("DULY_TEST_POSTGRES", &postgres)])
+    })?;
+    passed += suites.iter().map(|s| s.passed).sum::<u32>();
+    // Schemathesis against the real server with a seeded company, on SQLite and PostgreSQL: the
+    // OpenAPI document must say what the server does. A new seed each run, printed to replay.
+    let seed = schemathesis::seed()?.to_string();
+    eprintln!("[xtask] schemathesis seed {seed} (replay: DULY_SCHEMATHESIS_SEED={seed} cargo xtask test)");
+    let suites = phases.run_with("openapi: schemathesis", |phases| {
+        let args = ["--ignored", "--exact", OPENAPI_FUZZ, "--nocapture"];
+        let tool = schemathesis.to_string_lossy();
+        let envs = [
+            ("DULY_TEST_POSTGRES", &*postgres),
+            ("DULY_SCHEMATHESIS", &tool),
+            ("DULY_SCHEMATHESIS_SEED", &seed),
+        ];
+        cargo::test(phases, &[], &["system"], &args, &envs)
     })?;
     passed += suites.iter().map(|s| s.passed).sum::<u32>();
     if clippy_installed() {
@@ -104,6 +125,9 @@ fn test(phases: &mut Phases) -> Result<()> {
     eprintln!("[xtask] {passed} Rust tests passed (the UI's are counted by vitest above)");
     Ok(())
 }
+
+/// The Schemathesis run (`tests/system/openapi_fuzz.rs`), a phase of its own.
+const OPENAPI_FUZZ: &str = "openapi_fuzz::the_openapi_document_tells_the_truth";
 
 fn clippy_installed() -> bool {
     Command::new(env!("CARGO")).args(["clippy", "--version"]).output().is_ok_and(|o| o.status.success())

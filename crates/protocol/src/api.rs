@@ -136,10 +136,13 @@ pub struct User {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::login_name))]
     pub login: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::given_password))]
     pub password: String,
     /// The device's profile colleague, offered for binding when the user has none yet.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::optional_uuid))]
     pub colleague_id: Option<Uuid>,
 }
 
@@ -154,8 +157,11 @@ pub struct LoginResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewUser {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::new_login_name))]
     pub login: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::user_name))]
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::new_password))]
     pub password: String,
     pub role: Role,
 }
@@ -163,6 +169,7 @@ pub struct NewUser {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PasswordReset {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::new_password))]
     pub password: String,
 }
 
@@ -185,6 +192,7 @@ pub struct CustomerShares {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest {
     pub client_id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::push_ops))]
     pub ops: Vec<Operation>,
 }
 
@@ -208,6 +216,7 @@ pub enum OpOutcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OpResult {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::sent_op_id))]
     pub op_id: OpId,
     #[serde(flatten)]
     pub outcome: OpOutcome,

@@ -8,6 +8,8 @@ use uuid::Uuid;
 
 pub mod api;
 pub mod limits;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod permissions;
 pub mod stamp;
 
@@ -28,6 +30,7 @@ pub const MAX_PUSH_BYTES: usize = 512 * 1024;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OpId {
     pub client_id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::client_seq))]
     pub client_seq: i64,
 }
 
@@ -114,15 +117,22 @@ pub struct Operation {
     pub entity: EntityKind,
     pub entity_id: Uuid,
     pub kind: OpKind,
+    /// The field a `Set` changes: required there, not empty, and never an identity field (`id`,
+    /// `author_id`, `creator_id`, `created_by`, `created_at`, `system`); no NUL in it, for any
+    /// kind. Else the op is rejected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[^\\u0000]*$"))]
     pub field: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::op_value))]
     pub value: serde_json::Value,
     /// Hybrid logical clock timestamp (uhlc's text form), the merge order of concurrent writes.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::hlc))]
     pub hlc: String,
     /// For a `Set`: the stamp of the value the writer replaced. A receiver whose current
-    /// stamp differs knows the two edits were concurrent and keeps the loser visible.
+    /// stamp differs knows the two edits were concurrent and keeps the loser visible. No NUL
+    /// in it, else the op is rejected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[^\\u0000]*$"))]
     pub base: Option<String>,
 }
 

@@ -20,6 +20,16 @@ pub const MAX_CLOCK_AHEAD_SECS: u64 = 5 * 60;
 /// The longest login name; checked before any other work on a login.
 pub const MAX_LOGIN_BYTES: usize = 100;
 
+/// The longest password: longer than any passphrase anyone types; bounds the hashing work of
+/// one login attempt.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// The shortest password an account may be given.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+/// The longest name of a user, counted in characters once trimmed.
+pub const MAX_USER_NAME_CHARS: usize = 200;
+
 /// Why a value was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ValueProblem {

@@ -10,13 +10,12 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use duly_protocol::limits::{MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
 use duly_protocol::{ErrorCode, User};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 use crate::state::AppState;
-
-pub const MIN_PASSWORD_CHARS: usize = 8;
 
 /// argon2id with the crate's default (OWASP) parameters; slow on purpose, so off the runtime.
 pub async fn hash_password(password: String) -> anyhow::Result<String> {
@@ -61,8 +60,8 @@ pub fn check_password_rules(password: &str) -> Result<(), ApiError> {
         )));
     }
     // The login refuses longer ones before hashing; an account must be able to log in.
-    if password.len() > crate::routes::session::MAX_PASSWORD_BYTES {
-        return Err(ApiError::bad_request("a password has at most 1024 bytes"));
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(ApiError::bad_request(format!("a password has at most {MAX_PASSWORD_BYTES} bytes")));
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use duly_protocol::{CustomerShares, GrantRequest, NewUser, PasswordReset, Role, User};
+use duly_protocol::{CustomerShares, ErrorBody, GrantRequest, NewUser, PasswordReset, Role, User};
 use uuid::Uuid;
 
 use crate::auth::{self, Authed, Manager};
@@ -10,14 +10,16 @@ use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
 use crate::state::AppState;
 
 #[utoipa::path(get, path = "/api/admin/users", tag = "admin",
-    responses((status = 200, body = Vec<User>), (status = 401, body = duly_protocol::ErrorBody), (status = 403, body = duly_protocol::ErrorBody)))]
+    responses((status = 200, body = Vec<User>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
 pub async fn list_users(State(state): State<AppState>, _manager: Manager) -> ApiResult<ApiJson<Vec<User>>> {
     Ok(ApiJson(state.storage.users().await?))
 }
 
 #[utoipa::path(post, path = "/api/admin/users", tag = "admin", request_body = NewUser,
-    responses((status = 200, body = User), (status = 400, body = duly_protocol::ErrorBody), (status = 401, body = duly_protocol::ErrorBody),
-        (status = 403, body = duly_protocol::ErrorBody), (status = 409, body = duly_protocol::ErrorBody)))]
+    responses((status = 200, body = User), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, description = "not a manager, or a manager creating an admin", body = ErrorBody),
+        (status = 409, description = "the login name is taken", body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub async fn add_user(
     State(state): State<AppState>,
     Manager(by): Manager,
@@ -35,12 +37,14 @@ pub async fn create_user(state: &AppState, new: NewUser) -> ApiResult<User> {
     let login = new.login.trim().to_lowercase();
     // The same bound login checks first, in bytes, so every account made here can log in.
     let max = duly_protocol::limits::MAX_LOGIN_BYTES;
-    if login.is_empty() || login.len() > max || login.chars().any(char::is_whitespace) {
-        return Err(ApiError::bad_request(format!("a login name is 1–{max} bytes without spaces")));
+    // No NUL either: PostgreSQL cannot store one, and both backends answer alike.
+    if login.is_empty() || login.len() > max || login.chars().any(|c| c.is_whitespace() || c == '\0') {
+        return Err(ApiError::bad_request(format!("a login name is 1–{max} bytes without spaces or NUL")));
     }
     let name = new.name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::bad_request("a name is 1–200 characters"));
+    let longest = duly_protocol::limits::MAX_USER_NAME_CHARS;
+    if name.is_empty() || name.chars().count() > longest || name.contains('\0') {
+        return Err(ApiError::bad_request(format!("a name is 1–{longest} characters without NUL")));
     }
     auth::check_password_rules(&new.password)?;
     let hash = auth::hash_password(new.password).await.map_err(ApiError::internal)?;
@@ -71,8 +75,8 @@ async fn target(state: &AppState, id: Uuid) -> ApiResult<User> {
 
 /// Disabling ends the user's sessions at once.
 #[utoipa::path(post, path = "/api/admin/users/{id}/disable", tag = "admin", params(("id" = Uuid, Path)),
-    responses((status = 200, body = User), (status = 401, body = duly_protocol::ErrorBody), (status = 403, body = duly_protocol::ErrorBody),
-        (status = 404, body = duly_protocol::ErrorBody)))]
+    responses((status = 200, body = User), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn disable_user(
     State(state): State<AppState>,
     Manager(by): Manager,
@@ -82,8 +86,8 @@ pub async fn disable_user(
 }
 
 #[utoipa::path(post, path = "/api/admin/users/{id}/enable", tag = "admin", params(("id" = Uuid, Path)),
-    responses((status = 200, body = User), (status = 401, body = duly_protocol::ErrorBody), (status = 403, body = duly_protocol::ErrorBody),
-        (status = 404, body = duly_protocol::ErrorBody)))]
+    responses((status = 200, body = User), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn enable_user(
     State(state): State<AppState>,
     Manager(by): Manager,
@@ -104,8 +108,8 @@ async fn set_active(state: &AppState, by: &Authed, id: Uuid, active: bool) -> Ap
 
 /// Sets a new password; the user's sessions end.
 #[utoipa::path(post, path = "/api/admin/users/{id}/password", tag = "admin", params(("id" = Uuid, Path)), request_body = PasswordReset,
-    responses((status = 204), (status = 400, body = duly_protocol::ErrorBody), (status = 401, body = duly_protocol::ErrorBody),
-        (status = 403, body = duly_protocol::ErrorBody), (status = 404, body = duly_protocol::ErrorBody)))]
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub async fn reset_password(
     State(state): State<AppState>,
     Manager(by): Manager,
@@ -123,8 +127,8 @@ pub async fn reset_password(
 
 /// C6: shares customers (many at once) with one user.
 #[utoipa::path(post, path = "/api/admin/grants", tag = "admin", request_body = GrantRequest,
-    responses((status = 204), (status = 400, body = duly_protocol::ErrorBody), (status = 401, body = duly_protocol::ErrorBody),
-        (status = 403, body = duly_protocol::ErrorBody), (status = 404, body = duly_protocol::ErrorBody)))]
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub async fn grant(
     State(state): State<AppState>,
     _manager: Manager,
@@ -146,8 +150,8 @@ pub async fn grant(
 
 /// Takes customers back; the user's devices purge them at their next pull.
 #[utoipa::path(post, path = "/api/admin/revokes", tag = "admin", request_body = GrantRequest,
-    responses((status = 204), (status = 400, body = duly_protocol::ErrorBody), (status = 401, body = duly_protocol::ErrorBody),
-        (status = 403, body = duly_protocol::ErrorBody), (status = 404, body = duly_protocol::ErrorBody)))]
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub async fn revoke(
     State(state): State<AppState>,
     _manager: Manager,
@@ -163,7 +167,8 @@ pub async fn revoke(
 
 /// Who a customer is shared with; any user who can see the customer may ask.
 #[utoipa::path(get, path = "/api/customers/{id}/shares", tag = "admin", params(("id" = Uuid, Path)),
-    responses((status = 200, body = CustomerShares), (status = 401, body = duly_protocol::ErrorBody), (status = 404, body = duly_protocol::ErrorBody)))]
+    responses((status = 200, body = CustomerShares), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
 pub async fn customer_shares(
     State(state): State<AppState>,
     authed: Authed,

@@ -6,7 +6,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use duly_protocol::Scope;
+use duly_protocol::{ErrorBody, Scope};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -17,11 +17,28 @@ use crate::rules;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct BlobName {
+    /// The blob's SHA-256 in lowercase hex.
+    #[param(min_length = 64, max_length = 64, pattern = "^[0-9a-f]{64}$")]
+    sha256: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BlobScope {
-    /// The scope whose readers may fetch the blob: `customer`, `team`, `private` or `settings`.
+    /// The scope whose readers may fetch the blob.
+    #[param(value_type = duly_protocol::openapi::ScopeKind, inline)]
     scope_kind: String,
+    /// The customer's or the private scope's id.
     scope_id: Option<Uuid>,
 }
+
+/// A blob's bytes, for the document only (the handler reads the raw body).
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+struct BlobBytes(Vec<u8>);
 
 fn scope_of(query: &BlobScope) -> ApiResult<Scope> {
     match (query.scope_kind.as_str(), query.scope_id) {
@@ -44,14 +61,18 @@ fn check_hash(sha256: &str) -> ApiResult<()> {
 }
 
 /// Stores a blob; refused when its content does not hash to its name or it is too large.
-#[utoipa::path(put, path = "/api/blobs/{sha256}", tag = "blobs", params(("sha256" = String, Path), BlobScope),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201), (status = 400, body = duly_protocol::ErrorBody), (status = 401, body = duly_protocol::ErrorBody),
-        (status = 403, body = duly_protocol::ErrorBody), (status = 413, body = duly_protocol::ErrorBody)))]
+#[utoipa::path(put, path = "/api/blobs/{sha256}", tag = "blobs", params(BlobName, BlobScope),
+    request_body(content = inline(BlobBytes), content_type = "application/octet-stream",
+        description = "The file; at most the server's blob limit (50 MiB unless configured), and its SHA-256 is its name"),
+    responses((status = 201, description = "stored (also when the server had it already)"),
+        (status = 400, description = "a malformed name or scope, or content that does not hash to the name", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "a scope the user may not add files to", body = ErrorBody),
+        (status = 413, description = "over the blob limit", body = ErrorBody)))]
 pub async fn put_blob(
     State(state): State<AppState>,
     authed: Authed,
-    ApiPath(sha256): ApiPath<String>,
+    ApiPath(BlobName { sha256 }): ApiPath<BlobName>,
     ApiQuery(query): ApiQuery<BlobScope>,
     body: axum::body::Body,
 ) -> Result<axum::response::Response, ApiError> {
@@ -113,13 +134,14 @@ fn store_durably(dir: &std::path::Path, sha256: &str, content: &[u8]) -> std::io
 }
 
 /// A blob, to a user who may read one of the scopes it was added to.
-#[utoipa::path(get, path = "/api/blobs/{sha256}", tag = "blobs", params(("sha256" = String, Path)),
-    responses((status = 200, content_type = "application/octet-stream"), (status = 400, body = duly_protocol::ErrorBody),
-        (status = 401, body = duly_protocol::ErrorBody), (status = 404, body = duly_protocol::ErrorBody)))]
+#[utoipa::path(get, path = "/api/blobs/{sha256}", tag = "blobs", params(BlobName),
+    responses((status = 200, content_type = "application/octet-stream", body = inline(BlobBytes)),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, description = "no such blob in a scope the user reads", body = ErrorBody)))]
 pub async fn get_blob(
     State(state): State<AppState>,
     authed: Authed,
-    ApiPath(sha256): ApiPath<String>,
+    ApiPath(BlobName { sha256 }): ApiPath<BlobName>,
 ) -> ApiResult<impl IntoResponse> {
     check_hash(&sha256)?;
     let granted: HashSet<Uuid> = state.storage.grants_of(authed.user.id).await?.into_iter().collect();

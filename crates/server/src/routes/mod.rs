@@ -2,6 +2,7 @@
 
 mod admin;
 mod blobs;
+mod openapi;
 pub(crate) mod session;
 mod sync;
 
@@ -16,66 +17,12 @@ use axum::routing::{get, post};
 use duly_protocol::{ErrorCode, PROTOCOL_HEADER, PROTOCOL_VERSION};
 use tower_governor::GovernorLayer;
 use tower_governor::governor::GovernorConfigBuilder;
-use utoipa::OpenApi;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use crate::error::{ApiError, ApiJson};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 pub use admin::create_user;
-
-#[derive(Debug, OpenApi)]
-#[openapi(
-    info(title = "Duly server", description = "Scoped sync, users and sharing for Duly."),
-    paths(
-        session::health, session::login, session::logout, session::me, openapi_json,
-        sync::push, sync::pull, sync::events,
-        admin::list_users, admin::add_user, admin::disable_user, admin::enable_user, admin::reset_password,
-        admin::grant, admin::revoke, admin::customer_shares,
-        blobs::put_blob, blobs::get_blob,
-    ),
-    modifiers(&BearerAuth),
-    security(("bearer" = []))
-)]
-pub struct ApiDoc;
-
-struct BearerAuth;
-
-impl utoipa::Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-    }
-}
-
-/// The OpenAPI document of this server (this endpoint included).
-#[utoipa::path(get, path = "/api/openapi.json", tag = "session", security(()),
-    responses((status = 200, description = "OpenAPI 3.1 document")))]
-pub async fn openapi_json() -> ApiJson<serde_json::Value> {
-    ApiJson(openapi_document())
-}
-
-/// The document, with `security: []` on the endpoints that take no token.
-pub fn openapi_document() -> serde_json::Value {
-    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
-    if let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) {
-        for item in paths.values_mut().filter_map(|i| i.as_object_mut()) {
-            for operation in item.values_mut().filter_map(|o| o.as_object_mut()) {
-                let public = operation
-                    .get("security")
-                    .and_then(|s| s.as_array())
-                    .is_some_and(|s| s.iter().all(|r| r.as_object().is_some_and(|r| r.is_empty())));
-                if public {
-                    operation.insert("security".into(), serde_json::json!([]));
-                }
-            }
-        }
-    }
-    doc
-}
+pub use openapi::{ApiDoc, openapi_document};
 
 pub fn router(state: AppState) -> Router {
     let config = &state.config;
@@ -105,7 +52,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(blob_limit));
     Router::new()
         .route("/health", get(session::health))
-        .route("/api/openapi.json", get(openapi_json))
+        .route("/api/openapi.json", get(openapi::openapi_json))
         .route("/api/auth/logout", post(session::logout))
         .route("/api/me", get(session::me))
         .route("/api/sync/push", post(sync::push))

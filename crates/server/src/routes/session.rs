@@ -4,8 +4,8 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
-use duly_protocol::limits::MAX_LOGIN_BYTES;
-use duly_protocol::{ErrorCode, Health, LoginRequest, LoginResponse, PROTOCOL_VERSION, User};
+use duly_protocol::limits::{MAX_LOGIN_BYTES, MAX_PASSWORD_BYTES};
+use duly_protocol::{ErrorBody, ErrorCode, Health, LoginRequest, LoginResponse, PROTOCOL_VERSION, User};
 
 use crate::auth::{self, Authed};
 use crate::error::{ApiError, ApiJson, ApiResult};
@@ -13,15 +13,18 @@ use crate::state::AppState;
 
 /// Answers once the database is open and migrated.
 #[utoipa::path(get, path = "/health", tag = "session", security(()),
-    responses((status = 200, body = Health)))]
+    responses((status = 200, body = Health), (status = 400, body = ErrorBody)))]
 pub async fn health() -> ApiJson<Health> {
     ApiJson(Health { status: "ok".into(), protocol: PROTOCOL_VERSION })
 }
 
 /// Logs in; the token is shown once and only its hash is kept.
 #[utoipa::path(post, path = "/api/auth/login", tag = "session", security(()), request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 400, body = duly_protocol::ErrorBody),
-        (status = 401, body = duly_protocol::ErrorBody), (status = 429, body = duly_protocol::ErrorBody)))]
+    responses((status = 200, body = LoginResponse), (status = 400, body = ErrorBody),
+        (status = 401, description = "wrong login name or password", body = ErrorBody),
+        (status = 403, description = "the account is disabled", body = ErrorBody),
+        (status = 413, body = ErrorBody),
+        (status = 429, description = "too many attempts from this address or for this account", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -40,7 +43,10 @@ pub async fn login(
     let refused = || {
         ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "wrong login name or password")
     };
-    let Some(credentials) = state.storage.credentials(&login).await? else {
+    // No account has a NUL in its name (`create_user` refuses one, and PostgreSQL could not
+    // look one up): such a login is an unknown one, not a 500.
+    let known = if login.contains('\0') { None } else { state.storage.credentials(&login).await? };
+    let Some(credentials) = known else {
         // Same work whether or not the account exists, so timing does not tell.
         let _ = auth::verify_password(request.password, DUMMY_HASH.into()).await;
         state.throttle.failed(&login, from);
@@ -65,7 +71,7 @@ pub async fn login(
 
 /// Ends this session at once.
 #[utoipa::path(post, path = "/api/auth/logout", tag = "session",
-    responses((status = 204), (status = 401, body = duly_protocol::ErrorBody)))]
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn logout(State(state): State<AppState>, authed: Authed) -> ApiResult<StatusCode> {
     state.storage.end_session(&authed.token_hash).await?;
     let _ = state.ended.send(crate::state::Ended::Session(authed.token_hash.clone()));
@@ -73,7 +79,7 @@ pub async fn logout(State(state): State<AppState>, authed: Authed) -> ApiResult<
 }
 
 #[utoipa::path(get, path = "/api/me", tag = "session",
-    responses((status = 200, body = User), (status = 401, body = duly_protocol::ErrorBody)))]
+    responses((status = 200, body = User), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn me(authed: Authed) -> ApiJson<User> {
     ApiJson(authed.user)
 }
@@ -97,9 +103,6 @@ fn client_address(
         .next_back()
         .unwrap_or(peer)
 }
-
-/// Longer than any passphrase anyone types; bounds the hashing work of one attempt.
-pub(crate) const MAX_PASSWORD_BYTES: usize = 1024;
 
 /// An argon2id hash of a random password, verified against when the login is unknown.
 pub(crate) const DUMMY_HASH: &str =

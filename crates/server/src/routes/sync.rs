@@ -5,7 +5,7 @@ use std::convert::Infallible;
 
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use duly_protocol::{MAX_PUSH_OPS, Poke, PullResponse, PushRequest, PushResponse, Scope};
+use duly_protocol::{ErrorBody, MAX_PUSH_OPS, Poke, PullResponse, PushRequest, PushResponse, Scope};
 use futures_util::Stream;
 use serde::Deserialize;
 use tokio_stream::StreamExt;
@@ -20,8 +20,9 @@ use tokio::sync::broadcast;
 
 /// Logs the operations the user may write; one result per op, in order. Idempotent.
 #[utoipa::path(post, path = "/api/sync/push", tag = "sync", request_body = PushRequest,
-    responses((status = 200, body = PushResponse), (status = 400, body = duly_protocol::ErrorBody),
-        (status = 401, body = duly_protocol::ErrorBody), (status = 413, body = duly_protocol::ErrorBody)))]
+    responses((status = 200, description = "one result per op, in order: applied, duplicate or rejected", body = PushResponse),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 413, description = "over the op count or the body limit", body = ErrorBody)))]
 pub async fn push(
     State(state): State<AppState>,
     authed: Authed,
@@ -58,20 +59,26 @@ pub async fn push(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PullQuery {
-    /// Operations after this seq.
+    /// Operations after this seq (0 when absent).
     #[serde(default)]
     since: i64,
+    /// Most operations in the page: 0 counts as 1, more than the server's page size (5000
+    /// unless configured) as that size. Any 32-bit unsigned number.
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4294967295u32)]
     limit: Option<u32>,
-    /// Only this scope (`customer`, `team`, `private`, `settings`): how a new grant is bootstrapped.
+    /// Only this scope: how a new grant is bootstrapped.
+    #[param(value_type = Option<duly_protocol::openapi::ScopeKind>, inline)]
     scope_kind: Option<String>,
+    /// The customer's or the private scope's id.
     scope_id: Option<Uuid>,
 }
 
 /// Operations after `since` in the user's scopes, and the scopes the user holds now.
 #[utoipa::path(get, path = "/api/sync/pull", tag = "sync", params(PullQuery),
-    responses((status = 200, body = PullResponse), (status = 400, body = duly_protocol::ErrorBody),
-        (status = 401, body = duly_protocol::ErrorBody), (status = 404, body = duly_protocol::ErrorBody)))]
+    responses((status = 200, body = PullResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, description = "a scope the user does not read", body = ErrorBody)))]
 pub async fn pull(
     State(state): State<AppState>,
     authed: Authed,
@@ -131,7 +138,8 @@ const OP_FRAME_BYTES: usize = 320;
 /// Server-sent events: a `Poke` with the newest seq after every push. Pulling is still what
 /// syncs; this only says when.
 #[utoipa::path(get, path = "/api/sync/events", tag = "sync",
-    responses((status = 200, description = "text/event-stream of Poke"), (status = 401, body = duly_protocol::ErrorBody)))]
+    responses((status = 200, description = "`poke` events, each a JSON Poke", content_type = "text/event-stream"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn events(
     State(state): State<AppState>,
     authed: Authed,

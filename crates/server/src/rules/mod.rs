@@ -216,6 +216,10 @@ impl PushRules {
         if op.op_id.client_seq <= 0 {
             return Err("client_seq must be positive".into());
         }
+        // PostgreSQL cannot store a NUL in text: refused alike on both backends, not a 500 on one.
+        if [&op.field, &op.base].into_iter().flatten().any(|text| text.contains('\0')) {
+            return Err("field and base hold no NUL character".into());
+        }
         match (op.kind, op.field.as_deref()) {
             (OpKind::Set, None | Some("")) => return Err("a set names its field".into()),
             // Who and what an entity is never changes after its create (H2).
