@@ -29,7 +29,7 @@ use uuid::Uuid;
 
 use permissions::refusal;
 pub use permissions::{IDENTITY_FIELDS, Own, permitted};
-pub use records::{fold_logged, needs_logged_record, references};
+pub use records::{fold_logged, moves_a_task, needs_logged_record, references};
 pub use visibility::{disclosed, held_scopes, logged_value, may_read};
 
 use crate::storage::PushFacts;
@@ -194,6 +194,9 @@ impl PushRules {
             if user.role == Role::Guest {
                 return Decision::Reject(ErrorCode::Forbidden, "a guest may not move work".into());
             }
+        }
+        if let Err(reason) = records::comments_come_along(op, facts) {
+            return Decision::Reject(ErrorCode::ForbiddenScope, reason);
         }
         if let Some(customer) = grant_customer {
             facts.known_customers.insert(customer);

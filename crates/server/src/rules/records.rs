@@ -71,6 +71,44 @@ pub fn needs_logged_record(op: &Operation, facts: &PushFacts) -> bool {
         && facts.entity_kinds.contains_key(&op.entity_id)
 }
 
+/// Where `op` moves a task, if it is half of a move: the set of `customer_id` sent to the scope
+/// it leaves, or the create sent to the scope it joins.
+pub fn move_target(op: &Operation, facts: &PushFacts) -> Option<Scope> {
+    if op.entity != EntityKind::Task {
+        return None;
+    }
+    match op.kind {
+        OpKind::Create => {
+            facts.entity_scopes.get(&op.entity_id).filter(|scope| **scope != op.scope).map(|_| op.scope)
+        }
+        OpKind::Set if op.field.as_deref() == Some("customer_id") => {
+            moved_to(op).ok().filter(|to| *to != op.scope)
+        }
+        _ => None,
+    }
+}
+
+/// Does deciding `op` need the comments the log holds on its task?
+pub fn moves_a_task(op: &Operation, facts: &PushFacts) -> bool {
+    move_target(op, facts).is_some()
+}
+
+/// A move comes whole, in one push: the task created where it goes, and with it every comment
+/// the log holds on it; one written while the mover had not seen it would stay behind, on a
+/// task its scope's readers no longer have. Otherwise neither half is taken.
+pub fn comments_come_along(op: &Operation, facts: &PushFacts) -> Result<(), String> {
+    let Some(to) = move_target(op, facts) else { return Ok(()) };
+    let whole = facts.batch_creates.contains(&(op.entity_id, to))
+        && facts.task_comments.get(&op.entity_id).is_none_or(|comments| {
+            comments.iter().all(|comment| facts.batch_creates.contains(&(*comment, to)))
+        });
+    if whole {
+        Ok(())
+    } else {
+        Err("the task has comments this device has not seen yet: sync, then move it again".into())
+    }
+}
+
 /// Folds an entity's logged ops, in log order, into its record: last writer wins per field.
 pub fn fold_logged(
     ops: impl IntoIterator<Item = (OpKind, Option<String>, Value, String)>,

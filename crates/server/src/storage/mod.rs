@@ -69,6 +69,11 @@ pub struct PushFacts {
     /// The record the log holds of each comment the batch creates again (a move), folded
     /// from its logged ops (`rules::fold_logged`), to hold the copy to.
     pub logged_records: std::collections::HashMap<Uuid, serde_json::Map<String, serde_json::Value>>,
+    /// The comments the log holds on each task the batch moves, so a move that leaves one
+    /// behind (written while the mover had not seen it) is refused rather than split.
+    pub task_comments: std::collections::HashMap<Uuid, std::collections::HashSet<Uuid>>,
+    /// Every (entity, scope) the batch creates, so a move can see its comments come along.
+    pub batch_creates: std::collections::HashSet<(Uuid, Scope)>,
 }
 
 impl Default for PushFacts {
@@ -84,6 +89,8 @@ impl Default for PushFacts {
             entity_kinds: Default::default(),
             entity_creators: Default::default(),
             logged_records: Default::default(),
+            task_comments: Default::default(),
+            batch_creates: Default::default(),
         }
     }
 }

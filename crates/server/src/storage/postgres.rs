@@ -366,6 +366,20 @@ impl Storage for PostgresStorage {
                     super::note_registry(&mut facts, id, entity.as_deref(), creator.as_deref())?;
                 }
             }
+            if op.kind == duly_protocol::OpKind::Create {
+                facts.batch_creates.insert((op.entity_id, op.scope));
+            }
+            if crate::rules::moves_a_task(op, &facts) && !facts.task_comments.contains_key(&op.entity_id) {
+                let comments: Vec<String> = sqlx::query_scalar(
+                    "SELECT DISTINCT entity_id FROM ops
+                     WHERE entity = 'comment' AND kind = 'create' AND (value::jsonb) ->> 'task_id' = $1",
+                )
+                .bind(op.entity_id.to_string())
+                .fetch_all(&mut *tx)
+                .await?;
+                let comments = comments.iter().map(|c| parse_uuid(c)).collect::<StorageResult<_>>()?;
+                facts.task_comments.insert(op.entity_id, comments);
+            }
             if crate::rules::needs_logged_record(op, &facts)
                 && !facts.logged_records.contains_key(&op.entity_id)
             {

@@ -58,6 +58,28 @@ pub(super) async fn push_facts(
         .await?;
         crate::storage::note_logged_records(&mut facts, rows)?;
     }
+    for op in ops.iter().filter(|op| op.kind == duly_protocol::OpKind::Create) {
+        facts.batch_creates.insert((op.entity_id, op.scope));
+    }
+    let moved = json(
+        ops.iter()
+            .filter(|op| crate::rules::moves_a_task(op, &facts))
+            .map(|op| op.entity_id.to_string())
+            .collect(),
+    );
+    if moved != "[]" {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT DISTINCT json_extract(value, '$.task_id'), entity_id FROM ops
+             WHERE entity = 'comment' AND kind = 'create'
+               AND json_extract(value, '$.task_id') IN (SELECT value FROM json_each(?))",
+        )
+        .bind(moved)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (task, comment) in rows {
+            facts.task_comments.entry(parse_uuid(&task)?).or_default().insert(parse_uuid(&comment)?);
+        }
+    }
     let customers = json(
         ops.iter()
             .filter_map(|op| if let Scope::Customer(id) = op.scope { Some(id.to_string()) } else { None })
