@@ -192,7 +192,7 @@ export const hu = {
   "refused.delete": "a törlés",
   "refused.restore": "a visszaállítás",
   "refused.code.forbidden": "ezt a módosítást a szerepköröd nem engedi.",
-  "refused.code.forbidden_scope": "ez az ügyfél nincs (vagy már nincs) megosztva veled.",
+  "refused.code.forbidden_scope": "ez az ügyfél nincs megosztva veled (vagy a megosztást visszavonták).",
   "refused.code.invalid_operation": "a módosítás ebben a formában nem alkalmazható.",
   "refused.code.not_found": "az elem a szerveren már nem létezik.",
   "refused.code.bad_request": "a módosítás hibás.",
