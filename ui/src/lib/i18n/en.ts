@@ -175,7 +175,9 @@ export const en: Messages = {
   "refused.copied": "Copied",
   "refused.copyFailed": "Copying to the clipboard failed; select the text and copy it by hand.",
   "refused.dismiss": "Dismiss",
-  "refused.undone": "The change is undone here too: the page shows what the server holds.",
+  "refused.undone":
+    "{count, plural, one {The change is} other {The changes are}} undone on this computer too: the page shows what the server holds.",
+  "task.readOnly": "You cannot change this task's details, but you can comment on it.",
   "refused.create.comment": "a new comment",
   "refused.create.task": "a new task",
   "refused.create.project": "a new project",

@@ -175,7 +175,9 @@ export const hu = {
   "refused.copied": "Másolva",
   "refused.copyFailed": "A vágólapra másolás nem sikerült; jelöld ki a szöveget és másold kézzel.",
   "refused.dismiss": "Elvetés",
-  "refused.undone": "A módosítás itt is visszavonva: az oldal azt mutatja, amit a szerver őriz.",
+  "refused.undone":
+    "{count, plural, one {A módosítás ezen a gépen is visszavonva} other {A módosítások ezen a gépen is visszavonva}}: az oldal azt mutatja, amit a szerver őriz.",
+  "task.readOnly": "A feladat adatait nem módosíthatod, de megjegyzést írhatsz hozzá.",
   "refused.create.comment": "új megjegyzés",
   "refused.create.task": "új feladat",
   "refused.create.project": "új projekt",
