@@ -37,6 +37,7 @@ pub fn export(dir: &Path) -> Result<(), ExportError> {
         duly_core::model::CustomerStatusInput,
         duly_core::store::TrashItem,
         crate::sync_service::SyncView,
+        duly_core::sync::Abilities,
         duly_core::sync::RejectedOp,
         duly_core::sync::Conflict,
         duly_protocol::User,

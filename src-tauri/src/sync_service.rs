@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use duly_core::Store;
-use duly_core::sync::{SyncClient, SyncLoop, SyncState};
-use duly_protocol::User;
+use duly_core::sync::{Abilities, SyncClient, SyncLoop, SyncState};
+use duly_protocol::{Role, User};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter};
 use tokio::sync::Mutex;
@@ -24,6 +24,9 @@ pub struct SyncView {
     pub state: SyncState,
     /// False when no keychain could be reached: the token then lasts only this session.
     pub keychain: bool,
+    /// What the window offers: from the logged-in user's role, everything when logged out
+    /// (the store is then used alone).
+    pub abilities: Abilities,
 }
 
 struct Session {
@@ -57,14 +60,18 @@ impl SyncService {
         let Some(token) = self.vault.load(&account(&server, &login)) else { return };
         let Ok(client) = SyncClient::new(&server) else { return };
         let client = client.with_token(token);
-        // Offline at start is normal: the loop retries; the user is known from the last login.
+        // Offline at start is normal: the loop retries; the user is known from the last login,
+        // with the role saved then, so a guest's window offers a guest's abilities offline too.
         let user = match client.me().await {
-            Ok(user) => user,
+            Ok(user) => {
+                self.remember_role(user.role).await;
+                user
+            }
             Err(_) => User {
                 id: uuid::Uuid::nil(),
                 login: login.clone(),
                 name: login.clone(),
-                role: duly_protocol::Role::Member,
+                role: self.saved_role().await.unwrap_or(Role::Member),
                 active: true,
                 colleague_id: None,
             },
@@ -91,14 +98,27 @@ impl SyncService {
         self.log_out().await;
         self.vault.save(&account(&server, login), &session.token);
         self.store.set_preferences(&[("sync_server", &server), ("sync_login", login)]).await?;
+        self.remember_role(session.user.role).await;
         self.start(app, client.with_token(session.token), session.user).await;
         Ok(self.view().await)
+    }
+
+    async fn remember_role(&self, role: Role) {
+        if let Ok(serde_json::Value::String(text)) = serde_json::to_value(role) {
+            let _ = self.store.set_preferences(&[("sync_role", &text)]).await;
+        }
+    }
+
+    async fn saved_role(&self) -> Option<Role> {
+        let text = self.store.preference("sync_role").await.ok().flatten()?;
+        serde_json::from_value(serde_json::Value::String(text)).ok()
     }
 
     async fn start(&self, app: &AppHandle, client: SyncClient, user: User) {
         let sync = SyncLoop::start(self.store.clone(), client.clone(), user.clone(), POLL);
         let mut changes = sync.subscribe();
         let (app, store, keychain) = (app.clone(), self.store.clone(), self.vault.persistent());
+        let abilities = Abilities::of(Some(user.role));
         let colleague = user.colleague_id;
         tauri::async_runtime::spawn(async move {
             while changes.changed().await.is_ok() {
@@ -106,7 +126,7 @@ impl SyncService {
                 if let (Some(colleague), Some(_)) = (colleague, state.synced_at) {
                     let _ = store.adopt_profile(colleague).await;
                 }
-                let _ = app.emit(SYNC_EVENT, SyncView { state, keychain });
+                let _ = app.emit(SYNC_EVENT, SyncView { state, keychain, abilities });
             }
         });
         *self.session.lock().await = Some(Session { client, user, sync });
@@ -134,7 +154,8 @@ impl SyncService {
         state.pending_ops = self.store.pending_op_count().await.unwrap_or_default();
         state.rejected_ops = self.store.rejected_count().await.unwrap_or_default();
         state.unreadable_ops = self.store.undecodable_count().await.unwrap_or_default();
-        SyncView { state, keychain }
+        let abilities = Abilities::of(session.as_ref().map(|s| s.user.role));
+        SyncView { state, keychain, abilities }
     }
 
     pub async fn sync_now(&self) {

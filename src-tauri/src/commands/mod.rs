@@ -47,6 +47,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         server::sync_now,
         server::rejected_ops,
         server::export_rejected_ops,
+        server::rejected_about,
+        server::dismiss_rejected,
         server::task_conflicts,
         server::server_users,
         server::add_server_user,

@@ -60,6 +60,18 @@ pub async fn export_rejected_ops(app: AppHandle, state: State<'_, AppState>) -> 
     Ok(path.display().to_string())
 }
 
+/// The refused ops about one task or customer, for the notice on its page.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn rejected_about(state: State<'_, AppState>, entity_id: Uuid) -> IpcResult<Vec<RejectedOp>> {
+    Ok(state.store.rejected_about(entity_id).await?)
+}
+
+/// The person has copied what they needed of a refused op: it leaves the list.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn dismiss_rejected(state: State<'_, AppState>, client_seq: i64) -> IpcResult<()> {
+    Ok(state.store.dismiss_rejected(client_seq).await?)
+}
+
 #[tauri::command(rename_all = "snake_case")]
 pub async fn task_conflicts(state: State<'_, AppState>, task_id: Uuid) -> IpcResult<Vec<Conflict>> {
     Ok(state.store.conflicts(task_id).await?)

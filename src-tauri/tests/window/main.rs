@@ -5,5 +5,6 @@
 //! `--ignored` inside `xvfb-run … dbus-run-session`.
 
 mod driver;
+mod guest;
 mod reminders;
 mod scenario;

@@ -2,6 +2,8 @@
 // and rejected operations, with the shell's error codes.
 import type { Backend } from "../lib/api/backend";
 import { CommandError } from "../lib/api/backend";
+import type { Abilities } from "../lib/api/bindings/Abilities";
+import type { Role } from "../lib/api/bindings/Role";
 import type { Conflict } from "../lib/api/bindings/Conflict";
 import type { ErrorCode } from "../lib/api/bindings/ErrorCode";
 import type { RejectedOp } from "../lib/api/bindings/RejectedOp";
@@ -55,8 +57,26 @@ export function fakeServer(patch: Partial<FakeServer> = {}): FakeServer {
   };
 }
 
+/** The shell's `Abilities::of`: a guest comments, a member has no say over roles, and the
+ * store used alone (logged out) may do everything. */
+export function abilitiesOf(role: Role | null): Abilities {
+  const team = role !== "guest";
+  return {
+    create_tasks: team,
+    edit_tasks: team,
+    delete: team,
+    create_customers: team,
+    edit_customers: team,
+    create_projects: team,
+    comment: true,
+    edit_settings: team,
+    manage_colleagues: role === null || role === "admin" || role === "manager",
+  };
+}
+
 export function syncViewOf(server: FakeServer): SyncView {
   return {
+    abilities: abilitiesOf(server.phase === "logged_out" ? null : (server.user?.role ?? null)),
     state: {
       phase: server.phase,
       server_url: server.url,
@@ -81,6 +101,8 @@ type ServerCalls = Pick<
   | "syncNow"
   | "rejectedOps"
   | "exportRejectedOps"
+  | "rejectedAbout"
+  | "dismissRejected"
   | "taskConflicts"
   | "serverUsers"
   | "addServerUser"
@@ -118,6 +140,18 @@ export function serverCalls(server: FakeServer): ServerCalls {
     syncNow: () => Promise.resolve(),
     rejectedOps: () => Promise.resolve([...server.rejected]),
     exportRejectedOps: () => Promise.resolve(server.exportPath),
+    rejectedAbout: (entityId) =>
+      Promise.resolve(
+        server.rejected.filter(({ operation: op }) => {
+          const value = op.value as { task_id?: string; customer_id?: string } | null;
+          const on = op.kind === "create" && (value?.task_id === entityId || value?.customer_id === entityId);
+          return op.entity_id === entityId || on;
+        }),
+      ),
+    dismissRejected: (clientSeq) => {
+      server.rejected = server.rejected.filter((r) => r.client_seq !== clientSeq);
+      return Promise.resolve();
+    },
     taskConflicts: (taskId) => Promise.resolve([...(server.conflicts[taskId] ?? [])]),
     serverUsers: () => manager(() => server.accounts.map((a) => a.user)),
     addServerUser: (input) =>

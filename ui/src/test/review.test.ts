@@ -162,7 +162,7 @@ describe("Notification and tray events", () => {
     });
     render(App, { props: { backend: fake.backend } });
     await screen.findByTestId("nav-review");
-    // The sync state is asked for after every listener is in place.
+    // The sync state is asked for after every listener is in place, before the first paint.
     await waitFor(() => expect(fake.calls.some((c) => c.name === "syncView")).toBe(true));
     return fake;
   }

@@ -86,6 +86,10 @@ export interface Backend {
   rejectedOps(): Promise<RejectedOp[]>;
   /** Writes the rejected operations to a JSON file; returns its path. */
   exportRejectedOps(): Promise<string>;
+  /** The refused ops about one task or customer (its edits, and what was created on it). */
+  rejectedAbout(entityId: string): Promise<RejectedOp[]>;
+  /** Takes one refused op off the list once the person has kept what they needed. */
+  dismissRejected(clientSeq: number): Promise<void>;
   /** Lost concurrent edits of a task, newest first. */
   taskConflicts(taskId: string): Promise<Conflict[]>;
   serverUsers(): Promise<User[]>;
@@ -175,6 +179,8 @@ export const tauriBackend: Backend = {
   syncNow: () => call("sync_now"),
   rejectedOps: () => call("rejected_ops"),
   exportRejectedOps: () => call("export_rejected_ops"),
+  rejectedAbout: (entityId) => call("rejected_about", { entity_id: entityId }),
+  dismissRejected: (clientSeq) => call("dismiss_rejected", { client_seq: clientSeq }),
   taskConflicts: (taskId) => call("task_conflicts", { task_id: taskId }),
   serverUsers: () => call("server_users"),
   addServerUser: (user) => call("add_server_user", { user }),

@@ -2,6 +2,7 @@
 // revision that moves on every change event so views reload what they show.
 import { getContext, setContext } from "svelte";
 import type { Backend } from "../api/backend";
+import type { Abilities } from "../api/bindings/Abilities";
 import type { Bootstrap } from "../api/bindings/Bootstrap";
 import type { ChangeEvent } from "../api/bindings/ChangeEvent";
 import type { NoticeTarget } from "../api/bindings/NoticeTarget";
@@ -21,6 +22,19 @@ export type Route =
   | { name: "search" }
   | { name: "review" }
   | { name: "settings" };
+
+/** The store used alone (no server answered for the sync state): everything is offered. */
+export const EVERYTHING: Abilities = {
+  create_tasks: true,
+  edit_tasks: true,
+  delete: true,
+  create_customers: true,
+  edit_customers: true,
+  create_projects: true,
+  comment: true,
+  edit_settings: true,
+  manage_colleagues: true,
+};
 
 export class AppState {
   boot = $state<Bootstrap | null>(null);
@@ -43,8 +57,6 @@ export class AppState {
   }
 
   async start() {
-    await this.reload();
-    this.onboarding = !this.boot?.profile;
     await this.backend.onChange((event) => {
       this.lastChange = event;
       this.revision += 1;
@@ -53,11 +65,24 @@ export class AppState {
       }
     });
     await this.backend.onOpen((target) => this.open(target));
-    await this.backend.onQuickAdd(() => {
-      if (this.me) this.quickAddOpen = true;
-    });
-    // The app works without a server: a failure here only leaves the Server page without a state.
+    await this.backend.onQuickAdd(() => this.openQuickAdd());
+    // The sync state before the first paint: it carries what the window may offer, so a
+    // guest's window never shows, even for a moment, controls the server would refuse. The
+    // app works without a server: a failure here only leaves the Server page without a state.
     await this.sync.start().catch((error) => (this.sync.error = error));
+    await this.reload();
+    this.onboarding = !this.boot?.profile;
+  }
+
+  /** What the person may do, from the permission table the server decides with (read by
+   * every view from here): a guest may only comment, a member not change roles. */
+  get abilities(): Abilities {
+    return this.sync.view?.abilities ?? EVERYTHING;
+  }
+
+  /** The tray's, the shortcut's and the menu's "new task", for those who may create one. */
+  openQuickAdd() {
+    if (this.me && this.abilities.create_tasks) this.quickAddOpen = true;
   }
 
   async reload() {
