@@ -281,6 +281,33 @@ mod tests {
     }
 
     #[test]
+    fn a_move_comes_whole_or_not_at_all() {
+        let (a, b, task, seen, unseen) =
+            (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let mut facts = PushFacts {
+            entity_kinds: [(task, EntityKind::Task)].into(),
+            entity_scopes: [(task, Scope::Customer(a))].into(),
+            task_comments: [(task, [seen].into())].into(),
+            batch_creates: [(task, Scope::Customer(b)), (seen, Scope::Customer(b))].into(),
+            ..PushFacts::default()
+        };
+        let mut leave = create(EntityKind::Task, task, Scope::Customer(a), json!(b));
+        leave.kind = OpKind::Set;
+        leave.field = Some("customer_id".into());
+        let join = create(EntityKind::Task, task, Scope::Customer(b), json!({"customer_id": b}));
+        assert_eq!(move_target(&leave, &facts), Some(Scope::Customer(b)));
+        assert_eq!(move_target(&join, &facts), Some(Scope::Customer(b)));
+        assert_eq!(comments_come_along(&leave, &facts), Ok(()));
+        assert_eq!(comments_come_along(&join, &facts), Ok(()));
+        facts.task_comments.insert(task, [seen, unseen].into());
+        assert!(comments_come_along(&leave, &facts).is_err(), "a comment the mover has not seen");
+        assert!(comments_come_along(&join, &facts).is_err());
+        facts.task_comments.insert(task, [seen].into());
+        facts.batch_creates.remove(&(task, Scope::Customer(b)));
+        assert!(comments_come_along(&leave, &facts).is_err(), "half a move");
+    }
+
+    #[test]
     fn a_comment_hangs_on_a_known_task_of_its_own_scope() {
         let (a, b, task, elsewhere) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
         let facts = PushFacts {
