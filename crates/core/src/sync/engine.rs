@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use duly_protocol::{MAX_PUSH_BYTES, MAX_PUSH_OPS, OpOutcome, Operation, Scope, User};
+use duly_protocol::{EntityKind, MAX_PUSH_BYTES, MAX_PUSH_OPS, OpKind, OpOutcome, Operation, Scope, User};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, watch};
@@ -136,18 +136,43 @@ async fn follow_scopes(
     Ok(())
 }
 
-/// The longest prefix of `ops` whose JSON stays under `limit` bytes (at least one op).
+/// How large a push may grow to keep a move whole (the server's default body limit is 4 MB).
+const MOVE_PUSH_BYTES: usize = 3 * 1024 * 1024;
+
+/// The longest prefix of `ops` whose JSON stays under `limit` bytes (at least one op), never
+/// cutting a move in two: the server takes a move only whole (a task's `customer_id` set in
+/// the scope it leaves, then its create and its comments' in the scope it joins), so the
+/// creates that follow such a set go along, up to `MOVE_PUSH_BYTES`.
 fn within_bytes(ops: Vec<Operation>, limit: usize) -> Vec<Operation> {
     let mut size = 0;
     let mut keep = 0;
+    let mut moving_to: Option<Scope> = None;
     for op in &ops {
         size += serde_json::to_string(op).map_or(limit, |text| text.len() + 1);
-        if keep > 0 && size > limit {
+        let continues_move = op.kind == OpKind::Create && moving_to == Some(op.scope);
+        if !continues_move {
+            moving_to = move_target(op);
+        }
+        let cap = if continues_move { MOVE_PUSH_BYTES } else { limit };
+        if keep > 0 && size > cap {
             break;
         }
         keep += 1;
     }
     ops.into_iter().take(keep).collect()
+}
+
+/// The scope a task's `customer_id` set moves it to, when it moves it.
+fn move_target(op: &Operation) -> Option<Scope> {
+    if op.entity != EntityKind::Task || op.kind != OpKind::Set || op.field.as_deref() != Some("customer_id") {
+        return None;
+    }
+    let to = match &op.value {
+        serde_json::Value::Null => Scope::Team,
+        serde_json::Value::String(id) => Scope::Customer(Uuid::parse_str(id).ok()?),
+        _ => return None,
+    };
+    (to != op.scope).then_some(to)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -341,5 +366,51 @@ async fn listen_server(client: SyncClient, wake: Arc<Notify>) {
             }
         }
         tokio::time::sleep(Duration::from_secs(15)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use duly_protocol::OpId;
+    use serde_json::json;
+
+    use super::*;
+
+    fn op(
+        seq: i64,
+        scope: Scope,
+        entity: EntityKind,
+        kind: OpKind,
+        field: Option<&str>,
+        value: serde_json::Value,
+    ) -> Operation {
+        Operation {
+            op_id: OpId { client_id: Uuid::nil(), client_seq: seq },
+            scope,
+            entity,
+            entity_id: Uuid::now_v7(),
+            kind,
+            field: field.map(str::to_owned),
+            value,
+            hlc: String::new(),
+            base: None,
+        }
+    }
+
+    #[test]
+    fn a_push_is_cut_by_size_but_never_inside_a_move() {
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let big = json!({"body": "x".repeat(100_000)});
+        let mut ops =
+            vec![op(1, Scope::Customer(a), EntityKind::Task, OpKind::Set, Some("customer_id"), json!(b))];
+        ops.push(op(2, Scope::Customer(b), EntityKind::Task, OpKind::Create, None, json!({})));
+        for seq in 3..13 {
+            ops.push(op(seq, Scope::Customer(b), EntityKind::Comment, OpKind::Create, None, big.clone()));
+        }
+        ops.push(op(13, Scope::Team, EntityKind::Comment, OpKind::Create, None, big.clone()));
+        let batch = within_bytes(ops.clone(), 512 * 1024);
+        assert_eq!(batch.len(), 12, "the move and its ten comments (1 MB) go whole, the next op waits");
+        let plain: Vec<Operation> = ops[2..].to_vec();
+        assert_eq!(within_bytes(plain, 512 * 1024).len(), 5, "without a move, 512 KB is the cut");
     }
 }
