@@ -154,6 +154,7 @@ impl SyncService {
         state.pending_ops = self.store.pending_op_count().await.unwrap_or_default();
         state.rejected_ops = self.store.rejected_count().await.unwrap_or_default();
         state.unreadable_ops = self.store.undecodable_count().await.unwrap_or_default();
+        state.parked_ops = self.store.parked_count().await.unwrap_or_default();
         let abilities = Abilities::of(session.as_ref().map(|s| s.user.role));
         SyncView { state, keychain, abilities }
     }

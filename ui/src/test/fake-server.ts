@@ -85,6 +85,7 @@ export function syncViewOf(server: FakeServer): SyncView {
       pending_ops: server.pending,
       rejected_ops: server.rejected.length,
       unreadable_ops: 0,
+      parked_ops: 0,
       message: null,
     },
     keychain: server.keychain,

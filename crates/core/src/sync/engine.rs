@@ -200,6 +200,8 @@ pub struct SyncState {
     pub rejected_ops: i64,
     /// Pulled operations this device could not read (kept aside; the rest was applied).
     pub unreadable_ops: i64,
+    /// Pulled operations waiting for the entity they change, which has not arrived.
+    pub parked_ops: i64,
     pub message: Option<String>,
 }
 
@@ -213,6 +215,7 @@ impl SyncState {
             pending_ops: 0,
             rejected_ops: 0,
             unreadable_ops: 0,
+            parked_ops: 0,
             message: None,
         }
     }
@@ -281,6 +284,7 @@ async fn run(
         let pending = store.pending_op_count().await.unwrap_or_default();
         let rejected = store.rejected_count().await.unwrap_or_default();
         let unreadable = store.undecodable_count().await.unwrap_or_default();
+        let parked = store.parked_count().await.unwrap_or_default();
         let pause = match result {
             Ok(_) => {
                 backoff = Duration::from_secs(1);
@@ -291,6 +295,7 @@ async fn run(
                         pending_ops: pending,
                         rejected_ops: rejected,
                         unreadable_ops: unreadable,
+                        parked_ops: parked,
                         message: None,
                         ..s.clone()
                     };
@@ -304,6 +309,7 @@ async fn run(
                         pending_ops: pending,
                         rejected_ops: rejected,
                         unreadable_ops: unreadable,
+                        parked_ops: parked,
                         message: None,
                         ..s.clone()
                     };
@@ -323,6 +329,7 @@ async fn run(
                         pending_ops: pending,
                         rejected_ops: rejected,
                         unreadable_ops: unreadable,
+                        parked_ops: parked,
                         message: Some(error.to_string()),
                         ..s.clone()
                     };

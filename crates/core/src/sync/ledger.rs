@@ -228,6 +228,11 @@ impl Store {
         Ok(())
     }
 
+    /// Pulled ops still waiting for the entity they change (shown with the sync state).
+    pub async fn parked_count(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar!("SELECT COUNT(*) FROM parked_ops").fetch_one(self.reader()).await?)
+    }
+
     pub async fn rejected_count(&self) -> Result<i64> {
         Ok(sqlx::query_scalar!("SELECT COUNT(*) FROM rejected_ops").fetch_one(self.reader()).await?)
     }

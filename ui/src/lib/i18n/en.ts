@@ -223,6 +223,7 @@ export const en: Messages = {
   "server.pending": "Changes waiting to be sent",
   "server.rejected": "Rejected changes",
   "server.unreadable": "Unreadable incoming operations (set aside)",
+  "server.parked": "Incoming operations not yet applied (what they change has not arrived)",
   "server.keychainWarning":
     "The system keychain cannot be reached. The login token is kept only in memory for this session and is never written to a file: you will have to log in again after a restart.",
   "server.rejectedTitle": "Rejected operations",

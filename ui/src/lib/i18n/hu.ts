@@ -223,6 +223,7 @@ export const hu = {
   "server.pending": "Küldésre váró módosítások",
   "server.rejected": "Elutasított módosítások",
   "server.unreadable": "Olvashatatlan beérkezett műveletek (félretéve)",
+  "server.parked": "Beérkezett, de még nem alkalmazható műveletek (amire vonatkoznak, még nem érkezett meg)",
   "server.keychainWarning":
     "A rendszer kulcstartója nem érhető el. A bejelentkezési tokent csak a memória őrzi erre a munkamenetre, fájlba soha nem kerül: újraindítás után újra be kell jelentkezned.",
   "server.rejectedTitle": "Elutasított műveletek",

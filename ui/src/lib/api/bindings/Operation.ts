@@ -5,13 +5,20 @@ import type { OpKind } from "./OpKind";
 import type { Scope } from "./Scope";
 import type { JsonValue } from "./serde_json/JsonValue";
 
-export type Operation = { op_id: OpId, scope: Scope, entity: EntityKind, entity_id: string, kind: OpKind, field?: string | null, value: JsonValue, 
+export type Operation = { op_id: OpId, scope: Scope, entity: EntityKind, entity_id: string, kind: OpKind, 
+/**
+ * The field a `Set` changes: required there, not empty, and never an identity field (`id`,
+ * `author_id`, `creator_id`, `created_by`, `created_at`, `system`); no NUL in it, for any
+ * kind. Else the op is rejected.
+ */
+field?: string | null, value: JsonValue, 
 /**
  * Hybrid logical clock timestamp (uhlc's text form), the merge order of concurrent writes.
  */
 hlc: string, 
 /**
  * For a `Set`: the stamp of the value the writer replaced. A receiver whose current
- * stamp differs knows the two edits were concurrent and keeps the loser visible.
+ * stamp differs knows the two edits were concurrent and keeps the loser visible. No NUL
+ * in it, else the op is rejected.
  */
 base?: string | null, };

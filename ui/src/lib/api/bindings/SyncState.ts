@@ -9,4 +9,8 @@ export type SyncState = { phase: SyncPhase, server_url: string | null, user: Use
 /**
  * Pulled operations this device could not read (kept aside; the rest was applied).
  */
-unreadable_ops: number, message: string | null, };
+unreadable_ops: number, 
+/**
+ * Pulled operations waiting for the entity they change, which has not arrived.
+ */
+parked_ops: number, message: string | null, };
