@@ -33,7 +33,7 @@ pub async fn push(
     if request.ops.iter().any(|op| op.op_id.client_id != request.client_id) {
         return Err(ApiError::bad_request("every operation must carry the pushing client's id"));
     }
-    let results = state.storage.push(&authed.user, &request.ops, &state.rules).await?;
+    let results = crate::sync::push(state.storage.as_ref(), &authed.user, &request.ops, &state.rules).await?;
     let latest_seq = state.storage.latest_seq().await?;
     let mut touched: Vec<Scope> = request
         .ops
