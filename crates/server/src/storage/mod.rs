@@ -14,8 +14,8 @@
 //!   seqs in the order of the ops given.
 //! - `(client_id, client_seq)` is unique in the log: a retried push gets `Duplicate` with the
 //!   first seq and writes nothing; a repeat within one batch is a duplicate of its first copy.
-//! - `pull` returns operations in seq order, only from scopes the user may read at the time of
-//!   the call.
+//! - `pull` returns operations in seq order, only from the scopes it is given (the caller's
+//!   readable scopes at the time of the call).
 //! - Disabling a user and ending their sessions happen in one transaction.
 
 mod postgres;
@@ -35,7 +35,7 @@ pub enum StorageError {
     #[error("already exists: {0}")]
     Conflict(String),
     #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("migration: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is damaged: {0}")]
@@ -43,6 +43,16 @@ pub enum StorageError {
 }
 
 pub type StorageResult<T> = Result<T, StorageError>;
+
+impl From<sqlx::Error> for StorageError {
+    /// A stored row that does not decode is damaged data, whichever backend read it.
+    fn from(error: sqlx::Error) -> Self {
+        match error {
+            sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => Self::Corrupt(error.to_string()),
+            other => Self::Database(other),
+        }
+    }
+}
 
 /// A user row with its password hash, for login only.
 #[derive(Debug, Clone)]
@@ -132,16 +142,8 @@ pub trait Storage: Send + Sync + std::fmt::Debug + 'static {
 
     /// Starts a push: waits for the batches before it, then holds the log until `commit`.
     async fn begin_push(&self) -> StorageResult<Box<dyn PushTransaction>>;
-    /// Operations after `since` that `user` may read (only `scope`'s when given), at most
-    /// `limit`, in seq order.
-    async fn pull(
-        &self,
-        user: &User,
-        since: i64,
-        limit: u32,
-        scope: Option<Scope>,
-    ) -> StorageResult<Vec<LoggedOp>>;
-
+    /// Operations after `since` in any of `scopes`, at most `limit`, in seq order.
+    async fn pull(&self, scopes: &[Scope], since: i64, limit: u32) -> StorageResult<Vec<LoggedOp>>;
     async fn latest_seq(&self) -> StorageResult<i64>;
     /// The client seqs of one client that are in the log (for audits: nothing went missing).
     async fn logged_seqs(&self, client_id: Uuid) -> StorageResult<Vec<i64>>;
@@ -281,9 +283,17 @@ pub(crate) fn parse_role(text: &str) -> StorageResult<Role> {
     Role::parse(text).ok_or_else(|| StorageError::Corrupt(format!("role {text}")))
 }
 
-/// Readers of a customer scope: every manager, plus those it is granted to.
-pub(crate) fn sees_every_customer(user: &User) -> bool {
-    user.role.manages()
+/// The scopes a pull reads, as the one JSON array both dialects bind: `kind:id` per scope, the
+/// text their SQL builds from an op's two scope columns.
+pub(crate) fn scope_keys(scopes: &[Scope]) -> String {
+    let keys: Vec<serde_json::Value> = scopes
+        .iter()
+        .map(|scope| {
+            let (kind, id) = scope_columns(scope);
+            format!("{kind}:{id}").into()
+        })
+        .collect();
+    serde_json::Value::Array(keys).to_string()
 }
 
 pub(crate) fn op_kind_text(kind: duly_protocol::OpKind) -> &'static str {
@@ -295,8 +305,9 @@ pub(crate) fn op_kind_text(kind: duly_protocol::OpKind) -> &'static str {
     }
 }
 
-/// Rebuilds a logged op from its columns (the same names in both databases).
-pub(crate) struct OpColumns {
+/// A logged op's columns (the same names and types in both databases).
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct OpRow {
     pub seq: i64,
     pub author: String,
     pub client_id: String,
@@ -312,19 +323,27 @@ pub(crate) struct OpColumns {
     pub base: Option<String>,
 }
 
-impl OpColumns {
+/// The columns `OpRow` reads, for a select list (a macro so `concat!` keeps queries static).
+macro_rules! op_columns {
+    () => {
+        "seq, author, client_id, client_seq, scope_kind, scope_id, entity, entity_id, kind, field, value, hlc, base"
+    };
+}
+pub(crate) use op_columns;
+
+impl OpRow {
     pub fn into_logged(self) -> StorageResult<LoggedOp> {
-        let corrupt = |what: &str| StorageError::Corrupt(what.to_owned());
-        let entity: duly_protocol::EntityKind =
-            serde_json::from_value(serde_json::Value::String(self.entity.clone()))
-                .map_err(|_| corrupt(&self.entity))?;
+        let corrupt = |what: String| StorageError::Corrupt(format!("op {}: {what}", self.seq));
+        let entity: EntityKind = serde_json::from_value(serde_json::Value::String(self.entity.clone()))
+            .map_err(|_| corrupt(format!("entity kind {}", self.entity)))?;
         let kind = match self.kind.as_str() {
             "create" => duly_protocol::OpKind::Create,
             "set" => duly_protocol::OpKind::Set,
             "delete" => duly_protocol::OpKind::Delete,
             "restore" => duly_protocol::OpKind::Restore,
-            other => return Err(corrupt(other)),
+            other => return Err(corrupt(format!("op kind {other}"))),
         };
+        let value = serde_json::from_str(&self.value).map_err(|e| corrupt(format!("value: {e}")))?;
         Ok(LoggedOp {
             seq: self.seq,
             author: parse_uuid(&self.author)?,
@@ -338,30 +357,10 @@ impl OpColumns {
                 entity_id: parse_uuid(&self.entity_id)?,
                 kind,
                 field: self.field,
-                value: serde_json::from_str(&self.value).map_err(|e| corrupt(&e.to_string()))?,
+                value,
                 hlc: self.hlc,
                 base: self.base,
             },
         })
     }
-}
-
-pub(crate) fn logged_op_from_sqlite(row: &sqlx::sqlite::SqliteRow) -> StorageResult<LoggedOp> {
-    use sqlx::Row;
-    OpColumns {
-        seq: row.try_get("seq")?,
-        author: row.try_get("author")?,
-        client_id: row.try_get("client_id")?,
-        client_seq: row.try_get("client_seq")?,
-        scope_kind: row.try_get("scope_kind")?,
-        scope_id: row.try_get("scope_id")?,
-        entity: row.try_get("entity")?,
-        entity_id: row.try_get("entity_id")?,
-        kind: row.try_get("kind")?,
-        field: row.try_get("field")?,
-        value: row.try_get("value")?,
-        hlc: row.try_get("hlc")?,
-        base: row.try_get("base")?,
-    }
-    .into_logged()
 }

@@ -8,8 +8,8 @@ use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use uuid::Uuid;
 
 use super::{
-    Credentials, PushTransaction, Storage, StorageError, StorageResult, parse_role, parse_uuid,
-    scope_columns, scope_from_columns, sees_every_customer,
+    Credentials, OpRow, PushTransaction, Storage, StorageError, StorageResult, op_columns, parse_role,
+    parse_uuid, scope_columns, scope_from_columns, scope_keys,
 };
 
 mod push;
@@ -49,25 +49,6 @@ fn scope_from_row(row: &PgRow) -> StorageResult<Scope> {
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
-
-pub(crate) fn logged_op_from_pg(row: &PgRow) -> StorageResult<LoggedOp> {
-    super::OpColumns {
-        seq: row.try_get("seq")?,
-        author: row.try_get("author")?,
-        client_id: row.try_get("client_id")?,
-        client_seq: row.try_get("client_seq")?,
-        scope_kind: row.try_get("scope_kind")?,
-        scope_id: row.try_get("scope_id")?,
-        entity: row.try_get("entity")?,
-        entity_id: row.try_get("entity_id")?,
-        kind: row.try_get("kind")?,
-        field: row.try_get("field")?,
-        value: row.try_get("value")?,
-        hlc: row.try_get("hlc")?,
-        base: row.try_get("base")?,
-    }
-    .into_logged()
 }
 
 #[async_trait]
@@ -320,40 +301,30 @@ impl Storage for PostgresStorage {
         Ok(Box::new(PgPush { tx }))
     }
 
-    async fn pull(
-        &self,
-        user: &User,
-        since: i64,
-        limit: u32,
-        scope: Option<Scope>,
-    ) -> StorageResult<Vec<LoggedOp>> {
-        let every = sees_every_customer(user);
-        let team = user.role != Role::Guest;
-        // No colleague means no private scope: '' never equals a real scope id.
-        let private = user.colleague_id.map(|c| c.to_string()).unwrap_or_default();
-        let (only_kind, only_id) = scope.as_ref().map_or(("", String::new()), scope_columns);
-        let rows = sqlx::query(
-            "SELECT seq, author, client_id, client_seq, scope_kind, scope_id, entity, entity_id, kind, field, value, hlc, base
-             FROM ops
+    async fn pull(&self, scopes: &[Scope], since: i64, limit: u32) -> StorageResult<Vec<LoggedOp>> {
+        // The scope filter is the key list; one scope (a bootstrap) also names its columns, so
+        // it reads ops_by_scope instead of the whole log after `since`.
+        let (only_kind, only_id) = match scopes {
+            [only] => scope_columns(only),
+            _ => ("", String::new()),
+        };
+        let rows: Vec<OpRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            op_columns!(),
+            " FROM ops
              WHERE seq > $1
-               AND ($2 = '' OR (scope_kind = $2 AND scope_id = $3))
-               AND ((scope_kind = 'customer' AND ($4 OR scope_id IN (SELECT customer_id FROM grants WHERE user_id = $5)))
-                    OR scope_kind = 'settings'
-                    OR (scope_kind = 'team' AND $6)
-                    OR (scope_kind = 'private' AND scope_id = $7))
-             ORDER BY seq LIMIT $8",
-        )
+               AND scope_kind || ':' || scope_id IN (SELECT json_array_elements_text($2::json))
+               AND ($4 = '' OR (scope_kind = $4 AND scope_id = $5))
+             ORDER BY seq LIMIT $3"
+        ))
         .bind(since)
+        .bind(scope_keys(scopes))
+        .bind(i64::from(limit))
         .bind(only_kind)
         .bind(only_id)
-        .bind(every)
-        .bind(user.id.to_string())
-        .bind(team)
-        .bind(private)
-        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(logged_op_from_pg).collect()
+        rows.into_iter().map(OpRow::into_logged).collect()
     }
 
     async fn latest_seq(&self) -> StorageResult<i64> {

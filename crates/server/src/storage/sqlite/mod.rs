@@ -11,8 +11,8 @@ use sqlx::{Row, SqlitePool};
 use uuid::Uuid;
 
 use super::{
-    Credentials, PushTransaction, Storage, StorageError, StorageResult, parse_role, parse_uuid,
-    scope_columns, scope_from_columns, sees_every_customer,
+    Credentials, OpRow, PushTransaction, Storage, StorageError, StorageResult, op_columns, parse_role,
+    parse_uuid, scope_columns, scope_from_columns, scope_keys,
 };
 
 mod push;
@@ -309,54 +309,38 @@ impl Storage for SqliteStorage {
         Ok(Box::new(SqlitePush { tx, _writing: writing }))
     }
 
-    async fn pull(
-        &self,
-        user: &User,
-        since: i64,
-        limit: u32,
-        scope: Option<Scope>,
-    ) -> StorageResult<Vec<LoggedOp>> {
-        let every = i64::from(sees_every_customer(user));
-        let team = i64::from(user.role != Role::Guest);
-        let private = user.colleague_id.map(|c| c.to_string()).unwrap_or_default();
-        let (only_kind, only_id) = scope.as_ref().map_or(("", String::new()), |s| {
-            let (k, i) = scope_columns(s);
-            (k, i)
-        });
-        // Two shapes so each uses its index: one scope (a bootstrap) walks ops_by_scope; every
-        // readable scope walks the seq order, the `+` keeping the planner off the scope index
-        // (an OR over it would read every op of every customer and sort them).
-        let sql = if scope.is_some() {
-            "SELECT seq, author, client_id, client_seq, scope_kind, scope_id, entity, entity_id, kind, field, value, hlc, base
-             FROM ops
-             WHERE scope_kind = ?2 AND scope_id = ?3 AND seq > ?1
-               AND ((+scope_kind = 'customer' AND (?4 = 1 OR +scope_id IN (SELECT customer_id FROM grants WHERE user_id = ?5)))
-                    OR +scope_kind = 'settings'
-                    OR (+scope_kind = 'team' AND ?6 = 1)
-                    OR (+scope_kind = 'private' AND +scope_id = ?7))
-             ORDER BY seq LIMIT ?8"
-        } else {
-            "SELECT seq, author, client_id, client_seq, scope_kind, scope_id, entity, entity_id, kind, field, value, hlc, base
-             FROM ops
-             WHERE seq > ?1 AND ?2 = ?2 AND ?3 = ?3
-               AND ((+scope_kind = 'customer' AND (?4 = 1 OR +scope_id IN (SELECT customer_id FROM grants WHERE user_id = ?5)))
-                    OR +scope_kind = 'settings'
-                    OR (+scope_kind = 'team' AND ?6 = 1)
-                    OR (+scope_kind = 'private' AND +scope_id = ?7))
-             ORDER BY seq LIMIT ?8"
-        };
-        let rows = sqlx::query(sql)
+    async fn pull(&self, scopes: &[Scope], since: i64, limit: u32) -> StorageResult<Vec<LoggedOp>> {
+        // The scope filter is the key list; the two shapes only steer the planner. One scope (a
+        // bootstrap) walks ops_by_scope; several walk the seq order, the key being an
+        // expression that no index serves (a list over the scope index would read every op
+        // of every readable customer and sort them).
+        let query = if let [only] = scopes {
+            let (kind, id) = scope_columns(only);
+            sqlx::query_as::<_, OpRow>(concat!(
+                "SELECT ",
+                op_columns!(),
+                " FROM ops WHERE scope_kind = ?4 AND scope_id = ?5 AND seq > ?1
+                   AND scope_kind || ':' || scope_id IN (SELECT value FROM json_each(?2))
+                 ORDER BY seq LIMIT ?3"
+            ))
             .bind(since)
-            .bind(only_kind)
-            .bind(only_id)
-            .bind(every)
-            .bind(user.id.to_string())
-            .bind(team)
-            .bind(private)
+            .bind(scope_keys(scopes))
             .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(super::logged_op_from_sqlite).collect()
+            .bind(kind)
+            .bind(id)
+        } else {
+            sqlx::query_as::<_, OpRow>(concat!(
+                "SELECT ",
+                op_columns!(),
+                " FROM ops WHERE seq > ?1
+                   AND scope_kind || ':' || scope_id IN (SELECT value FROM json_each(?2))
+                 ORDER BY seq LIMIT ?3"
+            ))
+            .bind(since)
+            .bind(scope_keys(scopes))
+            .bind(i64::from(limit))
+        };
+        query.fetch_all(&self.pool).await?.into_iter().map(OpRow::into_logged).collect()
     }
 
     async fn latest_seq(&self) -> StorageResult<i64> {
