@@ -8,6 +8,7 @@ pub mod routes;
 pub mod rules;
 mod state;
 pub mod storage;
+pub mod sync;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

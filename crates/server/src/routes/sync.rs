@@ -34,7 +34,7 @@ pub async fn push(
     if request.ops.iter().any(|op| op.op_id.client_id != request.client_id) {
         return Err(ApiError::bad_request("every operation must carry the pushing client's id"));
     }
-    let results = state.storage.push(&authed.user, &request.ops, &state.rules).await?;
+    let results = crate::sync::push(state.storage.as_ref(), &authed.user, &request.ops, &state.rules).await?;
     let latest_seq = state.storage.latest_seq().await?;
     let mut touched: Vec<Scope> = request
         .ops
@@ -110,7 +110,10 @@ pub async fn pull(
     // A configured limit of 0 would make `clamp` panic on every pull: one op is the least.
     let most = state.config.pull_limit.max(1);
     let limit = query.limit.unwrap_or(most).clamp(1, most);
-    let mut ops = state.storage.pull(user, query.since, limit, only).await?;
+    // The same grants that list the held scopes say what is read: never an op of a scope
+    // the response does not list.
+    let readable = only.map_or_else(|| scopes.clone(), |scope| vec![scope]);
+    let mut ops = state.storage.pull(&readable, query.since, limit).await?;
     // A byte budget as well as a count: a page of large ops stops early and says there is more.
     let mut bytes = 0;
     let fits = ops

@@ -1,5 +1,5 @@
-//! The sync protocol's decisions, as pure code: no HTTP, no SQL. Storage gathers the facts in
-//! its transaction and asks these functions what to do with each operation.
+//! The sync protocol's decisions, as pure code: no HTTP, no SQL, no storage. `crate::sync::push`
+//! reads the facts in the push transaction and asks these functions what to do with each op.
 //!
 //! **The rule: a client proposes, the server decides.** An operation is a proposal. The
 //! server decides whether it is well formed (the protocol's limits), whether its author may
@@ -16,23 +16,24 @@
 //! Comments are append-only for everyone: a body is edited only by its author, other fields
 //! never change after the create; a comment goes to the trash with its task or customer.
 //!
-//! Here: one push's decisions. `permissions.rs` is the table of who may change what;
-//! `visibility.rs` what a user reads and what the server logs in their name.
+//! Here: one push's decisions. `facts.rs` is what they are decided against; `permissions.rs`
+//! the table of who may change what; `visibility.rs` what a user reads and what the server
+//! logs in their name.
 
+mod facts;
 mod permissions;
 mod records;
 mod visibility;
 
 use duly_protocol::limits::MAX_CLOCK_AHEAD_SECS;
-use duly_protocol::{EntityKind, ErrorCode, OpKind, OpOutcome, Operation, Role, Scope, User, stamp};
+use duly_protocol::{EntityKind, ErrorCode, OpKind, Operation, Role, Scope, User, stamp};
 use uuid::Uuid;
 
+pub use facts::{Logged, PushFacts};
 use permissions::refusal;
 pub use permissions::{IDENTITY_FIELDS, Own, permitted};
 pub use records::{fold_logged, moves_a_task, needs_logged_record, references};
 pub use visibility::{disclosed, held_scopes, logged_value, may_read};
-
-use crate::storage::PushFacts;
 
 /// Limits the server holds operations to.
 #[derive(Debug, Clone)]
@@ -56,23 +57,16 @@ pub enum Decision {
     Accept {
         grant_customer: Option<Uuid>,
     },
-    Duplicate(i64),
+    /// Logged already: at this seq, or (`None`) by an earlier copy in the same batch, whose
+    /// seq is the answer once the batch is logged.
+    Duplicate(Option<i64>),
     Reject(ErrorCode, String),
-}
-
-impl Decision {
-    pub fn outcome(&self, seq: Option<i64>) -> OpOutcome {
-        match self {
-            Self::Accept { .. } => OpOutcome::Applied { seq: seq.unwrap_or_default() },
-            Self::Duplicate(seq) => OpOutcome::Duplicate { seq: *seq },
-            Self::Reject(code, reason) => OpOutcome::Rejected { code: *code, reason: reason.clone() },
-        }
-    }
 }
 
 impl PushRules {
     /// Decides one op and updates `facts` as if it had been logged, so later ops of the same
-    /// batch see its effect (a customer created earlier in the batch is known, and granted).
+    /// batch see its effect (a customer created earlier in the batch is known, and granted;
+    /// a second copy of the op is its duplicate).
     pub fn decide(&self, user: &User, facts: &mut PushFacts, op: &Operation) -> Decision {
         if facts.client_of_other_user {
             return Decision::Reject(
@@ -198,6 +192,8 @@ impl PushRules {
         if let Err(reason) = records::comments_come_along(op, facts) {
             return Decision::Reject(ErrorCode::ForbiddenScope, reason);
         }
+        let pending = Logged { seq: None, entity_id: op.entity_id, hlc: op.hlc.clone() };
+        facts.existing.insert(op.op_id, pending);
         if let Some(customer) = grant_customer {
             facts.known_customers.insert(customer);
             facts.granted.insert(customer);
@@ -433,9 +429,9 @@ mod tests {
         ));
         let fine = op(5, Scope::Team, EntityKind::Task, Uuid::now_v7(), OpKind::Create);
         let mut facts = PushFacts::default();
-        let logged = crate::storage::Logged { seq: 42, entity_id: fine.entity_id, hlc: fine.hlc.clone() };
+        let logged = Logged { seq: Some(42), entity_id: fine.entity_id, hlc: fine.hlc.clone() };
         facts.existing.insert(fine.op_id, logged);
-        assert_eq!(rules.decide(&anna, &mut facts, &fine), Decision::Duplicate(42));
+        assert_eq!(rules.decide(&anna, &mut facts, &fine), Decision::Duplicate(Some(42)));
         let mut reused = op(5, Scope::Team, EntityKind::Task, Uuid::now_v7(), OpKind::Create);
         reused.op_id = fine.op_id;
         assert!(matches!(
@@ -447,6 +443,33 @@ mod tests {
             rules.decide(&anna, &mut { squatted }, &fine),
             Decision::Reject(ErrorCode::OpIdTaken, _)
         ));
+    }
+
+    #[test]
+    fn a_repeat_within_one_batch_is_the_first_copys_duplicate() {
+        let rules = PushRules::default();
+        let anna = user(Role::Member);
+        let mut facts = PushFacts::default();
+        let first = op(1, Scope::Team, EntityKind::Task, Uuid::now_v7(), OpKind::Create);
+        assert!(matches!(rules.decide(&anna, &mut facts, &first), Decision::Accept { .. }));
+        assert_eq!(rules.decide(&anna, &mut facts, &first), Decision::Duplicate(None));
+        let mut reused = op(1, Scope::Team, EntityKind::Task, Uuid::now_v7(), OpKind::Create);
+        reused.op_id = first.op_id;
+        assert!(matches!(
+            rules.decide(&anna, &mut facts, &reused),
+            Decision::Reject(ErrorCode::OpIdTaken, _)
+        ));
+        let mut refused = op(2, Scope::Team, EntityKind::Task, Uuid::now_v7(), OpKind::Set);
+        refused.hlc = "yesterday".into();
+        for _ in 0..2 {
+            assert!(
+                matches!(
+                    rules.decide(&anna, &mut facts, &refused),
+                    Decision::Reject(ErrorCode::InvalidOperation, _)
+                ),
+                "a refused op is decided again, not taken for logged"
+            );
+        }
     }
 
     #[test]

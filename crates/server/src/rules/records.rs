@@ -6,7 +6,7 @@ use duly_protocol::{EntityKind, OpKind, Operation, Scope};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::storage::PushFacts;
+use super::PushFacts;
 
 /// Entities whose record names the customer they belong to (`customer_id`).
 fn names_its_customer(entity: EntityKind) -> bool {

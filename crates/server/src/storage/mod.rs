@@ -1,26 +1,31 @@
 //! Where the server keeps users, sessions, grants, the operation log and blob metadata.
 //!
 //! # Consistency contract (every implementation keeps it; the shared test suite checks it)
-//! - `push` is atomic: the whole batch's decisions, log rows, entity scopes and creator grants
-//!   are committed together or not at all. Batches are serialised (one writer at a time), so
-//!   the rules see the effect of every earlier batch.
+//! A push is written once, in `crate::sync::push`, over the primitives of [`PushTransaction`]:
+//! `begin_push` → `facts` → (the rules decide every op) → `grant_creator` → `register` → `log`
+//! → `commit`. Each primitive is a few statements for the whole batch, never one per op.
+//! - `begin_push` serialises batches (SQLite: one writer, `BEGIN IMMEDIATE`; PostgreSQL: a
+//!   `SHARE ROW EXCLUSIVE` lock on the log taken before any fact is read), so the facts see
+//!   the effect of every earlier batch and nothing changes them until `commit`.
+//! - A push is atomic: the client claim, creator grants, entity registry and log rows are
+//!   committed together or not at all (a transaction dropped before `commit` writes nothing).
 //! - `seq` is assigned in commit order, strictly increasing, never reused: a reader that has
-//!   seen seq N will never later find a new operation below N. (SQLite: one writer; PostgreSQL:
-//!   the push transaction takes a table lock on the log before assigning seqs.)
+//!   seen seq N will never later find a new operation below N. Within a batch, `log` draws
+//!   seqs in the order of the ops given.
 //! - `(client_id, client_seq)` is unique in the log: a retried push gets `Duplicate` with the
-//!   first seq and writes nothing.
-//! - `pull` returns operations in seq order, only from scopes the user may read at the time of
-//!   the call.
+//!   first seq and writes nothing; a repeat within one batch is a duplicate of its first copy.
+//! - `pull` returns operations in seq order, only from the scopes it is given (the caller's
+//!   readable scopes at the time of the call).
 //! - Disabling a user and ending their sessions happen in one transaction.
 
 mod postgres;
 mod sqlite;
 
 use async_trait::async_trait;
-use duly_protocol::{LoggedOp, OpOutcome, Operation, Role, Scope, User};
+use duly_protocol::{EntityKind, LoggedOp, Operation, Role, Scope, User};
 use uuid::Uuid;
 
-use crate::rules::PushRules;
+use crate::rules::{Logged, PushFacts};
 
 pub use postgres::PostgresStorage;
 pub use sqlite::SqliteStorage;
@@ -30,7 +35,7 @@ pub enum StorageError {
     #[error("already exists: {0}")]
     Conflict(String),
     #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("migration: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is damaged: {0}")]
@@ -39,60 +44,21 @@ pub enum StorageError {
 
 pub type StorageResult<T> = Result<T, StorageError>;
 
+impl From<sqlx::Error> for StorageError {
+    /// A stored row that does not decode is damaged data, whichever backend read it.
+    fn from(error: sqlx::Error) -> Self {
+        match error {
+            sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => Self::Corrupt(error.to_string()),
+            other => Self::Database(other),
+        }
+    }
+}
+
 /// A user row with its password hash, for login only.
 #[derive(Debug, Clone)]
 pub struct Credentials {
     pub user: User,
     pub password_hash: String,
-}
-
-/// What the rules need to know about a batch before deciding, loaded by the storage in the
-/// push transaction.
-#[derive(Debug, Clone)]
-pub struct PushFacts {
-    /// The server's clock when the push is decided (milliseconds since 1970 UTC).
-    pub now_ms: i64,
-    /// Every op of the batch whose id is already in the log: its seq and what it was.
-    pub existing: std::collections::HashMap<duly_protocol::OpId, Logged>,
-    /// The pushing client id is registered to another user: every op of the push is refused.
-    pub client_of_other_user: bool,
-    /// The scope each entity of the batch lives in now, for entities the log has seen.
-    pub entity_scopes: std::collections::HashMap<Uuid, Scope>,
-    /// Customers of the batch that the log has seen (so a first sight is a creation).
-    pub known_customers: std::collections::HashSet<Uuid>,
-    /// Customers granted to the pushing user.
-    pub granted: std::collections::HashSet<Uuid>,
-    /// The kind each entity of the batch was created as, for entities the log has seen.
-    pub entity_kinds: std::collections::HashMap<Uuid, duly_protocol::EntityKind>,
-    /// The colleague who created each entity of the batch (the author of its create).
-    pub entity_creators: std::collections::HashMap<Uuid, Uuid>,
-    /// The record the log holds of each comment the batch creates again (a move), folded
-    /// from its logged ops (`rules::fold_logged`), to hold the copy to.
-    pub logged_records: std::collections::HashMap<Uuid, serde_json::Map<String, serde_json::Value>>,
-    /// The comments the log holds on each task the batch moves, so a move that leaves one
-    /// behind (written while the mover had not seen it) is refused rather than split.
-    pub task_comments: std::collections::HashMap<Uuid, std::collections::HashSet<Uuid>>,
-    /// Every (entity, scope) the batch creates, so a move can see its comments come along.
-    pub batch_creates: std::collections::HashSet<(Uuid, Scope)>,
-}
-
-impl Default for PushFacts {
-    /// Facts with nothing known yet, at the server's present time.
-    fn default() -> Self {
-        Self {
-            now_ms: chrono::Utc::now().timestamp_millis(),
-            existing: Default::default(),
-            client_of_other_user: false,
-            entity_scopes: Default::default(),
-            known_customers: Default::default(),
-            granted: Default::default(),
-            entity_kinds: Default::default(),
-            entity_creators: Default::default(),
-            logged_records: Default::default(),
-            task_comments: Default::default(),
-            batch_creates: Default::default(),
-        }
-    }
 }
 
 /// When a session began and when it was last used (RFC 3339 UTC text, fixed width).
@@ -102,13 +68,41 @@ pub struct SessionTimes {
     pub last_used_at: String,
 }
 
-/// What the log holds under an op id: enough to tell a retry of the same op from another op
-/// that reuses its id.
+/// One push's transaction: the primitives `crate::sync::push` is written over. It holds the
+/// push lock from `Storage::begin_push` until `commit`; dropped uncommitted, it writes nothing.
+#[async_trait]
+pub trait PushTransaction: Send {
+    /// What the rules need about `ops`: which of their op ids are logged already, whether their
+    /// client id is another user's (claiming it for `user` if nobody has), the registry's record
+    /// of every entity the ops name or reference, which of their customers the log has seen,
+    /// and the user's grants.
+    async fn facts(&mut self, user: &User, ops: &[Operation]) -> StorageResult<PushFacts>;
+    /// Records customers seen for the first time as created by `user_id`, and grants them to them.
+    async fn grant_creator(&mut self, user_id: Uuid, customers: &[Uuid]) -> StorageResult<()>;
+    /// Writes where each entity lives now; its kind and creator only where none is recorded
+    /// yet. At most one registration per entity.
+    async fn register(&mut self, entities: &[Registration]) -> StorageResult<()>;
+    /// Appends the ops to the log as written by `author`; returns their seqs, drawn in the
+    /// order given.
+    async fn log(&mut self, author: Uuid, entries: &[LogEntry<'_>]) -> StorageResult<Vec<i64>>;
+    async fn commit(self: Box<Self>) -> StorageResult<()>;
+}
+
+/// An entity's row in the registry after a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Logged {
-    pub seq: i64,
+pub struct Registration {
     pub entity_id: Uuid,
-    pub hlc: String,
+    pub scope: Scope,
+    pub entity: EntityKind,
+    /// The author of its create, when the batch holds one.
+    pub creator: Option<Uuid>,
+}
+
+/// An accepted op and the value the server logs for it (`rules::logged_value`, as JSON text).
+#[derive(Debug, Clone)]
+pub struct LogEntry<'a> {
+    pub op: &'a Operation,
+    pub value: String,
 }
 
 #[async_trait]
@@ -146,18 +140,10 @@ pub trait Storage: Send + Sync + std::fmt::Debug + 'static {
     /// The scope an entity lives in now.
     async fn entity_scope(&self, entity_id: Uuid) -> StorageResult<Option<Scope>>;
 
-    /// Decides every op with `rules` against facts read in the same transaction, logs the
-    /// accepted ones and returns one outcome per op, in order.
-    async fn push(&self, user: &User, ops: &[Operation], rules: &PushRules) -> StorageResult<Vec<OpOutcome>>;
-    /// Operations after `since` that `user` may read (only `scope`'s when given), at most
-    /// `limit`, in seq order.
-    async fn pull(
-        &self,
-        user: &User,
-        since: i64,
-        limit: u32,
-        scope: Option<Scope>,
-    ) -> StorageResult<Vec<LoggedOp>>;
+    /// Starts a push: waits for the batches before it, then holds the log until `commit`.
+    async fn begin_push(&self) -> StorageResult<Box<dyn PushTransaction>>;
+    /// Operations after `since` in any of `scopes`, at most `limit`, in seq order.
+    async fn pull(&self, scopes: &[Scope], since: i64, limit: u32) -> StorageResult<Vec<LoggedOp>>;
     async fn latest_seq(&self) -> StorageResult<i64>;
     /// The client seqs of one client that are in the log (for audits: nothing went missing).
     async fn logged_seqs(&self, client_id: Uuid) -> StorageResult<Vec<i64>>;
@@ -204,31 +190,108 @@ pub(crate) fn parse_uuid(text: &str) -> StorageResult<Uuid> {
     Uuid::parse_str(text).map_err(|e| StorageError::Corrupt(format!("id {text}: {e}")))
 }
 
-/// The registry's record of an entity: what it was created as and who created it (columns
-/// `entity` and `creator` of `entities`, empty for an entity only ever seen in sets).
-pub(crate) fn note_registry(
-    facts: &mut PushFacts,
-    id: Uuid,
-    entity: Option<&str>,
-    creator: Option<&str>,
-) -> StorageResult<()> {
-    if let Some(text) = entity {
-        let kind = serde_json::from_value(serde_json::Value::String(text.to_owned()))
-            .map_err(|e| StorageError::Corrupt(format!("entity kind {text}: {e}")))?;
-        facts.entity_kinds.insert(id, kind);
+/// The ids a batch's facts are read for, as text: every entity the ops name or reference
+/// (`rules::references`), the customers they go to, and the clients they come from.
+pub(crate) struct BatchIds {
+    pub entities: Vec<String>,
+    pub customers: Vec<String>,
+    pub clients: Vec<String>,
+}
+
+pub(crate) fn facts_ids(ops: &[Operation]) -> BatchIds {
+    let distinct = |ids: &mut dyn Iterator<Item = Uuid>| {
+        ids.collect::<std::collections::BTreeSet<_>>().iter().map(Uuid::to_string).collect()
+    };
+    BatchIds {
+        entities: distinct(
+            &mut ops.iter().flat_map(|op| std::iter::once(op.entity_id).chain(crate::rules::references(op))),
+        ),
+        customers: distinct(&mut ops.iter().filter_map(|op| match op.scope {
+            Scope::Customer(id) => Some(id),
+            _ => None,
+        })),
+        clients: distinct(&mut ops.iter().map(|op| op.op_id.client_id)),
     }
-    if let Some(text) = creator {
-        facts.entity_creators.insert(id, parse_uuid(text)?);
+}
+
+/// An entity's row in the registry: where it lives, and what it was created as and by whom
+/// (empty for an entity only ever seen in sets).
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct RegistryRow {
+    pub entity_id: String,
+    pub scope_kind: String,
+    pub scope_id: String,
+    pub entity: Option<String>,
+    pub creator: Option<String>,
+}
+
+impl RegistryRow {
+    pub fn note(self, facts: &mut PushFacts) -> StorageResult<()> {
+        let id = parse_uuid(&self.entity_id)?;
+        facts.entity_scopes.insert(id, scope_from_columns(&self.scope_kind, &self.scope_id)?);
+        if let Some(text) = self.entity {
+            let kind = serde_json::from_value(serde_json::Value::String(text.clone()))
+                .map_err(|e| StorageError::Corrupt(format!("entity kind {text}: {e}")))?;
+            facts.entity_kinds.insert(id, kind);
+        }
+        if let Some(text) = self.creator {
+            facts.entity_creators.insert(id, parse_uuid(&text)?);
+        }
+        Ok(())
     }
-    Ok(())
+}
+
+/// An op of the batch already in the log.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct LoggedRow {
+    pub client_id: String,
+    pub client_seq: i64,
+    pub seq: i64,
+    pub entity_id: String,
+    pub hlc: String,
+}
+
+impl LoggedRow {
+    pub fn note(self, facts: &mut PushFacts) -> StorageResult<()> {
+        let op_id =
+            duly_protocol::OpId { client_id: parse_uuid(&self.client_id)?, client_seq: self.client_seq };
+        let logged = Logged { seq: Some(self.seq), entity_id: parse_uuid(&self.entity_id)?, hlc: self.hlc };
+        facts.existing.insert(op_id, logged);
+        Ok(())
+    }
+}
+
+/// The seqs `log` drew, in the order of its entries, from `(client_id, client_seq, seq)` rows
+/// in whatever order the database returned them.
+pub(crate) fn seqs_in_order(
+    entries: &[LogEntry<'_>],
+    rows: Vec<(String, i64, i64)>,
+) -> StorageResult<Vec<i64>> {
+    let seqs: std::collections::HashMap<(String, i64), i64> =
+        rows.into_iter().map(|(client, client_seq, seq)| ((client, client_seq), seq)).collect();
+    entries
+        .iter()
+        .map(|LogEntry { op, .. }| {
+            seqs.get(&(op.op_id.client_id.to_string(), op.op_id.client_seq)).copied().ok_or_else(|| {
+                StorageError::Corrupt(format!("op {} of the batch was not logged", op.op_id.client_seq))
+            })
+        })
+        .collect()
 }
 
 /// One logged op of an entity whose record a push needs: entity id, kind, field, value, stamp.
-pub(crate) type LoggedRow = (String, String, Option<String>, String, String);
+pub(crate) type EntityOpRow = (String, String, Option<String>, String, String);
+
+/// Every (entity, scope) the batch creates: a move must bring its comments along.
+pub(crate) fn note_batch_creates(facts: &mut PushFacts, ops: &[Operation]) {
+    for op in ops.iter().filter(|op| op.kind == duly_protocol::OpKind::Create) {
+        facts.batch_creates.insert((op.entity_id, op.scope));
+    }
+}
 
 /// Folds the logged ops of each entity (in log order) into the record the rules hold a
 /// comment sent again to.
-pub(crate) fn note_logged_records(facts: &mut PushFacts, rows: Vec<LoggedRow>) -> StorageResult<()> {
+pub(crate) fn note_logged_records(facts: &mut PushFacts, rows: Vec<EntityOpRow>) -> StorageResult<()> {
     type Ops = Vec<(duly_protocol::OpKind, Option<String>, serde_json::Value, String)>;
     let mut by_entity: std::collections::HashMap<Uuid, Ops> = std::collections::HashMap::new();
     for (id, kind, field, value, hlc) in rows {
@@ -252,9 +315,17 @@ pub(crate) fn parse_role(text: &str) -> StorageResult<Role> {
     Role::parse(text).ok_or_else(|| StorageError::Corrupt(format!("role {text}")))
 }
 
-/// Readers of a customer scope: every manager, plus those it is granted to.
-pub(crate) fn sees_every_customer(user: &User) -> bool {
-    user.role.manages()
+/// The scopes a pull reads, as the one JSON array both dialects bind: `kind:id` per scope, the
+/// text their SQL builds from an op's two scope columns.
+pub(crate) fn scope_keys(scopes: &[Scope]) -> String {
+    let keys: Vec<serde_json::Value> = scopes
+        .iter()
+        .map(|scope| {
+            let (kind, id) = scope_columns(scope);
+            format!("{kind}:{id}").into()
+        })
+        .collect();
+    serde_json::Value::Array(keys).to_string()
 }
 
 pub(crate) fn op_kind_text(kind: duly_protocol::OpKind) -> &'static str {
@@ -266,8 +337,9 @@ pub(crate) fn op_kind_text(kind: duly_protocol::OpKind) -> &'static str {
     }
 }
 
-/// Rebuilds a logged op from its columns (the same names in both databases).
-pub(crate) struct OpColumns {
+/// A logged op's columns (the same names and types in both databases).
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct OpRow {
     pub seq: i64,
     pub author: String,
     pub client_id: String,
@@ -283,19 +355,27 @@ pub(crate) struct OpColumns {
     pub base: Option<String>,
 }
 
-impl OpColumns {
+/// The columns `OpRow` reads, for a select list (a macro so `concat!` keeps queries static).
+macro_rules! op_columns {
+    () => {
+        "seq, author, client_id, client_seq, scope_kind, scope_id, entity, entity_id, kind, field, value, hlc, base"
+    };
+}
+pub(crate) use op_columns;
+
+impl OpRow {
     pub fn into_logged(self) -> StorageResult<LoggedOp> {
-        let corrupt = |what: &str| StorageError::Corrupt(what.to_owned());
-        let entity: duly_protocol::EntityKind =
-            serde_json::from_value(serde_json::Value::String(self.entity.clone()))
-                .map_err(|_| corrupt(&self.entity))?;
+        let corrupt = |what: String| StorageError::Corrupt(format!("op {}: {what}", self.seq));
+        let entity: EntityKind = serde_json::from_value(serde_json::Value::String(self.entity.clone()))
+            .map_err(|_| corrupt(format!("entity kind {}", self.entity)))?;
         let kind = match self.kind.as_str() {
             "create" => duly_protocol::OpKind::Create,
             "set" => duly_protocol::OpKind::Set,
             "delete" => duly_protocol::OpKind::Delete,
             "restore" => duly_protocol::OpKind::Restore,
-            other => return Err(corrupt(other)),
+            other => return Err(corrupt(format!("op kind {other}"))),
         };
+        let value = serde_json::from_str(&self.value).map_err(|e| corrupt(format!("value: {e}")))?;
         Ok(LoggedOp {
             seq: self.seq,
             author: parse_uuid(&self.author)?,
@@ -309,30 +389,10 @@ impl OpColumns {
                 entity_id: parse_uuid(&self.entity_id)?,
                 kind,
                 field: self.field,
-                value: serde_json::from_str(&self.value).map_err(|e| corrupt(&e.to_string()))?,
+                value,
                 hlc: self.hlc,
                 base: self.base,
             },
         })
     }
-}
-
-pub(crate) fn logged_op_from_sqlite(row: &sqlx::sqlite::SqliteRow) -> StorageResult<LoggedOp> {
-    use sqlx::Row;
-    OpColumns {
-        seq: row.try_get("seq")?,
-        author: row.try_get("author")?,
-        client_id: row.try_get("client_id")?,
-        client_seq: row.try_get("client_seq")?,
-        scope_kind: row.try_get("scope_kind")?,
-        scope_id: row.try_get("scope_id")?,
-        entity: row.try_get("entity")?,
-        entity_id: row.try_get("entity_id")?,
-        kind: row.try_get("kind")?,
-        field: row.try_get("field")?,
-        value: row.try_get("value")?,
-        hlc: row.try_get("hlc")?,
-        base: row.try_get("base")?,
-    }
-    .into_logged()
 }

@@ -3,7 +3,7 @@
 use std::str::FromStr;
 
 use async_trait::async_trait;
-use duly_protocol::{LoggedOp, OpOutcome, Operation, Role, Scope, User};
+use duly_protocol::{LoggedOp, Role, Scope, User};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
@@ -11,14 +11,13 @@ use sqlx::{Row, SqlitePool};
 use uuid::Uuid;
 
 use super::{
-    Credentials, Storage, StorageError, StorageResult, parse_role, parse_uuid, scope_columns,
-    scope_from_columns, sees_every_customer,
+    Credentials, OpRow, PushTransaction, Storage, StorageError, StorageResult, op_columns, parse_role,
+    parse_uuid, scope_columns, scope_from_columns, scope_keys,
 };
-use crate::rules::{Decision, PushRules};
 
-mod facts;
+mod push;
 
-use facts::{logged_seqs_of, push_facts};
+use push::SqlitePush;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/server-sqlite");
 
@@ -304,173 +303,44 @@ impl Storage for SqliteStorage {
         row.map(|r| scope_from_columns(&r.try_get::<String, _>(0)?, &r.try_get::<String, _>(1)?)).transpose()
     }
 
-    async fn push(&self, user: &User, ops: &[Operation], rules: &PushRules) -> StorageResult<Vec<OpOutcome>> {
-        let _writing = self.writing.lock().await;
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let facts = push_facts(&mut tx, user, ops).await?;
-        let received = now();
-        // History on every replica names the colleague who wrote, not the login.
-        let author = user.colleague_id.unwrap_or(user.id).to_string();
-        let uid = user.id.to_string();
-        let mut facts = facts;
-        // The same op twice in one push is logged once; the second copy is its duplicate.
-        let mut in_batch = std::collections::HashSet::new();
-        let decisions: Vec<Decision> = ops
-            .iter()
-            .map(|op| {
-                if in_batch.insert(op.op_id) {
-                    rules.decide(user, &mut facts, op)
-                } else {
-                    Decision::Duplicate(-1)
-                }
-            })
-            .collect();
-        let accepted: Vec<&Operation> = ops
-            .iter()
-            .zip(&decisions)
-            .filter(|(_, d)| matches!(d, Decision::Accept { .. }))
-            .map(|(op, _)| op)
-            .collect();
-        for decision in &decisions {
-            if let Decision::Accept { grant_customer: Some(customer) } = decision {
-                sqlx::query("INSERT OR IGNORE INTO customers (customer_id, created_by) VALUES (?, ?)")
-                    .bind(customer.to_string())
-                    .bind(&uid)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("INSERT OR IGNORE INTO grants (user_id, customer_id) VALUES (?, ?)")
-                    .bind(&uid)
-                    .bind(customer.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        }
-        // Multi-row statements: a push is a handful of statements, not five per operation.
-        for chunk in accepted.chunks(500) {
-            let mut entities = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-                "INSERT INTO entities (entity_id, scope_kind, scope_id, entity, creator) ",
-            );
-            // Per entity: where it lives after the batch, its kind, and who created it.
-            let mut registry: std::collections::BTreeMap<
-                String,
-                ((&'static str, String), &str, Option<&str>),
-            > = std::collections::BTreeMap::new();
-            for op in chunk {
-                let creator = (op.kind == duly_protocol::OpKind::Create).then_some(author.as_str());
-                let entry = registry.entry(op.entity_id.to_string()).or_insert((
-                    scope_columns(&op.scope),
-                    op.entity.as_str(),
-                    creator,
-                ));
-                entry.0 = scope_columns(&op.scope);
-                entry.2 = entry.2.or(creator);
-            }
-            entities.push_values(&registry, |mut row, (id, ((kind, scope_id), entity, creator))| {
-                row.push_bind(id.clone())
-                    .push_bind(*kind)
-                    .push_bind(scope_id.clone())
-                    .push_bind(*entity)
-                    .push_bind(creator.map(str::to_owned));
-            });
-            entities.push(
-                " ON CONFLICT (entity_id) DO UPDATE SET scope_kind = excluded.scope_kind, scope_id = excluded.scope_id, \
-                 entity = COALESCE(entities.entity, excluded.entity), creator = COALESCE(entities.creator, excluded.creator)",
-            );
-            entities.build().execute(&mut *tx).await?;
-            let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-                "INSERT INTO ops (client_id, client_seq, author, scope_kind, scope_id, entity, entity_id, kind, field, value, hlc, base, received_at) ",
-            );
-            let values: Vec<String> = chunk
-                .iter()
-                .map(|op| {
-                    serde_json::to_string(&crate::rules::logged_value(
-                        user,
-                        op,
-                        facts.entity_creators.get(&op.entity_id).copied(),
-                    ))
-                    .unwrap_or_default()
-                })
-                .collect();
-            insert.push_values(chunk.iter().zip(values), |mut row, (op, value)| {
-                let (kind, scope_id) = scope_columns(&op.scope);
-                row.push_bind(op.op_id.client_id.to_string())
-                    .push_bind(op.op_id.client_seq)
-                    .push_bind(author.clone())
-                    .push_bind(kind)
-                    .push_bind(scope_id)
-                    .push_bind(op.entity.as_str())
-                    .push_bind(op.entity_id.to_string())
-                    .push_bind(super::op_kind_text(op.kind))
-                    .push_bind(op.field.clone())
-                    .push_bind(value)
-                    .push_bind(op.hlc.clone())
-                    .push_bind(op.base.clone())
-                    .push_bind(received.clone());
-            });
-            insert.build().execute(&mut *tx).await?;
-        }
-        let seqs = logged_seqs_of(&mut tx, ops).await?;
-        tx.commit().await?;
-        Ok(ops
-            .iter()
-            .zip(decisions)
-            .map(|(op, decision)| match decision {
-                Decision::Duplicate(-1) => {
-                    OpOutcome::Duplicate { seq: seqs.get(&op.op_id.client_seq).copied().unwrap_or_default() }
-                }
-                decision => decision.outcome(seqs.get(&op.op_id.client_seq).copied()),
-            })
-            .collect())
+    async fn begin_push(&self) -> StorageResult<Box<dyn PushTransaction>> {
+        let writing = self.writing.clone().lock_owned().await;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(Box::new(SqlitePush { tx, _writing: writing }))
     }
 
-    async fn pull(
-        &self,
-        user: &User,
-        since: i64,
-        limit: u32,
-        scope: Option<Scope>,
-    ) -> StorageResult<Vec<LoggedOp>> {
-        let every = i64::from(sees_every_customer(user));
-        let team = i64::from(user.role != Role::Guest);
-        let private = user.colleague_id.map(|c| c.to_string()).unwrap_or_default();
-        let (only_kind, only_id) = scope.as_ref().map_or(("", String::new()), |s| {
-            let (k, i) = scope_columns(s);
-            (k, i)
-        });
-        // Two shapes so each uses its index: one scope (a bootstrap) walks ops_by_scope; every
-        // readable scope walks the seq order, the `+` keeping the planner off the scope index
-        // (an OR over it would read every op of every customer and sort them).
-        let sql = if scope.is_some() {
-            "SELECT seq, author, client_id, client_seq, scope_kind, scope_id, entity, entity_id, kind, field, value, hlc, base
-             FROM ops
-             WHERE scope_kind = ?2 AND scope_id = ?3 AND seq > ?1
-               AND ((+scope_kind = 'customer' AND (?4 = 1 OR +scope_id IN (SELECT customer_id FROM grants WHERE user_id = ?5)))
-                    OR +scope_kind = 'settings'
-                    OR (+scope_kind = 'team' AND ?6 = 1)
-                    OR (+scope_kind = 'private' AND +scope_id = ?7))
-             ORDER BY seq LIMIT ?8"
-        } else {
-            "SELECT seq, author, client_id, client_seq, scope_kind, scope_id, entity, entity_id, kind, field, value, hlc, base
-             FROM ops
-             WHERE seq > ?1 AND ?2 = ?2 AND ?3 = ?3
-               AND ((+scope_kind = 'customer' AND (?4 = 1 OR +scope_id IN (SELECT customer_id FROM grants WHERE user_id = ?5)))
-                    OR +scope_kind = 'settings'
-                    OR (+scope_kind = 'team' AND ?6 = 1)
-                    OR (+scope_kind = 'private' AND +scope_id = ?7))
-             ORDER BY seq LIMIT ?8"
-        };
-        let rows = sqlx::query(sql)
+    async fn pull(&self, scopes: &[Scope], since: i64, limit: u32) -> StorageResult<Vec<LoggedOp>> {
+        // The scope filter is the key list; the two shapes only steer the planner. One scope (a
+        // bootstrap) walks ops_by_scope; several walk the seq order, the key being an
+        // expression that no index serves (a list over the scope index would read every op
+        // of every readable customer and sort them).
+        let query = if let [only] = scopes {
+            let (kind, id) = scope_columns(only);
+            sqlx::query_as::<_, OpRow>(concat!(
+                "SELECT ",
+                op_columns!(),
+                " FROM ops WHERE scope_kind = ?4 AND scope_id = ?5 AND seq > ?1
+                   AND scope_kind || ':' || scope_id IN (SELECT value FROM json_each(?2))
+                 ORDER BY seq LIMIT ?3"
+            ))
             .bind(since)
-            .bind(only_kind)
-            .bind(only_id)
-            .bind(every)
-            .bind(user.id.to_string())
-            .bind(team)
-            .bind(private)
+            .bind(scope_keys(scopes))
             .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(super::logged_op_from_sqlite).collect()
+            .bind(kind)
+            .bind(id)
+        } else {
+            sqlx::query_as::<_, OpRow>(concat!(
+                "SELECT ",
+                op_columns!(),
+                " FROM ops WHERE seq > ?1
+                   AND scope_kind || ':' || scope_id IN (SELECT value FROM json_each(?2))
+                 ORDER BY seq LIMIT ?3"
+            ))
+            .bind(since)
+            .bind(scope_keys(scopes))
+            .bind(i64::from(limit))
+        };
+        query.fetch_all(&self.pool).await?.into_iter().map(OpRow::into_logged).collect()
     }
 
     async fn latest_seq(&self) -> StorageResult<i64> {

@@ -2,16 +2,19 @@
 //! seqs become visible in the order they were assigned.
 
 use async_trait::async_trait;
-use duly_protocol::{LoggedOp, OpOutcome, Operation, Role, Scope, User};
+use duly_protocol::{LoggedOp, Role, Scope, User};
 use sqlx::Row;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use uuid::Uuid;
 
 use super::{
-    Credentials, PushFacts, Storage, StorageError, StorageResult, parse_role, parse_uuid, scope_columns,
-    scope_from_columns, sees_every_customer,
+    Credentials, OpRow, PushTransaction, Storage, StorageError, StorageResult, op_columns, parse_role,
+    parse_uuid, scope_columns, scope_from_columns, scope_keys,
 };
-use crate::rules::{Decision, PushRules};
+
+mod push;
+
+use push::PgPush;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/server-postgres");
 
@@ -46,25 +49,6 @@ fn scope_from_row(row: &PgRow) -> StorageResult<Scope> {
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
-
-pub(crate) fn logged_op_from_pg(row: &PgRow) -> StorageResult<LoggedOp> {
-    super::OpColumns {
-        seq: row.try_get("seq")?,
-        author: row.try_get("author")?,
-        client_id: row.try_get("client_id")?,
-        client_seq: row.try_get("client_seq")?,
-        scope_kind: row.try_get("scope_kind")?,
-        scope_id: row.try_get("scope_id")?,
-        entity: row.try_get("entity")?,
-        entity_id: row.try_get("entity_id")?,
-        kind: row.try_get("kind")?,
-        field: row.try_get("field")?,
-        value: row.try_get("value")?,
-        hlc: row.try_get("hlc")?,
-        base: row.try_get("base")?,
-    }
-    .into_logged()
 }
 
 #[async_trait]
@@ -308,208 +292,39 @@ impl Storage for PostgresStorage {
         row.as_ref().map(scope_from_row).transpose()
     }
 
-    async fn push(&self, user: &User, ops: &[Operation], rules: &PushRules) -> StorageResult<Vec<OpOutcome>> {
+    async fn begin_push(&self) -> StorageResult<Box<dyn PushTransaction>> {
         let mut tx = self.pool.begin().await?;
         // SHARE ROW EXCLUSIVE conflicts with itself, so pushes run one at a time, and it is held
         // to commit, so a seq drawn here is never overtaken by a later one becoming visible first.
         // Taken before reading any fact, so each statement's snapshot includes earlier batches.
         sqlx::query("LOCK TABLE ops IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
-        let mut facts = PushFacts::default();
-        let uid = user.id.to_string();
-        for id in sqlx::query_scalar::<_, String>("SELECT customer_id FROM grants WHERE user_id = $1")
-            .bind(&uid)
-            .fetch_all(&mut *tx)
-            .await?
-        {
-            facts.granted.insert(parse_uuid(&id)?);
-        }
-        if let Some(first) = ops.first() {
-            // The client id is the user's who first pushed with it.
-            sqlx::query(
-                "INSERT INTO clients (client_id, user_id, first_seen) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            )
-            .bind(first.op_id.client_id.to_string())
-            .bind(&uid)
-            .bind(now())
-            .execute(&mut *tx)
-            .await?;
-            let owner: String = sqlx::query_scalar("SELECT user_id FROM clients WHERE client_id = $1")
-                .bind(first.op_id.client_id.to_string())
-                .fetch_one(&mut *tx)
-                .await?;
-            facts.client_of_other_user = owner != uid;
-        }
-        for op in ops {
-            let logged: Option<(i64, String, String)> = sqlx::query_as(
-                "SELECT seq, entity_id, hlc FROM ops WHERE client_id = $1 AND client_seq = $2",
-            )
-            .bind(op.op_id.client_id.to_string())
-            .bind(op.op_id.client_seq)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some((seq, entity_id, hlc)) = logged {
-                facts
-                    .existing
-                    .insert(op.op_id, super::Logged { seq, entity_id: parse_uuid(&entity_id)?, hlc });
-            }
-            for id in std::iter::once(op.entity_id).chain(crate::rules::references(op)) {
-                if !facts.entity_scopes.contains_key(&id)
-                    && let Some(r) = sqlx::query(
-                        "SELECT scope_kind, scope_id, entity, creator FROM entities WHERE entity_id = $1",
-                    )
-                    .bind(id.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?
-                {
-                    facts.entity_scopes.insert(id, scope_from_row(&r)?);
-                    let (entity, creator): (Option<String>, Option<String>) = (r.try_get(2)?, r.try_get(3)?);
-                    super::note_registry(&mut facts, id, entity.as_deref(), creator.as_deref())?;
-                }
-            }
-            if op.kind == duly_protocol::OpKind::Create {
-                facts.batch_creates.insert((op.entity_id, op.scope));
-            }
-            if crate::rules::moves_a_task(op, &facts) && !facts.task_comments.contains_key(&op.entity_id) {
-                let comments: Vec<String> = sqlx::query_scalar(
-                    "SELECT DISTINCT entity_id FROM ops
-                     WHERE entity = 'comment' AND kind = 'create' AND (value::jsonb) ->> 'task_id' = $1",
-                )
-                .bind(op.entity_id.to_string())
-                .fetch_all(&mut *tx)
-                .await?;
-                let comments = comments.iter().map(|c| parse_uuid(c)).collect::<StorageResult<_>>()?;
-                facts.task_comments.insert(op.entity_id, comments);
-            }
-            if crate::rules::needs_logged_record(op, &facts)
-                && !facts.logged_records.contains_key(&op.entity_id)
-            {
-                let rows: Vec<super::LoggedRow> = sqlx::query_as(
-                    "SELECT entity_id, kind, field, value, hlc FROM ops WHERE entity_id = $1 ORDER BY seq",
-                )
-                .bind(op.entity_id.to_string())
-                .fetch_all(&mut *tx)
-                .await?;
-                super::note_logged_records(&mut facts, rows)?;
-            }
-            if let Scope::Customer(customer) = op.scope
-                && !facts.known_customers.contains(&customer)
-                && sqlx::query_scalar::<_, bool>(
-                    "SELECT EXISTS (SELECT 1 FROM customers WHERE customer_id = $1)",
-                )
-                .bind(customer.to_string())
-                .fetch_one(&mut *tx)
-                .await?
-            {
-                facts.known_customers.insert(customer);
-            }
-        }
-        let received = now();
-        // History on every replica names the colleague who wrote, not the login.
-        let author = user.colleague_id.unwrap_or(user.id).to_string();
-        let mut outcomes = Vec::with_capacity(ops.len());
-        for op in ops {
-            let decision = rules.decide(user, &mut facts, op);
-            let mut seq = None;
-            if let Decision::Accept { grant_customer } = &decision {
-                if let Some(customer) = grant_customer {
-                    sqlx::query("INSERT INTO customers (customer_id, created_by) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                        .bind(customer.to_string())
-                        .bind(&uid)
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query(
-                        "INSERT INTO grants (user_id, customer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                    )
-                    .bind(&uid)
-                    .bind(customer.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                let (kind, id) = scope_columns(&op.scope);
-                let creator = (op.kind == duly_protocol::OpKind::Create).then_some(author.as_str());
-                sqlx::query(
-                    "INSERT INTO entities (entity_id, scope_kind, scope_id, entity, creator) VALUES ($1, $2, $3, $4, $5)
-                     ON CONFLICT (entity_id) DO UPDATE SET scope_kind = excluded.scope_kind, scope_id = excluded.scope_id,
-                        entity = COALESCE(entities.entity, excluded.entity),
-                        creator = COALESCE(entities.creator, excluded.creator)",
-                )
-                .bind(op.entity_id.to_string())
-                .bind(kind)
-                .bind(&id)
-                .bind(op.entity.as_str())
-                .bind(creator)
-                .execute(&mut *tx)
-                .await?;
-                let value = serde_json::to_string(&crate::rules::logged_value(
-                    user,
-                    op,
-                    facts.entity_creators.get(&op.entity_id).copied(),
-                ))
-                .map_err(|e| StorageError::Corrupt(e.to_string()))?;
-                let logged: i64 = sqlx::query_scalar(
-                    "INSERT INTO ops (client_id, client_seq, author, scope_kind, scope_id, entity, entity_id, kind,
-                        field, value, hlc, base, received_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING seq",
-                )
-                .bind(op.op_id.client_id.to_string())
-                .bind(op.op_id.client_seq)
-                .bind(&author)
-                .bind(kind)
-                .bind(&id)
-                .bind(op.entity.as_str())
-                .bind(op.entity_id.to_string())
-                .bind(super::op_kind_text(op.kind))
-                .bind(op.field.as_deref())
-                .bind(value)
-                .bind(&op.hlc)
-                .bind(op.base.as_deref())
-                .bind(&received)
-                .fetch_one(&mut *tx)
-                .await?;
-                let entry = super::Logged { seq: logged, entity_id: op.entity_id, hlc: op.hlc.clone() };
-                facts.existing.insert(op.op_id, entry);
-                seq = Some(logged);
-            }
-            outcomes.push(decision.outcome(seq));
-        }
-        tx.commit().await?;
-        Ok(outcomes)
+        Ok(Box::new(PgPush { tx }))
     }
 
-    async fn pull(
-        &self,
-        user: &User,
-        since: i64,
-        limit: u32,
-        scope: Option<Scope>,
-    ) -> StorageResult<Vec<LoggedOp>> {
-        let every = sees_every_customer(user);
-        let team = user.role != Role::Guest;
-        // No colleague means no private scope: '' never equals a real scope id.
-        let private = user.colleague_id.map(|c| c.to_string()).unwrap_or_default();
-        let (only_kind, only_id) = scope.as_ref().map_or(("", String::new()), scope_columns);
-        let rows = sqlx::query(
-            "SELECT seq, author, client_id, client_seq, scope_kind, scope_id, entity, entity_id, kind, field, value, hlc, base
-             FROM ops
+    async fn pull(&self, scopes: &[Scope], since: i64, limit: u32) -> StorageResult<Vec<LoggedOp>> {
+        // The scope filter is the key list; one scope (a bootstrap) also names its columns, so
+        // it reads ops_by_scope instead of the whole log after `since`.
+        let (only_kind, only_id) = match scopes {
+            [only] => scope_columns(only),
+            _ => ("", String::new()),
+        };
+        let rows: Vec<OpRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            op_columns!(),
+            " FROM ops
              WHERE seq > $1
-               AND ($2 = '' OR (scope_kind = $2 AND scope_id = $3))
-               AND ((scope_kind = 'customer' AND ($4 OR scope_id IN (SELECT customer_id FROM grants WHERE user_id = $5)))
-                    OR scope_kind = 'settings'
-                    OR (scope_kind = 'team' AND $6)
-                    OR (scope_kind = 'private' AND scope_id = $7))
-             ORDER BY seq LIMIT $8",
-        )
+               AND scope_kind || ':' || scope_id IN (SELECT json_array_elements_text($2::json))
+               AND ($4 = '' OR (scope_kind = $4 AND scope_id = $5))
+             ORDER BY seq LIMIT $3"
+        ))
         .bind(since)
+        .bind(scope_keys(scopes))
+        .bind(i64::from(limit))
         .bind(only_kind)
         .bind(only_id)
-        .bind(every)
-        .bind(user.id.to_string())
-        .bind(team)
-        .bind(private)
-        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(logged_op_from_pg).collect()
+        rows.into_iter().map(OpRow::into_logged).collect()
     }
 
     async fn latest_seq(&self) -> StorageResult<i64> {

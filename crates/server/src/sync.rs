@@ -1,0 +1,237 @@
+//! A push, written once for every backend over the storage's push primitives
+//! ([`PushTransaction`]): read the batch's facts, decide each op with the rules, then write
+//! what the decisions say (creator grants, the entity registry, the log) and commit.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use duly_protocol::{OpId, OpKind, OpOutcome, Operation, User};
+use uuid::Uuid;
+
+use crate::rules::{Decision, PushRules, logged_value};
+use crate::storage::{LogEntry, PushTransaction, Registration, Storage, StorageError, StorageResult};
+
+/// Decides every op of one client's batch against facts read in the push transaction, logs
+/// the accepted ones and returns one outcome per op, in order. All or nothing.
+pub async fn push(
+    storage: &dyn Storage,
+    user: &User,
+    ops: &[Operation],
+    rules: &PushRules,
+) -> StorageResult<Vec<OpOutcome>> {
+    if ops.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut tx = storage.begin_push().await?;
+    let outcomes = decide_and_write(tx.as_mut(), user, ops, rules).await?;
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+async fn decide_and_write(
+    tx: &mut dyn PushTransaction,
+    user: &User,
+    ops: &[Operation],
+    rules: &PushRules,
+) -> StorageResult<Vec<OpOutcome>> {
+    let mut facts = tx.facts(user, ops).await?;
+    let decisions: Vec<Decision> = ops.iter().map(|op| rules.decide(user, &mut facts, op)).collect();
+    let created: Vec<Uuid> = decisions
+        .iter()
+        .filter_map(|decision| match decision {
+            Decision::Accept { grant_customer } => *grant_customer,
+            _ => None,
+        })
+        .collect();
+    if !created.is_empty() {
+        tx.grant_creator(user.id, &created).await?;
+    }
+    let accepted: Vec<&Operation> = ops
+        .iter()
+        .zip(&decisions)
+        .filter(|(_, decision)| matches!(decision, Decision::Accept { .. }))
+        .map(|(op, _)| op)
+        .collect();
+    let mut logged_at: HashMap<OpId, i64> = HashMap::new();
+    if !accepted.is_empty() {
+        // History on every replica names the colleague who wrote, not the login.
+        let author = user.colleague_id.unwrap_or(user.id);
+        tx.register(&registrations(author, &accepted)).await?;
+        let entries: Vec<LogEntry<'_>> = accepted
+            .iter()
+            .map(|op| {
+                let creator = facts.entity_creators.get(&op.entity_id).copied();
+                LogEntry { op, value: logged_value(user, op, creator).to_string() }
+            })
+            .collect();
+        let seqs = tx.log(author, &entries).await?;
+        logged_at = accepted.iter().map(|op| op.op_id).zip(seqs).collect();
+    }
+    let seq_of = |op: &Operation| {
+        logged_at
+            .get(&op.op_id)
+            .copied()
+            .ok_or_else(|| StorageError::Corrupt(format!("accepted op {} got no seq", op.op_id.client_seq)))
+    };
+    ops.iter()
+        .zip(decisions)
+        .map(|(op, decision)| match decision {
+            Decision::Accept { .. } => Ok(OpOutcome::Applied { seq: seq_of(op)? }),
+            Decision::Duplicate(Some(seq)) => Ok(OpOutcome::Duplicate { seq }),
+            Decision::Duplicate(None) => Ok(OpOutcome::Duplicate { seq: seq_of(op)? }),
+            Decision::Reject(code, reason) => Ok(OpOutcome::Rejected { code, reason }),
+        })
+        .collect()
+}
+
+/// One registry row per entity the accepted ops touch: the scope of its last op, the kind of
+/// its first, and `author` as its creator when the batch creates it.
+fn registrations(author: Uuid, accepted: &[&Operation]) -> Vec<Registration> {
+    let mut rows: Vec<Registration> = Vec::new();
+    let mut row_of: HashMap<Uuid, usize> = HashMap::new();
+    for op in accepted {
+        let creator = (op.kind == OpKind::Create).then_some(author);
+        match row_of.entry(op.entity_id) {
+            Entry::Occupied(at) => {
+                let row = &mut rows[*at.get()];
+                row.scope = op.scope;
+                row.creator = row.creator.or(creator);
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(rows.len());
+                rows.push(Registration {
+                    entity_id: op.entity_id,
+                    scope: op.scope,
+                    entity: op.entity,
+                    creator,
+                });
+            }
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use async_trait::async_trait;
+    use duly_protocol::{EntityKind, ErrorCode, Role, Scope};
+    use serde_json::json;
+
+    use super::*;
+    use crate::rules::{Logged, PushFacts};
+
+    /// The push primitives over plain collections: what the algorithm asks of a backend.
+    #[derive(Debug, Default)]
+    struct Memory {
+        log: Vec<(OpId, Uuid, String, String)>,
+        registry: HashMap<Uuid, Registration>,
+        customers: HashSet<Uuid>,
+        grants: HashSet<(Uuid, Uuid)>,
+    }
+
+    #[async_trait]
+    impl PushTransaction for Memory {
+        async fn facts(&mut self, user: &User, ops: &[Operation]) -> StorageResult<PushFacts> {
+            let mut facts = PushFacts {
+                granted: self.grants.iter().filter(|(u, _)| *u == user.id).map(|(_, c)| *c).collect(),
+                known_customers: self.customers.clone(),
+                ..PushFacts::default()
+            };
+            for (seq, (op_id, entity_id, hlc, _)) in (1..).zip(&self.log) {
+                if ops.iter().any(|op| op.op_id == *op_id) {
+                    let logged = Logged { seq: Some(seq), entity_id: *entity_id, hlc: hlc.clone() };
+                    facts.existing.insert(*op_id, logged);
+                }
+            }
+            for row in self.registry.values() {
+                facts.entity_scopes.insert(row.entity_id, row.scope);
+                facts.entity_kinds.insert(row.entity_id, row.entity);
+                if let Some(creator) = row.creator {
+                    facts.entity_creators.insert(row.entity_id, creator);
+                }
+            }
+            Ok(facts)
+        }
+
+        async fn grant_creator(&mut self, user_id: Uuid, customers: &[Uuid]) -> StorageResult<()> {
+            self.customers.extend(customers);
+            self.grants.extend(customers.iter().map(|c| (user_id, *c)));
+            Ok(())
+        }
+
+        async fn register(&mut self, entities: &[Registration]) -> StorageResult<()> {
+            for row in entities {
+                let kept = self.registry.entry(row.entity_id).or_insert_with(|| row.clone());
+                kept.scope = row.scope;
+                kept.creator = kept.creator.or(row.creator);
+            }
+            Ok(())
+        }
+
+        async fn log(&mut self, _author: Uuid, entries: &[LogEntry<'_>]) -> StorageResult<Vec<i64>> {
+            let mut seqs = Vec::new();
+            for LogEntry { op, value } in entries {
+                self.log.push((op.op_id, op.entity_id, op.hlc.clone(), value.clone()));
+                seqs.push(i64::try_from(self.log.len()).unwrap_or(i64::MAX));
+            }
+            Ok(seqs)
+        }
+
+        async fn commit(self: Box<Self>) -> StorageResult<()> {
+            Ok(())
+        }
+    }
+
+    fn create(seq: i64, scope: Scope, entity: EntityKind, id: Uuid, value: serde_json::Value) -> Operation {
+        Operation {
+            op_id: OpId { client_id: Uuid::nil(), client_seq: seq },
+            scope,
+            entity,
+            entity_id: id,
+            kind: OpKind::Create,
+            field: None,
+            value,
+            hlc: uhlc::HLCBuilder::new().build().new_timestamp().to_string(),
+            base: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn one_batch_is_decided_against_its_own_effects_and_a_retry_writes_nothing() {
+        let anna = User {
+            id: Uuid::now_v7(),
+            login: "anna".into(),
+            name: "Anna".into(),
+            role: Role::Member,
+            active: true,
+            colleague_id: Some(Uuid::now_v7()),
+        };
+        let (customer, task) = (Uuid::now_v7(), Uuid::now_v7());
+        let scope = Scope::Customer(customer);
+        let opened = create(1, scope, EntityKind::Customer, customer, json!({"name": "Kft"}));
+        let work = create(2, scope, EntityKind::Task, task, json!({"title": "x", "customer_id": customer}));
+        let mut reused = work.clone();
+        reused.entity_id = Uuid::now_v7();
+        let batch = [opened.clone(), opened, work, reused];
+        let mut memory = Memory::default();
+        let outcomes = decide_and_write(&mut memory, &anna, &batch, &PushRules::default()).await;
+        let outcomes = outcomes.expect("push");
+        assert_eq!(outcomes[0], OpOutcome::Applied { seq: 1 });
+        assert_eq!(outcomes[1], OpOutcome::Duplicate { seq: 1 }, "a repeat in the batch answers the first");
+        assert_eq!(outcomes[2], OpOutcome::Applied { seq: 2 }, "the customer created first is granted");
+        assert!(matches!(outcomes[3], OpOutcome::Rejected { code: ErrorCode::OpIdTaken, .. }));
+        assert_eq!(memory.log.len(), 2);
+        assert!(memory.grants.contains(&(anna.id, customer)));
+        let creator = anna.colleague_id;
+        assert_eq!(memory.registry.get(&task).map(|row| (row.scope, row.creator)), Some((scope, creator)));
+        let logged: serde_json::Value = serde_json::from_str(&memory.log[1].3).expect("json");
+        assert_eq!(logged["creator_id"], json!(creator), "the server says who created it");
+
+        let retry = decide_and_write(&mut memory, &anna, &batch[..3], &PushRules::default()).await;
+        let expected = [1, 1, 2].map(|seq| OpOutcome::Duplicate { seq });
+        assert_eq!(retry.expect("retry"), expected);
+        assert_eq!(memory.log.len(), 2, "a retry logs nothing");
+    }
+}
