@@ -35,39 +35,6 @@ impl Store {
             .collect()
     }
 
-    /// The unacknowledged operations of one scope (its JSON text as history keeps it).
-    /// Read in the caller's transaction, so no write slips in between this read and what the
-    /// caller does with the ops.
-    pub(crate) async fn pending_ops_of_scope(
-        &self,
-        conn: &mut sqlx::SqliteConnection,
-        scope: &str,
-    ) -> Result<Vec<Operation>> {
-        let rows = sqlx::query!(
-            "SELECT o.client_seq, h.scope, h.entity, h.entity_id, h.kind, h.field, h.new_value, h.hlc, h.base_hlc
-             FROM outbox o JOIN history h ON h.seq = o.history_seq
-             WHERE h.scope = ? ORDER BY o.client_seq",
-            scope
-        )
-        .fetch_all(&mut *conn)
-        .await?;
-        rows.into_iter()
-            .map(|r| {
-                self.operation(
-                    r.client_seq,
-                    &r.scope,
-                    &r.entity,
-                    &r.entity_id,
-                    &r.kind,
-                    r.field,
-                    r.new_value,
-                    r.hlc,
-                    r.base_hlc,
-                )
-            })
-            .collect()
-    }
-
     /// The unacknowledged operations with these client seqs, read in the caller's transaction.
     pub(crate) async fn pending_ops_by_seq(
         &self,

@@ -275,11 +275,10 @@ impl Store {
     /// A customer is no longer shared with this user: its pending operations go to the
     /// rejected list (nothing the user wrote vanishes), then its data leaves this device.
     pub async fn purge_customer(&self, customer_id: Uuid) -> Result<()> {
-        let scope = codec::json(&Scope::Customer(customer_id))?;
         // The pending ops are read after the write lock is taken: an edit committed in between
         // would otherwise leave the outbox without reaching the rejected list (L7).
         let mut tx = self.writer().begin_with("BEGIN IMMEDIATE").await?;
-        let pending = self.pending_ops_of_scope(&mut tx, &scope).await?;
+        let pending = pending_under_customer(self, &mut tx, customer_id).await?;
         let at = codec::ts(self.now());
         let code = ErrorCode::ForbiddenScope.as_str();
         let reason = "the customer is no longer shared with you";
@@ -299,6 +298,20 @@ impl Store {
 pub(crate) async fn purge_rows(tx: &mut sqlx::SqliteConnection, customer_id: Uuid, at: &str) -> Result<()> {
     let key = customer_id.to_string();
     let scope = codec::json(&Scope::Customer(customer_id))?;
+    // Every entity under the customer leaves with all its history, also rows from a scope it
+    // lived in before a move: history that stayed would fold into a record with no row, and
+    // the entity, sent again later, would never be written back.
+    let ids = under_customer(tx, customer_id).await?;
+    sqlx::query!(
+        "DELETE FROM outbox WHERE history_seq IN
+            (SELECT seq FROM history WHERE entity_id IN (SELECT value FROM json_each(?)))",
+        ids
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!("DELETE FROM history WHERE entity_id IN (SELECT value FROM json_each(?))", ids)
+        .execute(&mut *tx)
+        .await?;
     // Trash first so the search index lets go of them (its triggers follow deleted_at).
     sqlx::query!(
         "UPDATE comments SET deleted_at = COALESCE(deleted_at, ?1)
@@ -338,6 +351,40 @@ pub(crate) async fn purge_rows(tx: &mut sqlx::SqliteConnection, customer_id: Uui
         .await?;
     sqlx::query!("DELETE FROM history WHERE scope = ?", scope).execute(&mut *tx).await?;
     Ok(())
+}
+
+/// The ids of a customer and everything under it, as a JSON array.
+async fn under_customer(tx: &mut sqlx::SqliteConnection, customer_id: Uuid) -> Result<String> {
+    let key = customer_id.to_string();
+    let ids: Vec<String> = sqlx::query_scalar!(
+        "SELECT id AS \"id!: String\" FROM tasks WHERE customer_id = ?1
+         UNION SELECT id FROM comments WHERE customer_id = ?1 OR task_id IN (SELECT id FROM tasks WHERE customer_id = ?1)
+         UNION SELECT id FROM projects WHERE customer_id = ?1
+         UNION SELECT ?1",
+        key
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    codec::json(&ids)
+}
+
+/// The waiting ops on a customer and everything under it, whatever scope they were made in.
+pub(crate) async fn pending_under_customer(
+    store: &Store,
+    tx: &mut sqlx::SqliteConnection,
+    customer_id: Uuid,
+) -> Result<Vec<Operation>> {
+    let ids = under_customer(tx, customer_id).await?;
+    let scope = codec::json(&Scope::Customer(customer_id))?;
+    let seqs: Vec<i64> = sqlx::query_scalar!(
+        "SELECT o.client_seq FROM outbox o JOIN history h ON h.seq = o.history_seq
+         WHERE h.scope = ? OR h.entity_id IN (SELECT value FROM json_each(?)) ORDER BY o.client_seq",
+        scope,
+        ids
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    store.pending_ops_by_seq(tx, &seqs).await
 }
 
 /// Keeps the highest stamp the server holds (`meta.hlc_high`), in the caller's transaction.

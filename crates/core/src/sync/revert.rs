@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use duly_protocol::{EntityKind, Operation, Scope};
+use duly_protocol::EntityKind;
 use uuid::Uuid;
 
 use super::replica;
@@ -100,8 +100,8 @@ async fn remove(w: &mut Write<'_>, kind: EntityKind, id: Uuid, at: &str, reason:
     let key = id.to_string();
     match kind {
         EntityKind::Customer => {
-            let scope = codec::json(&Scope::Customer(id))?;
-            for op in pending_of_scope(w, &scope).await? {
+            let store = w.store();
+            for op in super::ledger::pending_under_customer(store, &mut w.tx, id).await? {
                 super::ledger::reject(&mut w.tx, &op, "forbidden_scope", reason, at).await?;
             }
             super::ledger::purge_rows(&mut w.tx, id, at).await?;
@@ -190,11 +190,6 @@ async fn reject_pending_of(w: &mut Write<'_>, ids: &[String], at: &str, reason: 
         super::ledger::reject(&mut w.tx, &op, "forbidden", reason, at).await?;
     }
     Ok(())
-}
-
-async fn pending_of_scope(w: &mut Write<'_>, scope: &str) -> Result<Vec<Operation>> {
-    let store = w.store();
-    store.pending_ops_of_scope(&mut w.tx, scope).await
 }
 
 async fn forget_history(w: &mut Write<'_>, ids: &[String]) -> Result<()> {
