@@ -266,8 +266,9 @@ async fn bad_input_gets_a_coded_4xx_and_writes_nothing(backend: Backend) {
     // An op with a broken stamp is refused on its own; the others of the push are logged.
     let client = Uuid::now_v7();
     let op = |seq: i64, hlc: &str| {
-        json!({"op_id": {"client_id": client, "client_seq": seq}, "scope": {"kind": "team"},
-        "entity": "task", "entity_id": Uuid::now_v7(), "kind": "set", "field": "title", "value": "x", "hlc": hlc})
+        // A keyword ships with every store, so a set of one needs no create first.
+        json!({"op_id": {"client_id": client, "client_seq": seq}, "scope": {"kind": "settings"},
+        "entity": "keyword", "entity_id": Uuid::now_v7(), "kind": "set", "field": "name", "value": "x", "hlc": hlc})
     };
     let good = "7316798283454406656/1";
     let response = http
@@ -390,14 +391,14 @@ async fn a_nul_character_is_refused_alike_on_both_backends(backend: Backend) {
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "no account has a NUL in its name");
     let client = Uuid::now_v7();
     let op = |seq: i64, field: &str, base: &str| {
-        json!({"op_id": {"client_id": client, "client_seq": seq}, "scope": {"kind": "team"}, "entity": "task",
+        json!({"op_id": {"client_id": client, "client_seq": seq}, "scope": {"kind": "settings"}, "entity": "keyword",
         "entity_id": Uuid::now_v7(), "kind": "set", "field": field, "value": "x",
         "hlc": "7316798283454406656/1", "base": base})
     };
     let ops = [
-        op(1, "ti\0tle", "7316798283454406655/1"),
-        op(2, "title", "\0"),
-        op(3, "title", "7316798283454406655/1"),
+        op(1, "na\0me", "7316798283454406655/1"),
+        op(2, "name", "\0"),
+        op(3, "name", "7316798283454406655/1"),
     ];
     let push = Some(json!({"client_id": client, "ops": ops}));
     let response = call(&url, Method::POST, "/api/sync/push", Some(&token), push).await;

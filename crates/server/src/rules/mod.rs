@@ -152,6 +152,18 @@ impl PushRules {
         if !permitted(user.role, op.entity, op.kind, op.field.as_deref(), own) {
             return Decision::Reject(ErrorCode::Forbidden, refusal(user.role, op));
         }
+        // A change of work the log has never seen created would wait on every reader for an
+        // entity that never comes (M5). Settings ship with every store, so they change
+        // without a create.
+        if op.kind != OpKind::Create
+            && !op.entity.is_setting()
+            && !facts.entity_scopes.contains_key(&op.entity_id)
+        {
+            return Decision::Reject(
+                ErrorCode::InvalidOperation,
+                format!("{} {} is not known", op.entity.as_str(), op.entity_id),
+            );
+        }
         if let Err(reason) = records::check(op, facts) {
             return Decision::Reject(ErrorCode::InvalidOperation, reason);
         }
@@ -547,7 +559,7 @@ mod tests {
         let mut facts = PushFacts::default();
         let now_ms = facts.now_ms;
         let stamped = |seq: i64, ms: i64| {
-            let mut set = op(seq, Scope::Team, EntityKind::Task, Uuid::now_v7(), OpKind::Set);
+            let mut set = op(seq, Scope::Settings, EntityKind::Keyword, Uuid::now_v7(), OpKind::Set);
             let time = uhlc::NTP64::from(std::time::Duration::from_millis(u64::try_from(ms).expect("ms")));
             set.hlc = uhlc::Timestamp::new(time, uhlc::ID::rand()).to_string();
             set
@@ -573,6 +585,28 @@ mod tests {
                 Decision::Accept { .. }
             ),
             "work done offline a week ago still arrives"
+        );
+    }
+
+    #[test]
+    fn a_change_of_work_never_created_is_refused_but_shipped_settings_change() {
+        let rules = PushRules::default();
+        let anna = user(Role::Member);
+        let mut facts = PushFacts::default();
+        let ghost = op(1, Scope::Team, EntityKind::Task, Uuid::now_v7(), OpKind::Set);
+        assert!(matches!(
+            rules.decide(&anna, &mut facts, &ghost),
+            Decision::Reject(ErrorCode::InvalidOperation, _)
+        ));
+        let shipped = op(2, Scope::Settings, EntityKind::Keyword, Uuid::now_v7(), OpKind::Set);
+        assert!(matches!(rules.decide(&anna, &mut facts, &shipped), Decision::Accept { .. }));
+        let task = Uuid::now_v7();
+        let create = op(3, Scope::Team, EntityKind::Task, task, OpKind::Create);
+        assert!(matches!(rules.decide(&anna, &mut facts, &create), Decision::Accept { .. }));
+        let set = op(4, Scope::Team, EntityKind::Task, task, OpKind::Set);
+        assert!(
+            matches!(rules.decide(&anna, &mut facts, &set), Decision::Accept { .. }),
+            "created earlier in the batch"
         );
     }
 
