@@ -20,6 +20,26 @@ pub struct RejectedOp {
     pub rejected_at: DateTime<Utc>,
 }
 
+struct RejectedRow {
+    client_seq: i64,
+    operation: String,
+    code: String,
+    reason: String,
+    rejected_at: String,
+}
+
+impl RejectedRow {
+    fn into_op(self) -> Result<RejectedOp> {
+        Ok(RejectedOp {
+            client_seq: self.client_seq,
+            operation: codec::from_json(&self.operation)?,
+            code: self.code,
+            reason: self.reason,
+            rejected_at: codec::parse_ts(&self.rejected_at)?,
+        })
+    }
+}
+
 /// Two edits of one field crossed; `lost_value` is the one that did not stay.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Conflict {
@@ -174,29 +194,21 @@ impl Store {
     }
 
     pub async fn rejected_ops(&self) -> Result<Vec<RejectedOp>> {
-        let rows = sqlx::query!(
+        let rows = sqlx::query_as!(
+            RejectedRow,
             "SELECT client_seq, operation, code, reason, rejected_at FROM rejected_ops ORDER BY client_seq"
         )
         .fetch_all(self.reader())
         .await?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(RejectedOp {
-                    client_seq: r.client_seq,
-                    operation: codec::from_json(&r.operation)?,
-                    code: r.code,
-                    reason: r.reason,
-                    rejected_at: codec::parse_ts(&r.rejected_at)?,
-                })
-            })
-            .collect()
+        rows.into_iter().map(RejectedRow::into_op).collect()
     }
 
     /// The refused ops about one task or customer, oldest first: its own edits, and the
     /// comments, tasks and projects created on it. Its page shows them with their text.
     pub async fn rejected_about(&self, entity_id: Uuid) -> Result<Vec<RejectedOp>> {
         let key = entity_id.to_string();
-        let rows = sqlx::query!(
+        let rows = sqlx::query_as!(
+            RejectedRow,
             "SELECT client_seq, operation, code, reason, rejected_at FROM rejected_ops
              WHERE operation ->> '$.entity_id' = ?1
                 OR (operation ->> '$.kind' = 'create'
@@ -206,17 +218,7 @@ impl Store {
         )
         .fetch_all(self.reader())
         .await?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(RejectedOp {
-                    client_seq: r.client_seq,
-                    operation: codec::from_json(&r.operation)?,
-                    code: r.code,
-                    reason: r.reason,
-                    rejected_at: codec::parse_ts(&r.rejected_at)?,
-                })
-            })
-            .collect()
+        rows.into_iter().map(RejectedRow::into_op).collect()
     }
 
     /// The person has kept what they needed of a refused op: it leaves the list.
