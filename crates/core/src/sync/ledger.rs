@@ -299,7 +299,6 @@ impl Store {
 /// transaction.
 pub(crate) async fn purge_rows(tx: &mut sqlx::SqliteConnection, customer_id: Uuid, at: &str) -> Result<()> {
     let key = customer_id.to_string();
-    let scope = codec::json(&Scope::Customer(customer_id))?;
     // Every entity under the customer leaves with all its history, also rows from a scope it
     // lived in before a move: history that stayed would fold into a record with no row, and
     // the entity, sent again later, would never be written back.
@@ -348,10 +347,8 @@ pub(crate) async fn purge_rows(tx: &mut sqlx::SqliteConnection, customer_id: Uui
     sqlx::query!("DELETE FROM tasks WHERE customer_id = ?", key).execute(&mut *tx).await?;
     sqlx::query!("DELETE FROM projects WHERE customer_id = ?", key).execute(&mut *tx).await?;
     sqlx::query!("DELETE FROM customers WHERE id = ?", key).execute(&mut *tx).await?;
-    sqlx::query!("DELETE FROM outbox WHERE history_seq IN (SELECT seq FROM history WHERE scope = ?)", scope)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query!("DELETE FROM history WHERE scope = ?", scope).execute(&mut *tx).await?;
+    // History is removed by entity, never by scope: a task that moved out of this customer
+    // keeps the rows it gathered here, or its record would fold back to an older state.
     Ok(())
 }
 

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use duly_protocol::EntityKind;
+use duly_protocol::{EntityKind, Scope};
 use uuid::Uuid;
 
 use super::replica;
@@ -56,31 +56,44 @@ pub(crate) async fn let_go(w: &mut Write<'_>, away: &[(EntityKind, Uuid)], at: &
     Ok(())
 }
 
-/// The tasks among `replicas` that now name a customer this device does not hold.
+/// The tasks among `replicas` that now belong where this device does not read: a customer it
+/// does not hold, or the team's work on a guest's device.
 pub(crate) async fn out_of_reach(
     conn: &mut sqlx::SqliteConnection,
     replicas: &HashMap<Uuid, replica::Replica>,
 ) -> Result<Vec<(EntityKind, Uuid)>> {
-    let named: Vec<(Uuid, String)> = replicas
+    let moved: Vec<(Uuid, Option<String>)> = replicas
         .iter()
         .filter(|(_, r)| r.record_dirty && r.entity == EntityKind::Task)
-        .filter_map(|(id, r)| Some((*id, r.record.get("customer_id")?.as_str()?.to_owned())))
+        .map(|(id, r)| (*id, r.record.get("customer_id").and_then(|c| c.as_str()).map(str::to_owned)))
         .filter(|(_, customer)| {
-            Uuid::parse_str(customer)
-                .map_or(true, |c| !replicas.get(&c).is_some_and(|r| r.entity == EntityKind::Customer))
+            customer.as_deref().is_none_or(|customer| {
+                Uuid::parse_str(customer)
+                    .map_or(true, |c| !replicas.get(&c).is_some_and(|r| r.entity == EntityKind::Customer))
+            })
         })
         .collect();
-    if named.is_empty() {
+    if moved.is_empty() {
         return Ok(Vec::new());
     }
-    let wanted = codec::json(&named.iter().map(|(_, c)| c.as_str()).collect::<Vec<_>>())?;
+    // Before the first sync every scope counts as held (the store is used alone).
+    let held: Option<Vec<Scope>> = sqlx::query_scalar!("SELECT value FROM meta WHERE key = 'sync_scopes'")
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|text| codec::from_json(&text))
+        .transpose()?;
+    let team = held.as_ref().is_none_or(|scopes| scopes.contains(&Scope::Team));
+    let wanted = codec::json(&moved.iter().filter_map(|(_, c)| c.as_deref()).collect::<Vec<_>>())?;
     let here: Vec<String> =
         sqlx::query_scalar!("SELECT id FROM customers WHERE id IN (SELECT value FROM json_each(?))", wanted)
             .fetch_all(&mut *conn)
             .await?;
-    Ok(named
+    Ok(moved
         .into_iter()
-        .filter(|(_, customer)| !here.contains(customer))
+        .filter(|(_, customer)| match customer {
+            Some(customer) => !here.contains(customer),
+            None => !team,
+        })
         .map(|(id, _)| (EntityKind::Task, id))
         .collect())
 }
