@@ -170,13 +170,15 @@ impl Store {
         Ok(())
     }
 
-    /// Tries parked operations again, only those whose entity has arrived since (M5): an op
-    /// for an entity that never comes costs nothing each round. They go as one page, one op at
+    /// Tries parked operations again: creates (parked when something they name had not
+    /// arrived yet), and changes whose entity has arrived since (M5): a change for an entity
+    /// that never comes costs nothing each round. They go as one page, one op at
     /// a time only if the page fails; an op that still cannot apply stays parked and counted.
     pub async fn retry_parked(&self) -> Result<ApplyReport> {
         let rows = sqlx::query!(
             "SELECT p.seq, p.operation FROM parked_ops p
-             WHERE EXISTS (SELECT 1 FROM history h WHERE h.entity_id = p.entity_id)
+             WHERE p.operation ->> '$.op.kind' = 'create'
+                OR EXISTS (SELECT 1 FROM history h WHERE h.entity_id = p.entity_id)
              ORDER BY p.seq"
         )
         .fetch_all(self.reader())
