@@ -319,6 +319,25 @@ function customerPage(): CustomerPageData {
   };
 }
 
+describe("Sync state", () => {
+  it("keeps an event that overtook the log-in answer: a first sync that ended stays ended", async () => {
+    const server = fakeServer({ accounts: [{ user: ANNA, password: "titkos-jelszo" }] });
+    const fake = fakeBackend({}, server);
+    const answer = fake.backend.logIn;
+    fake.backend.logIn = async (url, login, password) => {
+      // The answer is made while the first round runs; its end is emitted before the answer
+      // reaches the window.
+      const view = await answer(url, login, password);
+      fake.emitSync(syncViewOf(server));
+      return { ...view, state: { ...view.state, phase: "syncing", synced_at: null, pending_ops: 1 } };
+    };
+    const { app } = await start(fake);
+    await app.sync.logIn("https://duly.example.hu", "anna", "titkos-jelszo");
+    expect(app.sync.state?.phase).toBe("synced");
+    expect(app.sync.state?.pending_ops).toBe(0);
+  });
+});
+
 describe("Customer page sharing", () => {
   it("is a note when logged out; an admin shares with one customer id and revokes", async () => {
     const server = fakeServer({

@@ -10,17 +10,32 @@ export class SyncStatus {
   /** Why the state could not be loaded, if it could not. */
   error = $state<unknown>(null);
 
+  /** Counts the shell's events, so an answer overtaken by one is not applied over it. */
+  private heard = 0;
+
   constructor(private readonly backend: Backend) {}
 
   async start() {
-    let heard = false;
     await this.backend.onSync((view) => {
-      heard = true;
+      this.heard += 1;
       this.apply(view);
     });
-    const view = await this.backend.syncView();
-    // An event that arrived meanwhile is at least as new as this answer.
-    if (!heard) this.apply(view);
+    this.applyUnlessOvertaken(await this.answer(() => this.backend.syncView()));
+  }
+
+  /** Calls the shell and notes how many events had come before its answer was made. */
+  private async answer(call: () => Promise<SyncView>) {
+    const before = this.heard;
+    return { view: await call(), before };
+  }
+
+  /**
+   * An event that arrived while a call was running is at least as new as the call's answer:
+   * the sync loop emits on every change, so the last event is the current state. Applying the
+   * answer after it would show a state that is over (a first sync "in progress" for good).
+   */
+  private applyUnlessOvertaken({ view, before }: { view: SyncView; before: number }) {
+    if (this.heard === before) this.apply(view);
   }
 
   apply(view: SyncView) {
@@ -55,7 +70,8 @@ export class SyncStatus {
   }
 
   async logIn(server: string, login: string, password: string) {
-    this.apply(await this.backend.logIn(server, login, password));
+    // The new session's loop emits at least once (its first round), so nothing is missed.
+    this.applyUnlessOvertaken(await this.answer(() => this.backend.logIn(server, login, password)));
   }
 
   async logOut() {
