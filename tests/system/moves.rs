@@ -87,3 +87,76 @@ async fn a_task_moved_to_another_customer_reaches_its_readers_with_its_thread(ba
     cili.sync().await;
     assert_eq!(cili.store.task(task.id).await.expect("task").fields.title, "Ajánlat (Béta)");
 }
+
+on_both_backends!(the_trash_travels_with_a_move);
+/// A comment in the trash arrives in the trash for the new customer's readers; a move made
+/// before its mover saw the task trashed elsewhere is refused, so the task never shows live
+/// to readers of the customer it was given to.
+async fn the_trash_travels_with_a_move(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let boss = Device::join(&server, "boss", Role::Manager).await;
+    let anna = Device::join(&server, "anna", Role::Member).await;
+    let bela = Device::join(&server, "bela", Role::Member).await;
+    let (admin, _) = server.client("admin", Role::Admin).await;
+    let mut customers = Vec::new();
+    for name in ["Alfa Kft", "Béta Bt"] {
+        let customer = boss
+            .store
+            .create_customer(boss.ctx(), CustomerInput::named(name, CustomerKind::Company))
+            .await
+            .expect("customer");
+        customers.push(customer.id);
+    }
+    let (a, b) = (customers[0], customers[1]);
+    let mut input = TaskInput::new("Ajánlat", boss.me.id);
+    input.customer_id = Some(a);
+    let task = boss.store.create_task(boss.ctx(), input).await.expect("task");
+    let mut comments = Vec::new();
+    for body in ["Elírás", "Elküldtem"] {
+        let target = CommentTarget::Task(task.id);
+        comments
+            .push(boss.store.add_comment(boss.ctx(), CommentInput::on(target, body)).await.expect("comment"));
+    }
+    boss.sync().await;
+    admin.grant(anna.user.id, vec![a, b]).await.expect("grant");
+    admin.grant(bela.user.id, vec![b]).await.expect("grant");
+    anna.sync().await;
+    bela.sync().await;
+
+    // Anna trashes a comment; the boss sees it, then gives the task to Béta.
+    anna.store.delete_comment(anna.ctx(), comments[0].id).await.expect("trash");
+    anna.sync().await;
+    boss.sync().await;
+    let mut moved = boss.store.task(task.id).await.expect("task").fields;
+    moved.customer_id = Some(b);
+    boss.store.update_task(boss.ctx(), task.id, moved).await.expect("move");
+    boss.sync().await;
+    bela.sync().await;
+    let thread = bela.store.task_comments(task.id).await.expect("thread");
+    assert_eq!(thread.iter().map(|c| c.body.as_str()).collect::<Vec<_>>(), ["Elküldtem"], "the trash stays");
+    let trash = bela.store.trash().await.expect("trash");
+    assert!(trash.iter().any(|item| item.id == comments[0].id), "in the trash for Béla too");
+
+    // Anna trashes the task; the boss, who has not seen that, gives it back to Alfa.
+    anna.sync().await;
+    anna.store.delete_task(anna.ctx(), task.id).await.expect("trash the task");
+    anna.sync().await;
+    let mut back = boss.store.task(task.id).await.expect("task").fields;
+    back.customer_id = Some(a);
+    boss.store.update_task(boss.ctx(), task.id, back).await.expect("move back");
+    for device in [&boss, &anna, &bela, &boss] {
+        let outcome = device.sync().await;
+        assert_eq!(outcome.parked, 0, "nothing waits for ever: {outcome:?}");
+    }
+    assert!(boss.store.task(task.id).await.is_err(), "the boss sees it in the trash");
+    let refused = boss.store.rejected_ops().await.expect("rejected");
+    assert!(refused.iter().any(|r| r.operation.entity_id == task.id), "the move is in his rejected list");
+    for (device, held) in [(&anna, vec![a, b]), (&bela, vec![b])] {
+        assert_eq!(
+            snapshot_of(&device.path, Some(&held), true).await,
+            snapshot_of(&boss.path, Some(&held), true).await,
+            "{} agrees with the server",
+            device.user.login
+        );
+    }
+}

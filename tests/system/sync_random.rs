@@ -1,10 +1,10 @@
 //! Randomized sync: six replicas (a manager, four members, a guest) make random creates,
-//! renames, completions, deletions and comments, go offline, run on computers whose clocks are
-//! up to an hour ahead of the server's (their stamps are refused until they correct their
-//! clocks and stamp again), crash mid-push, and are granted and revoked customers at random.
-//! One replica always builds an offline batch over 1 MB (more than one push). After everyone
-//! syncs, each replica equals the server's state for its scopes, and every op ever made is in
-//! the server log or in its maker's rejected list.
+//! renames, completions, deletions, moves to other customers and comments, go offline, run on
+//! computers whose clocks are up to an hour ahead of the server's (their stamps are refused
+//! until they correct their clocks and stamp again), crash mid-push, and are granted and
+//! revoked customers at random. One replica always builds an offline batch over 1 MB (more
+//! than one push). After everyone syncs, each replica equals the server's state for its
+//! scopes, and every op ever made is in the server log or in its maker's rejected list.
 
 use duly_core::clock::OffsetClock;
 use duly_core::model::{
@@ -26,6 +26,7 @@ enum Step {
     Complete { replica: usize, task: usize },
     Reopen { replica: usize, task: usize },
     Delete { replica: usize, task: usize },
+    Move { replica: usize, task: usize, customer: Option<usize> },
     Comment { replica: usize, task: usize },
     Grant { replica: usize, customer: usize },
     Revoke { replica: usize, customer: usize },
@@ -45,9 +46,8 @@ fn step() -> impl Strategy<Value = Step> {
         1 => (r.clone(), 0..40usize).prop_map(|(replica, task)| Step::Complete { replica, task }),
         1 => (r.clone(), 0..40usize).prop_map(|(replica, task)| Step::Reopen { replica, task }),
         1 => (r.clone(), 0..40usize).prop_map(|(replica, task)| Step::Delete { replica, task }),
-        // Moves stay out of the random mix until a trashed task's state travels with its move
-        // (a move of a task trashed elsewhere, unseen by the mover, shows it live to the new
-        // customer's readers); `moves.rs` covers them meanwhile.
+        1 => (r.clone(), 0..40usize, proptest::option::of(0..6usize))
+            .prop_map(|(replica, task, customer)| Step::Move { replica, task, customer }),
         3 => (r.clone(), 0..40usize).prop_map(|(replica, task)| Step::Comment { replica, task }),
         1 => (r.clone(), 0..6usize).prop_map(|(replica, customer)| Step::Grant { replica, customer }),
         1 => (r.clone(), 0..6usize).prop_map(|(replica, customer)| Step::Revoke { replica, customer }),
@@ -115,6 +115,17 @@ impl World {
                     StatusChange { status: TaskStatus::Open, outcome: None, reason: None }
                 };
                 let _ = d.store.set_task_status(d.ctx(), id, change).await;
+            }
+            Step::Move { replica, task, customer } => {
+                let Some(id) = Self::pick(&self.tasks, task) else { return };
+                let d = self.device(replica);
+                if let Ok(t) = d.store.task(id).await {
+                    let mut fields = t.fields;
+                    fields.customer_id = customer.and_then(|c| Self::pick(&self.customers, c));
+                    // A project belongs to one customer: a moved task leaves it.
+                    fields.project_id = None;
+                    let _ = d.store.update_task(d.ctx(), id, fields).await;
+                }
             }
             Step::Delete { replica, task } => {
                 let Some(id) = Self::pick(&self.tasks, task) else { return };

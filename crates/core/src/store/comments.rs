@@ -171,9 +171,24 @@ pub(crate) async fn follow_task(w: &mut Write<'_>, task_id: Uuid, customer_id: O
     )
     .fetch_all(&mut *w.tx)
     .await?;
+    // A comment in the trash goes there in the new scope too: its readers there see what
+    // everyone else sees (the server refuses a move whose trash does not agree with its log).
+    let trashed = sqlx::query!(
+        r#"SELECT id AS "id!: String", trash_batch FROM comments WHERE task_id = ? AND deleted_at IS NOT NULL"#,
+        task
+    )
+    .fetch_all(&mut *w.tx)
+    .await?;
+    let trashed: std::collections::HashMap<String, Option<String>> =
+        trashed.into_iter().map(|row| (row.id, row.trash_batch)).collect();
     for row in rows {
         let comment = row.into_comment()?;
-        w.created(scope_of(customer_id), EntityKind::Comment, comment.id, &codec::value(&comment)?)?;
+        let scope = scope_of(customer_id);
+        w.created(scope, EntityKind::Comment, comment.id, &codec::value(&comment)?)?;
+        if let Some(batch) = trashed.get(&comment.id.to_string()) {
+            let batch = batch.as_deref().map(codec::id).transpose()?.unwrap_or_else(new_id);
+            w.trashed(scope, EntityKind::Comment, comment.id, batch)?;
+        }
     }
     Ok(())
 }

@@ -149,7 +149,9 @@ fn within_bytes(ops: Vec<Operation>, limit: usize) -> Vec<Operation> {
     let mut moving_to: Option<Scope> = None;
     for op in &ops {
         size += serde_json::to_string(op).map_or(limit, |text| text.len() + 1);
-        let continues_move = op.kind == OpKind::Create && moving_to == Some(op.scope);
+        // The creates, and the deletes of what is in the trash, in the scope a task joins.
+        let continues_move =
+            matches!(op.kind, OpKind::Create | OpKind::Delete) && moving_to == Some(op.scope);
         if !continues_move {
             moving_to = move_target(op);
         }

@@ -32,6 +32,11 @@ pub struct PushFacts {
     pub task_comments: HashMap<Uuid, HashSet<Uuid>>,
     /// Every (entity, scope) the batch creates, so a move can see its comments come along.
     pub batch_creates: HashSet<(Uuid, Scope)>,
+    /// Of each task the batch moves and the comments the log holds on it, those the log holds
+    /// in the trash (the last of their deletes and restores, by stamp, is a delete).
+    pub trashed: HashSet<Uuid>,
+    /// Every (entity, scope) the batch moves to the trash, so a move can carry the trash along.
+    pub batch_trashes: HashSet<(Uuid, Scope)>,
 }
 
 impl Default for PushFacts {
@@ -49,6 +54,8 @@ impl Default for PushFacts {
             logged_records: HashMap::new(),
             task_comments: HashMap::new(),
             batch_creates: HashSet::new(),
+            trashed: HashSet::new(),
+            batch_trashes: HashSet::new(),
         }
     }
 }

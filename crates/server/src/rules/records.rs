@@ -95,18 +95,22 @@ pub fn moves_a_task(op: &Operation, facts: &PushFacts) -> bool {
 
 /// A move comes whole, in one push: the task created where it goes, and with it every comment
 /// the log holds on it; one written while the mover had not seen it would stay behind, on a
-/// task its scope's readers no longer have. Otherwise neither half is taken.
+/// task its scope's readers no longer have. What is in the trash goes there in the new scope
+/// too, and nothing else: a move made before its mover saw a delete (or a restore) elsewhere
+/// would show its new readers what the others no longer see. Otherwise neither half is taken.
 pub fn comments_come_along(op: &Operation, facts: &PushFacts) -> Result<(), String> {
     let Some(to) = move_target(op, facts) else { return Ok(()) };
-    let whole = facts.batch_creates.contains(&(op.entity_id, to))
-        && facts.task_comments.get(&op.entity_id).is_none_or(|comments| {
-            comments.iter().all(|comment| facts.batch_creates.contains(&(*comment, to)))
-        });
-    if whole {
-        Ok(())
-    } else {
-        Err("the task has comments this device has not seen yet: sync, then move it again".into())
+    let comments = facts.task_comments.get(&op.entity_id).into_iter().flatten();
+    let moved: Vec<Uuid> = std::iter::once(op.entity_id).chain(comments.copied()).collect();
+    if !moved.iter().all(|id| facts.batch_creates.contains(&(*id, to))) {
+        return Err("the task has comments this device has not seen yet: sync, then move it again".into());
     }
+    if moved.iter().any(|id| facts.trashed.contains(id) != facts.batch_trashes.contains(&(*id, to))) {
+        return Err("the task or a comment on it went to or came back from the trash on another device: \
+             sync, then move it again"
+            .into());
+    }
+    Ok(())
 }
 
 /// Folds an entity's logged ops, in log order, into its record: last writer wins per field.
@@ -305,6 +309,32 @@ mod tests {
         facts.task_comments.insert(task, [seen].into());
         facts.batch_creates.remove(&(task, Scope::Customer(b)));
         assert!(comments_come_along(&leave, &facts).is_err(), "half a move");
+    }
+
+    #[test]
+    fn a_move_carries_the_trash_as_the_log_holds_it() {
+        let (a, b, task, comment) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let to = Scope::Customer(b);
+        let mut facts = PushFacts {
+            entity_kinds: [(task, EntityKind::Task)].into(),
+            entity_scopes: [(task, Scope::Customer(a))].into(),
+            task_comments: [(task, [comment].into())].into(),
+            batch_creates: [(task, to), (comment, to)].into(),
+            trashed: [comment].into(),
+            ..PushFacts::default()
+        };
+        let join = create(EntityKind::Task, task, to, json!({"customer_id": b}));
+        assert!(comments_come_along(&join, &facts).is_err(), "a trashed comment arriving live");
+        facts.batch_trashes.insert((comment, to));
+        assert_eq!(comments_come_along(&join, &facts), Ok(()));
+        facts.batch_trashes.insert((comment, Scope::Customer(a)));
+        facts.trashed.insert(task);
+        assert!(comments_come_along(&join, &facts).is_err(), "a task trashed where the mover did not see it");
+        facts.trashed.clear();
+        assert!(
+            comments_come_along(&join, &facts).is_err(),
+            "a comment restored where the mover did not see it"
+        );
     }
 
     #[test]

@@ -282,11 +282,40 @@ pub(crate) fn seqs_in_order(
 /// One logged op of an entity whose record a push needs: entity id, kind, field, value, stamp.
 pub(crate) type EntityOpRow = (String, String, Option<String>, String, String);
 
-/// Every (entity, scope) the batch creates: a move must bring its comments along.
+/// Every (entity, scope) the batch creates or trashes: a move must bring its comments along,
+/// and its trash.
 pub(crate) fn note_batch_creates(facts: &mut PushFacts, ops: &[Operation]) {
-    for op in ops.iter().filter(|op| op.kind == duly_protocol::OpKind::Create) {
-        facts.batch_creates.insert((op.entity_id, op.scope));
+    for op in ops {
+        match op.kind {
+            duly_protocol::OpKind::Create => facts.batch_creates.insert((op.entity_id, op.scope)),
+            duly_protocol::OpKind::Delete => facts.batch_trashes.insert((op.entity_id, op.scope)),
+            _ => false,
+        };
     }
+}
+
+/// The entities of the batch's moves, the tasks and the comments the log holds on them.
+pub(crate) fn moved_entities(facts: &PushFacts, ops: &[Operation]) -> Vec<String> {
+    let tasks = ops.iter().filter(|op| crate::rules::moves_a_task(op, facts)).map(|op| op.entity_id);
+    let comments =
+        tasks.clone().flat_map(|task| facts.task_comments.get(&task).into_iter().flatten().copied());
+    let ids: std::collections::HashSet<Uuid> = tasks.chain(comments).collect();
+    ids.into_iter().map(|id| id.to_string()).collect()
+}
+
+/// Notes which of them the log holds in the trash, from their deletes and restores (entity
+/// id, kind, stamp): the one with the highest stamp decides, as on every replica.
+pub(crate) fn note_trashed(facts: &mut PushFacts, rows: Vec<(String, String, String)>) -> StorageResult<()> {
+    let mut last: std::collections::HashMap<Uuid, (String, bool)> = std::collections::HashMap::new();
+    for (id, kind, hlc) in rows {
+        let id = parse_uuid(&id)?;
+        let newer = last.get(&id).is_none_or(|(stamp, _)| duly_protocol::stamp::wins(&hlc, Some(stamp)));
+        if newer {
+            last.insert(id, (hlc, kind == "delete"));
+        }
+    }
+    facts.trashed.extend(last.into_iter().filter(|(_, (_, deleted))| *deleted).map(|(id, _)| id));
+    Ok(())
 }
 
 /// Folds the logged ops of each entity (in log order) into the record the rules hold a

@@ -59,6 +59,14 @@ impl PushTransaction for PgPush {
             for (task, comment) in rows {
                 facts.task_comments.entry(parse_uuid(&task)?).or_default().insert(parse_uuid(&comment)?);
             }
+            // Which of them are in the trash: a move carries that along.
+            let rows: Vec<(String, String, String)> = sqlx::query_as(
+                "SELECT entity_id, kind, hlc FROM ops WHERE kind IN ('delete', 'restore') AND entity_id = ANY($1)",
+            )
+            .bind(crate::storage::moved_entities(&facts, ops))
+            .fetch_all(&mut *self.tx)
+            .await?;
+            crate::storage::note_trashed(&mut facts, rows)?;
         }
         // What the log says of each comment the batch sends again.
         let again: Vec<String> = ops
