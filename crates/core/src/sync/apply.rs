@@ -207,10 +207,12 @@ impl Store {
                 total.conflicts += report.conflicts;
             }
         }
-        let settled = codec::json(&settled)?;
-        sqlx::query!("DELETE FROM parked_ops WHERE seq IN (SELECT value FROM json_each(?))", settled)
-            .execute(self.writer())
-            .await?;
+        if !settled.is_empty() {
+            let settled = codec::json(&settled)?;
+            sqlx::query!("DELETE FROM parked_ops WHERE seq IN (SELECT value FROM json_each(?))", settled)
+                .execute(self.writer())
+                .await?;
+        }
         total.parked = usize::try_from(
             sqlx::query_scalar!("SELECT COUNT(*) FROM parked_ops").fetch_one(self.reader()).await?,
         )

@@ -2,7 +2,7 @@
 //! operations, the rejected list, lost concurrent edits, and purging a revoked customer.
 
 use chrono::{DateTime, Utc};
-use duly_protocol::{ErrorCode, OpOutcome, OpResult, Operation, Scope, stamp};
+use duly_protocol::{ErrorCode, OpId, OpOutcome, OpResult, Operation, Scope, stamp};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -152,16 +152,27 @@ impl Store {
     /// server acknowledged becomes a floor for this replica's clock (`hlc_high`). One
     /// transaction. Returns whether any op was refused for a clock ahead of the server's.
     pub async fn settle_push(&self, ops: &[Operation], results: &[OpResult]) -> Result<bool> {
-        let me = self.profile_id().await?.unwrap_or_else(Uuid::nil);
+        let sent: std::collections::HashMap<OpId, &Operation> = ops.iter().map(|op| (op.op_id, op)).collect();
+        let refusal = |outcome: &OpOutcome| match outcome {
+            OpOutcome::Rejected { code: ErrorCode::OpIdTaken | ErrorCode::ClockAhead, .. } => false,
+            OpOutcome::Rejected { .. } => true,
+            _ => false,
+        };
+        // Only undoing a refused op writes history, in the profile's name.
+        let me = if results.iter().any(|r| refusal(&r.outcome)) {
+            self.profile_id().await?.unwrap_or_else(Uuid::nil)
+        } else {
+            Uuid::nil()
+        };
         let mut w = self.begin(WriteCtx { actor: me, source: Source::Sync }).await?;
         let at = codec::ts(self.now());
         let mut id_taken = false;
         let mut clock_ahead = false;
         let mut acknowledged: Option<&str> = None;
         let mut refused = Vec::new();
+        let mut settled = Vec::new();
         for result in results {
-            let seq = result.op_id.client_seq;
-            match (&result.outcome, ops.iter().find(|op| op.op_id == result.op_id)) {
+            match (&result.outcome, sent.get(&result.op_id)) {
                 (OpOutcome::Rejected { code: ErrorCode::OpIdTaken, .. }, Some(_)) => id_taken = true,
                 (OpOutcome::Rejected { code: ErrorCode::ClockAhead, .. }, Some(_)) => clock_ahead = true,
                 (OpOutcome::Rejected { code, reason }, Some(op)) => {
@@ -174,9 +185,15 @@ impl Store {
                     {
                         acknowledged = Some(&op.hlc);
                     }
-                    sqlx::query!("DELETE FROM outbox WHERE client_seq = ?", seq).execute(&mut *w.tx).await?;
+                    settled.push(result.op_id.client_seq);
                 }
             }
+        }
+        if !settled.is_empty() {
+            let settled = codec::json(&settled)?;
+            sqlx::query!("DELETE FROM outbox WHERE client_seq IN (SELECT value FROM json_each(?))", settled)
+                .execute(&mut *w.tx)
+                .await?;
         }
         if let Some(high) = acknowledged {
             raise_stamp_floor(&mut w.tx, high).await?;
