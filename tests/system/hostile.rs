@@ -337,6 +337,47 @@ async fn a_login_never_binds_a_colleague_who_stands_for_someone_else(backend: Ba
     assert_eq!(login("partner", Uuid::now_v7()).await, Some(own), "a binding is never replaced at login");
 }
 
+on_both_backends!(an_admin_binds_a_colleague_someone_else_entered);
+/// H1: a colleague the manager entered before the person had an account is theirs only when an
+/// admin says so; nobody else may, and one record stands for one user.
+async fn an_admin_binds_a_colleague_someone_else_entered(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let boss = Device::join(&server, "boss", Role::Manager).await;
+    let entered = duly_core::model::ColleagueInput {
+        name: "Csonka Cili".into(),
+        email: "cili@example.hu".into(),
+        role: duly_core::model::Role::Member,
+        active: true,
+    };
+    let cilis = boss.store.create_colleague(boss.ctx(), entered).await.expect("colleague");
+    let customer = boss
+        .store
+        .create_customer(boss.ctx(), CustomerInput::named("Alfa Kft", CustomerKind::Company))
+        .await
+        .expect("customer");
+    boss.sync().await;
+    let cili = server.user("cili", Role::Member).await;
+    let bela = server.user("bela", Role::Member).await;
+    let (admin, _) = server.client("admin", Role::Admin).await;
+    let refused = |result: Result<duly_protocol::User, duly_core::sync::SyncError>| match result {
+        Err(duly_core::sync::SyncError::Refused { status, .. }) => status,
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    // Login does not bind it: the manager created it.
+    let client = duly_core::sync::SyncClient::new(&server.url()).expect("client");
+    assert_eq!(client.login("cili", PASSWORD, Some(cilis.id)).await.expect("login").user.colleague_id, None);
+    assert_eq!(refused(boss.client.bind_colleague(cili.id, Some(cilis.id)).await), 403, "a manager may not");
+    assert_eq!(refused(admin.bind_colleague(cili.id, Some(customer.id)).await), 404, "not a colleague");
+    assert_eq!(refused(admin.bind_colleague(cili.id, Some(Uuid::now_v7())).await), 404, "no such record");
+    let bound = admin.bind_colleague(cili.id, Some(cilis.id)).await.expect("the admin binds");
+    assert_eq!(bound.colleague_id, Some(cilis.id));
+    assert_eq!(refused(admin.bind_colleague(bela.id, Some(cilis.id)).await), 409, "one record, one user");
+    let logged_in = client.login("cili", PASSWORD, None).await.expect("login").user;
+    assert_eq!(logged_in.colleague_id, Some(cilis.id), "her logins stand for the record now");
+    // A binding made by mistake is undone.
+    assert_eq!(admin.bind_colleague(cili.id, None).await.expect("unbind").colleague_id, None);
+}
+
 /// Reads an event stream until it ends, or gives up after `limit`: true when it ended.
 async fn stream_ends(response: reqwest::Response, limit: std::time::Duration) -> bool {
     let mut body = response;

@@ -36,6 +36,9 @@ pub enum ErrorCode {
     /// This device's data was synced as another account: logging in as someone else would
     /// push that person's work under a new name and show them the previous account's data.
     OtherAccount,
+    /// A server address the password would travel to unencrypted (`http://` to another
+    /// computer), or no address at all.
+    InsecureAddress,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -173,6 +173,14 @@ pub struct PasswordReset {
     pub password: String,
 }
 
+/// An admin says which colleague record a user stands for (H1), or that they stand for none:
+/// for a colleague someone else entered before the person had an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ColleagueBinding {
+    pub colleague_id: Option<Uuid>,
+}
+
 /// C6: shares customers with a user (many at once) or takes them back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -24,6 +24,9 @@ pub enum SyncError {
     Refused { status: u16, code: ErrorCode, message: String },
     #[error("unexpected answer from the server: {0}")]
     Protocol(String),
+    /// Not an address the password and session may travel to (L5).
+    #[error("{0}")]
+    Address(String),
     #[error(transparent)]
     Store(#[from] crate::error::CoreError),
 }
@@ -48,8 +51,32 @@ impl SyncError {
                 ErrorCode::UnsupportedProtocol | ErrorCode::Internal => Code::ServerError,
             },
             Self::Protocol(_) => Code::ServerError,
+            Self::Address(_) => Code::InsecureAddress,
             Self::Store(error) => error.code(),
         }
+    }
+}
+
+/// The password and the session token travel only encrypted (L5): `https://`, or plain
+/// `http://` to this computer itself (a server beside the app, or behind a local TLS proxy).
+fn check_address(base: &str) -> Result<(), SyncError> {
+    let url = reqwest::Url::parse(base)
+        .map_err(|_| SyncError::Address(format!("{base:?} is not a server address (https://…)")))?;
+    let host = url.host_str().unwrap_or_default();
+    let local = host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match url.scheme() {
+        "https" if !host.is_empty() => Ok(()),
+        "http" if local => Ok(()),
+        "http" => Err(SyncError::Address(
+            "the server address must start with https://: over http:// the password would travel unencrypted"
+                .into(),
+        )),
+        _ => Err(SyncError::Address(format!("{base:?} is not a server address (https://…)"))),
     }
 }
 
@@ -70,13 +97,7 @@ pub fn install_crypto() {
 impl SyncClient {
     pub fn new(base_url: &str) -> Result<Self, SyncError> {
         let base = base_url.trim().trim_end_matches('/').to_owned();
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(SyncError::Refused {
-                status: 0,
-                code: ErrorCode::BadRequest,
-                message: "the server address starts with http:// or https://".into(),
-            });
-        }
+        check_address(&base)?;
         install_crypto();
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
@@ -205,6 +226,12 @@ impl SyncClient {
         Self::send(self.request(Method::POST, &format!("/api/admin/users/{id}/{verb}"))).await
     }
 
+    /// An admin says which colleague record a user stands for, or none (H1).
+    pub async fn bind_colleague(&self, id: Uuid, colleague_id: Option<Uuid>) -> Result<User, SyncError> {
+        let body = duly_protocol::ColleagueBinding { colleague_id };
+        Self::send(self.request(Method::PUT, &format!("/api/admin/users/{id}/colleague")).json(&body)).await
+    }
+
     pub async fn grant(&self, user_id: Uuid, customer_ids: Vec<Uuid>) -> Result<(), SyncError> {
         let body = GrantRequest { user_id, customer_ids };
         Self::send_raw(self.request(Method::POST, "/api/admin/grants").json(&body)).await.map(|_| ())
@@ -322,6 +349,30 @@ mod tests {
             "value":{value},"hlc":"1/1"}}}}"#,
             author = Uuid::nil()
         )
+    }
+
+    #[test]
+    fn the_password_travels_only_encrypted_or_within_this_computer() {
+        for fine in [
+            "https://duly.example.hu",
+            "https://10.0.0.5:8720/",
+            "http://127.0.0.1:8720",
+            "http://localhost:8720",
+            "http://[::1]:8720",
+        ] {
+            assert!(SyncClient::new(fine).is_ok(), "{fine}");
+        }
+        for refused in [
+            "http://192.168.1.10:8720",
+            "http://duly.example.hu",
+            "ftp://duly.example.hu",
+            "duly.example.hu",
+            "https://",
+            "",
+        ] {
+            let error = SyncClient::new(refused).expect_err(refused);
+            assert_eq!(error.code(), crate::error::ErrorCode::InsecureAddress, "{refused}");
+        }
     }
 
     #[test]

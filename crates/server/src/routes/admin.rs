@@ -2,7 +2,9 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use duly_protocol::{CustomerShares, ErrorBody, GrantRequest, NewUser, PasswordReset, Role, User};
+use duly_protocol::{
+    ColleagueBinding, CustomerShares, ErrorBody, GrantRequest, NewUser, PasswordReset, Role, User,
+};
 use uuid::Uuid;
 
 use crate::auth::{self, Authed, Manager};
@@ -123,6 +125,29 @@ pub async fn reset_password(
     state.storage.set_password(id, &hash).await?;
     let _ = state.ended.send(crate::state::Ended::User(id));
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// H1: an admin binds a user to a colleague record someone else created (or unbinds one bound
+/// by mistake). Login binds only a record the same user created first.
+#[utoipa::path(put, path = "/api/admin/users/{id}/colleague", tag = "admin", params(("id" = Uuid, Path)),
+    request_body = ColleagueBinding,
+    responses((status = 200, body = User), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn bind_colleague(
+    State(state): State<AppState>,
+    Manager(by): Manager,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(binding): ApiJson<ColleagueBinding>,
+) -> ApiResult<ApiJson<User>> {
+    if by.user.role != Role::Admin {
+        return Err(ApiError::forbidden("only an admin says which colleague a user is"));
+    }
+    target(&state, id).await?;
+    if !state.storage.set_colleague(id, binding.colleague_id).await? {
+        return Err(ApiError::not_found("colleague"));
+    }
+    // Every request reads the user afresh: what they push from now on is in that name.
+    Ok(ApiJson(target(&state, id).await?))
 }
 
 /// C6: shares customers (many at once) with one user.

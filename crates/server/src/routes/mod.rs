@@ -62,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/admin/users/{id}/disable", post(admin::disable_user))
         .route("/api/admin/users/{id}/enable", post(admin::enable_user))
         .route("/api/admin/users/{id}/password", post(admin::reset_password))
+        .route("/api/admin/users/{id}/colleague", axum::routing::put(admin::bind_colleague))
         .route("/api/admin/grants", post(admin::grant))
         .route("/api/admin/revokes", post(admin::revoke))
         .route("/api/customers/{id}/shares", get(admin::customer_shares))

@@ -17,7 +17,7 @@ use crate::error::ApiJson;
         session::health, session::login, session::logout, session::me, openapi_json,
         sync::push, sync::pull, sync::events,
         admin::list_users, admin::add_user, admin::disable_user, admin::enable_user, admin::reset_password,
-        admin::grant, admin::revoke, admin::customer_shares,
+        admin::bind_colleague, admin::grant, admin::revoke, admin::customer_shares,
         blobs::put_blob, blobs::get_blob,
     ),
     modifiers(&BearerAuth, &ProtocolHeader),

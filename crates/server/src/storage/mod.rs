@@ -120,6 +120,10 @@ pub trait Storage: Send + Sync + std::fmt::Debug + 'static {
     /// Binds an unbound user to a colleague record that no other user stands for and that no
     /// one else created; returns the user's binding afterwards (unchanged when refused).
     async fn bind_colleague(&self, id: Uuid, colleague_id: Uuid) -> StorageResult<Option<Uuid>>;
+    /// An admin's binding (H1): the user stands for this colleague record, which the log holds
+    /// as a colleague, or for none. False when there is no such record; `Conflict` when another
+    /// user stands for it.
+    async fn set_colleague(&self, id: Uuid, colleague_id: Option<Uuid>) -> StorageResult<bool>;
 
     /// Adds a session and ends the user's oldest ones beyond `keep`, in one transaction.
     async fn add_session(&self, token_hash: &str, user_id: Uuid, keep: u32) -> StorageResult<()>;

@@ -333,6 +333,8 @@ export const en: Messages = {
   "error.server_error": "The server reported an error. Please try again later.",
   "error.other_account":
     "This computer's data is synced as another account. Log in as that account; a different person needs a store of their own.",
+  "error.insecure_address":
+    "The server address must start with https://: over http:// the password would cross the network unencrypted (http:// is only for a server on this computer).",
   "error.titleRequired": "A task needs a title.",
   "nav.review": "End-of-day review",
   "review.title": "End-of-day review",

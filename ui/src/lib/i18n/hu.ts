@@ -333,6 +333,8 @@ export const hu = {
   "error.server_error": "A szerver hibát jelzett. Próbáld újra később.",
   "error.other_account":
     "Ezen a gépen az adatok egy másik fiókkal szinkronizálódnak. Jelentkezz be azzal a fiókkal; más személynek saját adatbázis kell.",
+  "error.insecure_address":
+    "A szerver címe https://-sel kezdődjön: http:// alatt a jelszó titkosítatlanul menne át a hálózaton (http:// csak ezen a gépen futó szerverhez jó).",
   "error.titleRequired": "A feladatnak legyen címe.",
   "nav.review": "Napzárás",
   "review.title": "Napzárás",

@@ -164,6 +164,24 @@ impl Storage for PostgresStorage {
         Ok(self.user(id).await?.and_then(|u| u.colleague_id))
     }
 
+    async fn set_colleague(&self, id: Uuid, colleague_id: Option<Uuid>) -> StorageResult<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET colleague_id = $1 WHERE id = $2
+             AND ($1 IS NULL OR EXISTS (SELECT 1 FROM entities WHERE entity_id = $1 AND entity = 'colleague'))",
+        )
+        .bind(colleague_id.map(|c| c.to_string()))
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await;
+        match done {
+            Ok(done) => Ok(done.rows_affected() == 1),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Err(StorageError::Conflict("a user standing for that colleague".into()))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
     async fn add_session(&self, token_hash: &str, user_id: Uuid, keep: u32) -> StorageResult<()> {
         let mut tx = self.pool.begin().await?;
         let at = now();
