@@ -39,6 +39,8 @@ pub enum ErrorCode {
     /// A server address the password would travel to unencrypted (`http://` to another
     /// computer), or no address at all.
     InsecureAddress,
+    /// The server refused a new password as one of the commonest or easily guessed.
+    WeakPassword,
 }
 
 #[derive(Debug, thiserror::Error)]

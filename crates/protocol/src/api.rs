@@ -42,6 +42,9 @@ pub enum ErrorCode {
     /// (`limits::MAX_CLOCK_AHEAD_SECS`). The client corrects its clock by the push answer's
     /// `server_time_ms`, stamps the op again and pushes it again; nothing is lost.
     ClockAhead,
+    /// A new password that is among the commonest or is easily guessed (from the login or the
+    /// name, a keyboard row, a date): choose a longer one.
+    WeakPassword,
     Internal,
 }
 
@@ -61,6 +64,7 @@ impl ErrorCode {
             Self::InvalidOperation => "invalid_operation",
             Self::OpIdTaken => "op_id_taken",
             Self::ClockAhead => "clock_ahead",
+            Self::WeakPassword => "weak_password",
             Self::Internal => "internal",
         }
     }
@@ -80,6 +84,7 @@ impl ErrorCode {
             Self::InvalidOperation,
             Self::OpIdTaken,
             Self::ClockAhead,
+            Self::WeakPassword,
             Self::Internal,
         ]
         .into_iter()

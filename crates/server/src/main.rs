@@ -119,7 +119,7 @@ async fn main() -> anyhow::Result<()> {
                 }
                 UserCommand::ResetPassword { login } => {
                     let password = read_password()?;
-                    duly_server::auth::check_password_rules(&password)
+                    duly_server::auth::check_password_rules(&password, &[&login])
                         .map_err(|e| anyhow::anyhow!("{}", e.message))?;
                     let hash = duly_server::auth::hash_password(password).await?;
                     state.storage.set_password(user_id(&state, &login).await?, &hash).await?;

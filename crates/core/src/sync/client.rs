@@ -44,6 +44,7 @@ impl SyncError {
                 ErrorCode::NotFound => Code::NotFound,
                 ErrorCode::Conflict | ErrorCode::OpIdTaken | ErrorCode::ClockAhead => Code::Conflict,
                 ErrorCode::RateLimited => Code::RateLimited,
+                ErrorCode::WeakPassword => Code::WeakPassword,
                 ErrorCode::BadRequest | ErrorCode::TooLarge | ErrorCode::InvalidOperation => {
                     Code::InvalidInput
                 }

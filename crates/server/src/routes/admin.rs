@@ -48,7 +48,7 @@ pub async fn create_user(state: &AppState, new: NewUser) -> ApiResult<User> {
     if name.is_empty() || name.chars().count() > longest || name.contains('\0') {
         return Err(ApiError::bad_request(format!("a name is 1–{longest} characters without NUL")));
     }
-    auth::check_password_rules(&new.password)?;
+    auth::check_password_rules(&new.password, &[&login, name])?;
     let hash = auth::hash_password(new.password).await.map_err(ApiError::internal)?;
     let user = User {
         id: Uuid::now_v7(),
@@ -120,7 +120,7 @@ pub async fn reset_password(
 ) -> ApiResult<StatusCode> {
     let user = target(&state, id).await?;
     may_change(&by, &user)?;
-    auth::check_password_rules(&reset.password)?;
+    auth::check_password_rules(&reset.password, &[&user.login, &user.name])?;
     let hash = auth::hash_password(reset.password).await.map_err(ApiError::internal)?;
     state.storage.set_password(id, &hash).await?;
     let _ = state.ended.send(crate::state::Ended::User(id));

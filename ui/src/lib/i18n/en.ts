@@ -335,6 +335,8 @@ export const en: Messages = {
     "This computer's data is synced as another account. Log in as that account; a different person needs a store of their own.",
   "error.insecure_address":
     "The server address must start with https://: over http:// the password would cross the network unencrypted (http:// is only for a server on this computer).",
+  "error.weak_password":
+    "This password is too common or easy to guess. Choose a longer one, for example a few unrelated words.",
   "error.titleRequired": "A task needs a title.",
   "nav.review": "End-of-day review",
   "review.title": "End-of-day review",

@@ -335,6 +335,8 @@ export const hu = {
     "Ezen a gépen az adatok egy másik fiókkal szinkronizálódnak. Jelentkezz be azzal a fiókkal; más személynek saját adatbázis kell.",
   "error.insecure_address":
     "A szerver címe https://-sel kezdődjön: http:// alatt a jelszó titkosítatlanul menne át a hálózaton (http:// csak ezen a gépen futó szerverhez jó).",
+  "error.weak_password":
+    "Ez a jelszó túl gyakori vagy könnyen kitalálható. Válassz hosszabbat, például néhány egymáshoz nem kapcsolódó szót.",
   "error.titleRequired": "A feladatnak legyen címe.",
   "nav.review": "Napzárás",
   "review.title": "Napzárás",

@@ -3,4 +3,4 @@
 /**
  * The closed set of error codes. Adding one is a protocol change: the UI knows them all.
  */
-export type ErrorCode = "invalid_input" | "too_long" | "responsible_required" | "outcome_required" | "reason_required" | "invalid_status_transition" | "unknown_keyword" | "not_found" | "deleted" | "storage" | "internal" | "offline" | "session_ended" | "invalid_credentials" | "forbidden" | "conflict" | "rate_limited" | "server_error" | "other_account" | "insecure_address";
+export type ErrorCode = "invalid_input" | "too_long" | "responsible_required" | "outcome_required" | "reason_required" | "invalid_status_transition" | "unknown_keyword" | "not_found" | "deleted" | "storage" | "internal" | "offline" | "session_ended" | "invalid_credentials" | "forbidden" | "conflict" | "rate_limited" | "server_error" | "other_account" | "insecure_address" | "weak_password";
