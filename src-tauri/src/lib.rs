@@ -31,6 +31,7 @@ pub fn run() {
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(desktop::plugin())
         .plugin(navigation::guard())
+        .plugin(commands::links::opener())
         .on_window_event(desktop::on_window_event)
         .setup(|app| {
             let handle = app.handle().clone();

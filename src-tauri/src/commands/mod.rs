@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod customers;
+pub mod links;
 pub mod reminders;
 pub mod search;
 pub mod server;
@@ -32,6 +33,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         customers::delete_customer,
         customers::create_project,
         search::search,
+        links::open_external,
         settings::create_customer_status,
         settings::update_customer_status,
         settings::create_keyword,

@@ -133,12 +133,15 @@ export function fakeBackend(
     "trash",
     "restore",
     "markPainted",
+    "openExternal",
   ];
   for (const name of names) base[name] = unexpected(name);
   // Colleagues live in the reminders state, so a saved availability shows after a reload.
   base.bootstrap = () => Promise.resolve(bootstrap(structuredClone(reminders.colleagues)));
   base.listCustomers = () => Promise.resolve([]);
   base.markPainted = () => Promise.resolve();
+  // The system browser: the call is recorded (see `calls`), nothing opens.
+  base.openExternal = () => Promise.resolve();
   Object.assign(base, serverCalls(server), reminderCalls(reminders));
   const merged = { ...base, ...overrides } as Record<string, (...args: unknown[]) => Promise<unknown>>;
   const backend = {} as Record<string, unknown>;

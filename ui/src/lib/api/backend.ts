@@ -76,6 +76,8 @@ export interface Backend {
   updateColleague(id: string, input: ColleagueInput): Promise<Colleague>;
   trash(): Promise<TrashItem[]>;
   restore(batch: string): Promise<void>;
+  /** Opens a web or mail link from a comment in the system browser, after the user confirmed. */
+  openExternal(url: string): Promise<void>;
   /** The first real paint, for the desktop benchmark. */
   markPainted(at: number): Promise<void>;
   /** The server connection: phase, user, counts, and whether the token has a keychain. */
@@ -172,6 +174,7 @@ export const tauriBackend: Backend = {
   updateColleague: (id, input) => call("update_colleague", { id, input }),
   trash: () => call("trash"),
   restore: (batch) => call("restore", { batch }),
+  openExternal: (url) => call("open_external", { url }),
   markPainted: (at) => call("mark_painted", { at }),
   syncView: () => call("sync_view"),
   logIn: (server, login, password) => call("log_in", { server, login, password }),

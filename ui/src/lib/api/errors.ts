@@ -21,6 +21,7 @@ const FIELDS: Record<string, MessageKey> = {
   "availability.work_end": "field.workHours",
   "availability.absences": "field.absences",
   "availability.absences.note": "field.absences",
+  url: "field.url",
 };
 
 /** A failed command in the user's words, chosen by its code (and the field it names), never by its text. */
