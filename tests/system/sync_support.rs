@@ -77,6 +77,11 @@ impl TestServer {
         self.server.url()
     }
 
+    /// Where the server keeps attachment files.
+    pub fn blob_dir(&self) -> std::path::PathBuf {
+        self.server.state.config.blob_dir.clone()
+    }
+
     pub async fn user(&self, login: &str, role: Role) -> User {
         let new = NewUser { login: login.into(), name: login.into(), password: PASSWORD.into(), role };
         duly_server::routes::create_user(&self.server.state, new).await.expect("user created")

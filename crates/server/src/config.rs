@@ -48,6 +48,15 @@ pub struct Config {
     /// Sessions one user may hold; a new login ends the oldest beyond it.
     #[arg(long, env = "DULY_SESSIONS_PER_USER", default_value_t = 20)]
     pub sessions_per_user: u32,
+    /// Bytes of attachments one colleague (member, manager, admin) may store in all.
+    #[arg(long, env = "DULY_USER_BLOB_QUOTA_BYTES", default_value_t = 10 * 1024 * 1024 * 1024)]
+    pub user_blob_quota_bytes: u64,
+    /// Bytes of attachments one guest may store in all: guests are outside the company.
+    #[arg(long, env = "DULY_GUEST_BLOB_QUOTA_BYTES", default_value_t = 500 * 1024 * 1024)]
+    pub guest_blob_quota_bytes: u64,
+    /// Bytes of operations one guest may push in a day (counted in memory since the start).
+    #[arg(long, env = "DULY_GUEST_DAILY_PUSH_BYTES", default_value_t = 20 * 1024 * 1024)]
+    pub guest_daily_push_bytes: u64,
 }
 
 impl Config {
@@ -68,6 +77,9 @@ impl Config {
             session_idle_secs: 30 * 24 * 3600,
             session_max_secs: 180 * 24 * 3600,
             sessions_per_user: 20,
+            user_blob_quota_bytes: 10 * 1024 * 1024 * 1024,
+            guest_blob_quota_bytes: 500 * 1024 * 1024,
+            guest_daily_push_bytes: 20 * 1024 * 1024,
         }
     }
 }

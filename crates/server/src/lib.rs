@@ -59,6 +59,7 @@ pub async fn state(config: Config) -> anyhow::Result<AppState> {
         pokes,
         throttle: Arc::new(throttle),
         ended,
+        guest_pushes: Arc::default(),
     })
 }
 

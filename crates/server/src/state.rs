@@ -19,6 +19,33 @@ pub struct AppState {
     /// Sessions that ended here (logout, disable, password reset): open event streams of
     /// theirs close at once.
     pub ended: broadcast::Sender<Ended>,
+    /// Bytes of operations each guest pushed today (M4): guests are outside the company, and
+    /// what they send lands in every colleague's pulls.
+    pub guest_pushes: Arc<GuestPushBudget>,
+}
+
+/// A day's push budget per guest, kept in memory (a restart forgives; the limit is against
+/// floods, not an account of use).
+#[derive(Debug, Default)]
+pub struct GuestPushBudget {
+    spent: std::sync::Mutex<std::collections::HashMap<uuid::Uuid, (chrono::NaiveDate, u64)>>,
+}
+
+impl GuestPushBudget {
+    /// Spends `bytes` of the guest's budget for today; false (and nothing spent) when that
+    /// would pass `daily`.
+    pub fn spend(&self, guest: uuid::Uuid, bytes: u64, daily: u64) -> bool {
+        let today = chrono::Utc::now().date_naive();
+        let mut spent = self.spent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Yesterday's entries go, so the map holds only today's guests.
+        spent.retain(|_, (day, _)| *day == today);
+        let used = spent.get(&guest).map_or(0, |(_, used)| *used);
+        if used.saturating_add(bytes) > daily {
+            return false;
+        }
+        spent.insert(guest, (today, used + bytes));
+        true
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

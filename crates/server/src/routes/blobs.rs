@@ -2,7 +2,6 @@
 
 use std::collections::HashSet;
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
@@ -74,6 +73,7 @@ pub async fn put_blob(
     authed: Authed,
     ApiPath(BlobName { sha256 }): ApiPath<BlobName>,
     ApiQuery(query): ApiQuery<BlobScope>,
+    headers: axum::http::HeaderMap,
     body: axum::body::Body,
 ) -> Result<axum::response::Response, ApiError> {
     check_hash(&sha256)?;
@@ -85,25 +85,117 @@ pub async fn put_blob(
     {
         return Ok(unread_body(ApiError::forbidden("you may not add files to that scope")));
     }
-    let Ok(body) = axum::body::to_bytes(body, state.config.max_blob_bytes).await else {
-        return Ok(unread_body(ApiError::too_large("the file is over the size limit")));
+    // A quota per user (M4): what they added so far, this blob aside (sent again, it counts once).
+    let quota = if authed.user.role == duly_protocol::Role::Guest {
+        state.config.guest_blob_quota_bytes
+    } else {
+        state.config.user_blob_quota_bytes
     };
-    let body: Bytes = body;
-    if hex::encode(Sha256::digest(&body)) != sha256 {
-        return Err(ApiError::bad_request("the content does not match its SHA-256"));
+    let used = u64::try_from(state.storage.blob_usage(authed.user.id, &sha256).await?).unwrap_or(0);
+    let room = quota.saturating_sub(used);
+    let limit = u64::try_from(state.config.max_blob_bytes).unwrap_or(u64::MAX).min(room);
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|text| text.parse::<u64>().ok());
+    if announced.is_some_and(|length| length > limit) {
+        return Ok(unread_body(over_limit(room, state.config.max_blob_bytes)));
     }
+    // Streamed to a file beside its final name while hashing: the server never holds a whole
+    // file in memory, however many arrive at once.
     let dir = state.config.blob_dir.clone();
-    let name = sha256.clone();
-    let content = body.clone();
-    tokio::task::spawn_blocking(move || store_durably(&dir, &name, &content))
+    let received = match receive(&dir, &sha256, body, limit).await {
+        Ok(received) => received,
+        Err(Receive::TooLarge) => return Ok(unread_body(over_limit(room, state.config.max_blob_bytes))),
+        Err(Receive::Mismatch) => {
+            return Err(ApiError::bad_request("the content does not match its SHA-256"));
+        }
+        Err(Receive::Io(error)) => return Err(ApiError::internal(error)),
+    };
+    let size = i64::try_from(received.size).map_err(ApiError::internal)?;
+    tokio::task::spawn_blocking(move || received.keep())
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
-    let size = i64::try_from(body.len()).map_err(ApiError::internal)?;
-    state.storage.add_blob(&sha256, size, scope).await?;
+    state.storage.add_blob(authed.user.id, &sha256, size, scope).await?;
     // The same answer whether or not the server had the file already (in any scope), so an
     // upload cannot tell what else the company keeps.
     Ok(StatusCode::CREATED.into_response())
+}
+
+fn over_limit(room: u64, max_blob_bytes: usize) -> ApiError {
+    if room < max_blob_bytes as u64 {
+        ApiError::too_large("your storage quota for files on the server is used up")
+    } else {
+        ApiError::too_large("the file is over the size limit")
+    }
+}
+
+enum Receive {
+    TooLarge,
+    Mismatch,
+    Io(std::io::Error),
+}
+
+/// A blob written to a part file, flushed, whose content hashes to its name.
+struct Received {
+    partial: std::path::PathBuf,
+    path: std::path::PathBuf,
+    dir: std::path::PathBuf,
+    size: u64,
+}
+
+impl Received {
+    /// Renames it into place and flushes the folder, so an acknowledged blob survives a power
+    /// cut. A file already in place is kept only when it is whole (its size matches): a torn
+    /// one from before is replaced.
+    fn keep(self) -> std::io::Result<()> {
+        if std::fs::metadata(&self.path).is_ok_and(|m| m.len() == self.size) {
+            return std::fs::remove_file(&self.partial);
+        }
+        std::fs::rename(&self.partial, &self.path)?;
+        std::fs::File::open(&self.dir)?.sync_all()
+    }
+}
+
+async fn receive(
+    dir: &std::path::Path,
+    sha256: &str,
+    body: axum::body::Body,
+    limit: u64,
+) -> Result<Received, Receive> {
+    use futures_util::StreamExt;
+    use tokio::io::AsyncWriteExt;
+    tokio::fs::create_dir_all(dir).await.map_err(Receive::Io)?;
+    let partial = dir.join(format!("{sha256}.{}.part", Uuid::now_v7()));
+    let written = async {
+        let mut file = tokio::fs::File::create(&partial).await.map_err(Receive::Io)?;
+        let mut hasher = Sha256::new();
+        let mut size: u64 = 0;
+        let mut stream = body.into_data_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| Receive::Io(std::io::Error::other(e)))?;
+            size += chunk.len() as u64;
+            if size > limit {
+                return Err(Receive::TooLarge);
+            }
+            hasher.update(&chunk);
+            file.write_all(&chunk).await.map_err(Receive::Io)?;
+        }
+        if hex::encode(hasher.finalize()) != sha256 {
+            return Err(Receive::Mismatch);
+        }
+        file.sync_all().await.map_err(Receive::Io)?;
+        Ok(size)
+    }
+    .await;
+    match written {
+        Ok(size) => Ok(Received { partial, path: dir.join(sha256), dir: dir.to_path_buf(), size }),
+        Err(error) => {
+            let _ = tokio::fs::remove_file(&partial).await;
+            Err(error)
+        }
+    }
 }
 
 /// A refusal sent before the body was read (all of it): the rest of the body is still on the
@@ -112,25 +204,6 @@ fn unread_body(error: ApiError) -> axum::response::Response {
     let mut response = error.into_response();
     response.headers_mut().insert(header::CONNECTION, axum::http::HeaderValue::from_static("close"));
     response
-}
-
-/// Writes a blob aside, flushes it, renames it into place and flushes the folder, so an
-/// acknowledged blob survives a power cut. A file already in place is kept only when it is
-/// whole (its size matches): a torn one from before is written again.
-fn store_durably(dir: &std::path::Path, sha256: &str, content: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let path = dir.join(sha256);
-    if std::fs::metadata(&path).is_ok_and(|m| m.len() == content.len() as u64) {
-        return Ok(());
-    }
-    std::fs::create_dir_all(dir)?;
-    let partial = dir.join(format!("{sha256}.{}.part", Uuid::now_v7()));
-    let mut file = std::fs::File::create(&partial)?;
-    file.write_all(content)?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&partial, &path)?;
-    std::fs::File::open(dir)?.sync_all()
 }
 
 /// A blob, to a user who may read one of the scopes it was added to.
@@ -149,6 +222,16 @@ pub async fn get_blob(
     if !scopes.iter().any(|scope| rules::may_read(&authed.user, &granted, scope)) {
         return Err(ApiError::not_found("blob"));
     }
-    let bytes = tokio::fs::read(state.config.blob_dir.join(&sha256)).await.map_err(ApiError::internal)?;
-    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes))
+    // Streamed from the file: a large attachment costs the server a buffer, not its size.
+    let file =
+        tokio::fs::File::open(state.config.blob_dir.join(&sha256)).await.map_err(ApiError::internal)?;
+    let length = file.metadata().await.map_err(ApiError::internal)?.len();
+    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (header::CONTENT_LENGTH, length.to_string()),
+        ],
+        body,
+    ))
 }

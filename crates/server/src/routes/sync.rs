@@ -22,7 +22,8 @@ use tokio::sync::broadcast;
 #[utoipa::path(post, path = "/api/sync/push", tag = "sync", request_body = PushRequest,
     responses((status = 200, description = "one result per op, in order: applied, duplicate or rejected", body = PushResponse),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 413, description = "over the op count or the body limit", body = ErrorBody)))]
+        (status = 413, description = "over the op count or the body limit", body = ErrorBody),
+        (status = 429, description = "a guest over their day's budget of operation bytes", body = ErrorBody)))]
 pub async fn push(
     State(state): State<AppState>,
     authed: Authed,
@@ -33,6 +34,17 @@ pub async fn push(
     }
     if request.ops.iter().any(|op| op.op_id.client_id != request.client_id) {
         return Err(ApiError::bad_request("every operation must carry the pushing client's id"));
+    }
+    if authed.user.role == duly_protocol::Role::Guest {
+        let bytes: usize = request.ops.iter().map(|op| op.value.to_string().len()).sum();
+        let daily = state.config.guest_daily_push_bytes;
+        if !state.guest_pushes.spend(authed.user.id, bytes as u64, daily) {
+            return Err(ApiError::new(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                duly_protocol::ErrorCode::RateLimited,
+                format!("a guest sends at most {} KB of changes a day: the rest goes tomorrow", daily / 1024),
+            ));
+        }
     }
     let results = crate::sync::push(state.storage.as_ref(), &authed.user, &request.ops, &state.rules).await?;
     let latest_seq = state.storage.latest_seq().await?;

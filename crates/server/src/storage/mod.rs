@@ -152,8 +152,11 @@ pub trait Storage: Send + Sync + std::fmt::Debug + 'static {
     /// The client seqs of one client that are in the log (for audits: nothing went missing).
     async fn logged_seqs(&self, client_id: Uuid) -> StorageResult<Vec<i64>>;
 
-    /// Records that a blob may be read by readers of `scope`; true when the blob was new.
-    async fn add_blob(&self, sha256: &str, size: i64, scope: Scope) -> StorageResult<bool>;
+    /// Records that a blob may be read by readers of `scope`, added by `user_id` (it counts
+    /// against their quota); true when the blob was new.
+    async fn add_blob(&self, user_id: Uuid, sha256: &str, size: i64, scope: Scope) -> StorageResult<bool>;
+    /// Bytes of the blobs a user has added, but for `except` (the one being sent again).
+    async fn blob_usage(&self, user_id: Uuid, except: &str) -> StorageResult<i64>;
     async fn blob_scopes(&self, sha256: &str) -> StorageResult<Vec<Scope>>;
 }
 

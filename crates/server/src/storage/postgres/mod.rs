@@ -359,10 +359,12 @@ impl Storage for PostgresStorage {
             .await?)
     }
 
-    async fn add_blob(&self, sha256: &str, size: i64, scope: Scope) -> StorageResult<bool> {
+    async fn add_blob(&self, user_id: Uuid, sha256: &str, size: i64, scope: Scope) -> StorageResult<bool> {
+        // The scope and the uploader in one transaction.
+        let mut tx = self.pool.begin().await?;
         let known: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM blob_scopes WHERE sha256 = $1)")
             .bind(sha256)
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *tx)
             .await?;
         let (kind, id) = scope_columns(&scope);
         sqlx::query(
@@ -372,9 +374,29 @@ impl Storage for PostgresStorage {
         .bind(size)
         .bind(kind)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        sqlx::query(
+            "INSERT INTO blob_uploads (user_id, sha256, size) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(user_id.to_string())
+        .bind(sha256)
+        .bind(size)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(!known)
+    }
+
+    async fn blob_usage(&self, user_id: Uuid, except: &str) -> StorageResult<i64> {
+        let used: Option<i64> = sqlx::query_scalar(
+            "SELECT CAST(SUM(size) AS BIGINT) FROM blob_uploads WHERE user_id = $1 AND sha256 <> $2",
+        )
+        .bind(user_id.to_string())
+        .bind(except)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(used.unwrap_or(0))
     }
 
     async fn blob_scopes(&self, sha256: &str) -> StorageResult<Vec<Scope>> {

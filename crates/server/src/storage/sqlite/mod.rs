@@ -375,10 +375,12 @@ impl Storage for SqliteStorage {
             .await?)
     }
 
-    async fn add_blob(&self, sha256: &str, size: i64, scope: Scope) -> StorageResult<bool> {
+    async fn add_blob(&self, user_id: Uuid, sha256: &str, size: i64, scope: Scope) -> StorageResult<bool> {
+        // The scope and the uploader in one transaction.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let known: Option<i64> = sqlx::query_scalar("SELECT 1 FROM blob_scopes WHERE sha256 = ? LIMIT 1")
             .bind(sha256)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *tx)
             .await?;
         let (kind, id) = scope_columns(&scope);
         sqlx::query(
@@ -388,9 +390,27 @@ impl Storage for SqliteStorage {
         .bind(size)
         .bind(kind)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        sqlx::query("INSERT OR IGNORE INTO blob_uploads (user_id, sha256, size) VALUES (?, ?, ?)")
+            .bind(user_id.to_string())
+            .bind(sha256)
+            .bind(size)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(known.is_none())
+    }
+
+    async fn blob_usage(&self, user_id: Uuid, except: &str) -> StorageResult<i64> {
+        let used: Option<i64> = sqlx::query_scalar(
+            "SELECT CAST(SUM(size) AS BIGINT) FROM blob_uploads WHERE user_id = ? AND sha256 <> ?",
+        )
+        .bind(user_id.to_string())
+        .bind(except)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(used.unwrap_or(0))
     }
 
     async fn blob_scopes(&self, sha256: &str) -> StorageResult<Vec<Scope>> {
