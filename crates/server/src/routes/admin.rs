@@ -132,7 +132,8 @@ pub async fn reset_password(
 #[utoipa::path(put, path = "/api/admin/users/{id}/colleague", tag = "admin", params(("id" = Uuid, Path)),
     request_body = ColleagueBinding,
     responses((status = 200, body = User), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 413, body = ErrorBody)))]
 pub async fn bind_colleague(
     State(state): State<AppState>,
     Manager(by): Manager,

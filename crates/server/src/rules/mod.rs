@@ -134,6 +134,13 @@ impl PushRules {
             }
             _ => {}
         }
+        // What lives where the user may not read is answered as if it did not exist (L3): no
+        // refusal tells that an id is in use elsewhere, or what it is.
+        if let Some(current) = facts.entity_scopes.get(&op.entity_id)
+            && !may_read(user, &facts.granted, current)
+        {
+            return Decision::Reject(ErrorCode::InvalidOperation, unknown(op));
+        }
         // An entity is what it was created as: an op of another kind for its id would merge
         // into a different record on every replica.
         if let Some(kind) = facts.entity_kinds.get(&op.entity_id)
@@ -159,10 +166,7 @@ impl PushRules {
             && !op.entity.is_setting()
             && !facts.entity_scopes.contains_key(&op.entity_id)
         {
-            return Decision::Reject(
-                ErrorCode::InvalidOperation,
-                format!("{} {} is not known", op.entity.as_str(), op.entity_id),
-            );
+            return Decision::Reject(ErrorCode::InvalidOperation, unknown(op));
         }
         if let Err(reason) = records::check(op, facts) {
             return Decision::Reject(ErrorCode::InvalidOperation, reason);
@@ -264,6 +268,11 @@ impl PushRules {
             _ => Ok(()),
         }
     }
+}
+
+/// The words for an entity the server does not know, or that the user may not know of.
+fn unknown(op: &Operation) -> String {
+    format!("{} {} is not known", op.entity.as_str(), op.entity_id)
 }
 
 fn may_write(user: &User, facts: &PushFacts, scope: &Scope) -> bool {

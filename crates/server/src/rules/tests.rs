@@ -107,8 +107,20 @@ fn an_entity_cannot_be_reached_through_a_scope_it_does_not_live_in() {
         ..PushFacts::default()
     };
     let relabelled = op(1, Scope::Customer(hers), EntityKind::Task, task, OpKind::Set);
+    // Anna may not read where it lives: the same answer as for an id nobody ever used (L3).
+    let hidden = rules.decide(&anna, &mut facts, &relabelled);
+    let mut never = relabelled.clone();
+    never.op_id.client_seq = 2;
+    never.entity_id = Uuid::now_v7();
+    let Decision::Reject(code, said) = rules.decide(&anna, &mut facts, &never) else { panic!("accepted") };
+    let unknown = Decision::Reject(code, said.replace(&never.entity_id.to_string(), &task.to_string()));
+    assert_eq!(hidden, unknown);
+    // A manager reads every customer: told where the task went.
+    let boss = user(Role::Manager);
+    let mut moved = relabelled.clone();
+    moved.op_id.client_seq = 3;
     assert!(matches!(
-        rules.decide(&anna, &mut facts, &relabelled),
+        rules.decide(&boss, &mut facts, &moved),
         Decision::Reject(ErrorCode::ForbiddenScope, _)
     ));
 }
