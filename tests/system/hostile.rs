@@ -669,9 +669,17 @@ async fn a_guest_is_poked_only_about_what_they_may_read(backend: Backend) {
     let mut input = TaskInput::new("Közös", anna.me.id);
     input.customer_id = Some(customer.id);
     anna.store.create_task(anna.ctx(), input).await.expect("task");
+    // In the same push, internal work after it: the log's length is that op's seq.
+    anna.store.create_task(anna.ctx(), TaskInput::new("Belső 2", anna.me.id)).await.expect("task");
     anna.sync().await;
     let shared = next_poke(&mut stream, &mut buffer).await;
     assert!(shared > after_grant, "the shared customer's work is announced: {after_grant} → {shared}");
-    // Had the team push been announced, its poke (the same seq as the grant's) would have come
-    // first and this one would be the grant's.
+    // Had the team push been announced, its poke would have come first, with the seq of the
+    // team's op, and this one would be the grant's (0: a guest is told no seq of others').
+    assert_eq!(after_grant, 0);
+    // A poke tells a guest the seq of the shared op, not the log's length.
+    let everyone = anna.client.pull(0, None).await.expect("anna pulls").latest_seq;
+    let shared_op = guest.client.pull(0, Some(Scope::Customer(customer.id))).await.expect("pull");
+    assert_eq!(shared, shared_op.ops.iter().map(|o| o.seq).max().unwrap_or(0));
+    assert!(everyone > shared, "the guest was not told the log's length {everyone}");
 }

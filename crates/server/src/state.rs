@@ -56,8 +56,9 @@ pub struct Poked {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Audience {
-    /// Readers of any of these scopes (the scopes of the ops just logged).
-    Scopes(Arc<Vec<duly_protocol::Scope>>),
+    /// Readers of any of these scopes (the scopes of the ops just logged), each with the seq
+    /// of its last op just logged: a guest is told that one, never the log's length (L1).
+    Scopes(Arc<Vec<(duly_protocol::Scope, i64)>>),
     /// One user, whose grants just changed.
     User(uuid::Uuid),
 }

@@ -48,25 +48,32 @@ pub async fn push(
     }
     let results = crate::sync::push(state.storage.as_ref(), &authed.user, &request.ops, &state.rules).await?;
     let latest_seq = state.storage.latest_seq().await?;
-    let mut touched: Vec<Scope> = request
-        .ops
-        .iter()
-        .zip(&results)
-        .filter(|(_, outcome)| matches!(outcome, duly_protocol::OpOutcome::Applied { .. }))
-        .map(|(op, _)| op.scope)
-        .collect();
-    touched.sort();
-    touched.dedup();
+    // The last seq logged in each scope the push touched.
+    let mut touched: Vec<(Scope, i64)> = Vec::new();
+    for (op, outcome) in request.ops.iter().zip(&results) {
+        if let duly_protocol::OpOutcome::Applied { seq } = outcome {
+            match touched.iter_mut().find(|(scope, _)| *scope == op.scope) {
+                Some((_, last)) => *last = (*last).max(*seq),
+                None => touched.push((op.scope, *seq)),
+            }
+        }
+    }
     if !touched.is_empty() {
         let _ =
             state.pokes.send(Poked { latest_seq, audience: Audience::Scopes(std::sync::Arc::new(touched)) });
     }
-    let results = request
+    let results: Vec<duly_protocol::OpResult> = request
         .ops
         .iter()
         .zip(results)
         .map(|(op, outcome)| duly_protocol::OpResult { op_id: op.op_id, outcome })
         .collect();
+    // A guest is not told how far the company's log has grown (L1): only their own ops' seqs.
+    let latest_seq = if authed.user.role == duly_protocol::Role::Guest {
+        results.iter().filter_map(|r| applied_seq(&r.outcome)).max().unwrap_or(0)
+    } else {
+        latest_seq
+    };
     Ok(ApiJson(PushResponse { results, latest_seq, server_time_ms: chrono::Utc::now().timestamp_millis() }))
 }
 
@@ -146,6 +153,13 @@ pub async fn pull(
     Ok(ApiJson(PullResponse { ops, next, more, scopes, latest_seq }))
 }
 
+fn applied_seq(outcome: &duly_protocol::OpOutcome) -> Option<i64> {
+    match outcome {
+        duly_protocol::OpOutcome::Applied { seq } | duly_protocol::OpOutcome::Duplicate { seq } => Some(*seq),
+        duly_protocol::OpOutcome::Rejected { .. } => None,
+    }
+}
+
 /// What an op takes around its value in a page (ids, scope, stamp, field): an estimate, so
 /// the budget needs no second serialisation.
 const OP_FRAME_BYTES: usize = 320;
@@ -159,7 +173,9 @@ pub async fn events(
     State(state): State<AppState>,
     authed: Authed,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let first = state.storage.latest_seq().await.unwrap_or_default();
+    // A poke tells a guest the seq of the last op they may read, never the log's length (L1).
+    let guest = authed.user.role == duly_protocol::Role::Guest;
+    let first = if guest { 0 } else { state.storage.latest_seq().await.unwrap_or_default() };
     let granted: HashSet<Uuid> =
         state.storage.grants_of(authed.user.id).await.unwrap_or_default().into_iter().collect();
     let granted = std::sync::Arc::new(tokio::sync::Mutex::new(granted));
@@ -174,20 +190,20 @@ pub async fn events(
                     Audience::User(id) if *id == user.id => {
                         let fresh = storage.grants_of(user.id).await.ok()?;
                         *granted.lock().await = fresh.into_iter().collect();
-                        Some(poke.latest_seq)
+                        Some(if guest { 0 } else { poke.latest_seq })
                     }
                     Audience::User(_) => None,
                     Audience::Scopes(scopes) => {
                         let granted = granted.lock().await;
-                        scopes
-                            .iter()
-                            .any(|scope| rules::may_read(&user, &granted, scope))
-                            .then_some(poke.latest_seq)
+                        let readable =
+                            scopes.iter().filter(|(scope, _)| rules::may_read(&user, &granted, scope));
+                        let last = readable.map(|(_, seq)| *seq).max()?;
+                        Some(if guest { last } else { poke.latest_seq })
                     }
                 }
             }
         });
-    let stream = tokio_stream::once(first).chain(pokes).map(|latest_seq| {
+    let stream = tokio_stream::once(first).chain(pokes).map(move |latest_seq| {
         let body = serde_json::to_string(&Poke { latest_seq }).unwrap_or_default();
         Ok(Event::default().event("poke").data(body))
     });
