@@ -183,6 +183,7 @@ pub struct PasswordReset {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ColleagueBinding {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::optional_uuid))]
     pub colleague_id: Option<Uuid>,
 }
 

@@ -63,7 +63,9 @@ pub fn user_name() -> Object {
 pub fn new_password() -> Object {
     string(format!(
         "At least {MIN_PASSWORD_CHARS} characters and at most {MAX_PASSWORD_BYTES} bytes of UTF-8, \
-         so that every password set here can log in."
+         so that every password set here can log in; not among the commonest or easily guessed \
+         (fewer than 10^6 guesses by zxcvbn, the login and name counted as known words), which \
+         is refused as `weak_password`."
     ))
     .min_length(Some(MIN_PASSWORD_CHARS))
     .max_length(Some(MAX_PASSWORD_BYTES))
