@@ -155,6 +155,7 @@ impl SyncService {
         state.rejected_ops = self.store.rejected_count().await.unwrap_or_default();
         state.unreadable_ops = self.store.undecodable_count().await.unwrap_or_default();
         state.parked_ops = self.store.parked_count().await.unwrap_or_default();
+        state.refused_blobs = self.store.refused_blob_count().await.unwrap_or_default();
         let abilities = Abilities::of(session.as_ref().map(|s| s.user.role));
         SyncView { state, keychain, abilities }
     }

@@ -332,3 +332,68 @@ async fn attachments_travel_as_blobs_and_stay_readable_offline(backend: Backend)
         .expect_err("not shared");
     assert_eq!(refused.code(), duly_core::ErrorCode::NotFound, "{refused}");
 }
+
+on_both_backends!(an_attachment_the_server_refuses_or_damaged_here_is_set_aside_and_the_round_goes_on);
+async fn an_attachment_the_server_refuses_or_damaged_here_is_set_aside_and_the_round_goes_on(
+    backend: Backend,
+) {
+    // M6: an admin lowered the blob limit below a file already waiting on a device. (A file
+    // far over the limit may see its 413 lost as the server closes the connection: that case
+    // is `an_upload_the_server_keeps_breaking_off…` in duly-core's tests.)
+    let server = TestServer::start_with(backend, |config| config.max_blob_bytes = 1024).await;
+    let anna = Device::join(&server, "anna", Role::Member).await;
+    let bela = Device::join(&server, "bela", Role::Member).await;
+    let keep = |bytes: Vec<u8>, name: &'static str| {
+        let store = anna.store.clone();
+        async move { store.keep_attachment(&bytes, name, "application/pdf", Scope::Team).await.expect("kept") }
+    };
+    let large_bytes = "%PDF-1.7 tervrajz ".repeat(200).into_bytes();
+    let large = keep(large_bytes, "tervrajz.pdf").await;
+    let normal_bytes = b"%PDF-1.7 ajanlat".to_vec();
+    let normal = keep(normal_bytes.clone(), "ajanlat.pdf").await;
+    let damaged_bytes = b"%PDF-1.7 szerzodes".to_vec();
+    let damaged = keep(damaged_bytes.clone(), "szerzodes.pdf").await;
+    let file = anna.path.with_extension("blobs").join(&damaged.sha256);
+    std::fs::write(&file, b"%PDF-1.7 valami mas").expect("damaged on disk");
+    let task = anna
+        .store
+        .create_task(anna.ctx(), TaskInput::new("Tervek átnézése", anna.me.id))
+        .await
+        .expect("task");
+
+    let outcome = anna.sync().await;
+    assert_eq!(outcome.blobs_uploaded, 1, "only the normal file went up");
+    assert_eq!(outcome.rejected, 0);
+    assert_eq!(anna.store.pending_op_count().await.expect("count"), 0, "the push was not stopped");
+    assert_eq!(anna.store.refused_blob_count().await.expect("count"), 2);
+    let refused = anna.store.refused_blobs().await.expect("list");
+    let reason = |sha: &str| refused.iter().find(|r| r.sha256 == sha).map(|r| r.reason.clone());
+    assert_eq!(reason(&damaged.sha256).as_deref(), Some(duly_core::sync::DAMAGED_HERE));
+    let too_large = reason(&large.sha256).expect("the large file is set aside");
+    assert!(too_large.contains("size limit"), "the server's words: {too_large}");
+
+    bela.sync().await;
+    assert_eq!(bela.store.task(task.id).await.expect("task").fields.title, "Tervek átnézése");
+    let fetched =
+        duly_core::sync::fetch_attachment(&bela.store, &bela.client, &normal.sha256).await.expect("fetch");
+    assert_eq!(fetched, normal_bytes);
+    for missing in [&large.sha256, &damaged.sha256] {
+        let error =
+            duly_core::sync::fetch_attachment(&bela.store, &bela.client, missing).await.expect_err("absent");
+        assert_eq!(error.code(), duly_core::ErrorCode::NotFound, "{error}");
+    }
+
+    // The next round does not try them again: same refusals, nothing uploaded, still fine.
+    let again = anna.sync().await;
+    assert_eq!(again.blobs_uploaded, 0);
+    assert_eq!(anna.store.refused_blobs().await.expect("list"), refused, "not tried again");
+
+    // The person adds the same file again: it is whole here once more and goes up.
+    keep(damaged_bytes.clone(), "szerzodes.pdf").await;
+    assert_eq!(anna.store.refused_blob_count().await.expect("count"), 1);
+    assert_eq!(anna.sync().await.blobs_uploaded, 1);
+    let fetched =
+        duly_core::sync::fetch_attachment(&bela.store, &bela.client, &damaged.sha256).await.expect("fetch");
+    assert_eq!(fetched, damaged_bytes);
+    assert_eq!(anna.store.refused_blob_count().await.expect("count"), 1, "the large file stays set aside");
+}

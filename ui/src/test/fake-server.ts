@@ -26,6 +26,8 @@ export type FakeServer = {
   conflicts: Record<string, Conflict[]>;
   rejected: RejectedOp[];
   pending: number;
+  /** Attachments the device set aside instead of uploading. */
+  refusedBlobs: number;
   exportPath: string;
 };
 
@@ -52,6 +54,7 @@ export function fakeServer(patch: Partial<FakeServer> = {}): FakeServer {
     conflicts: {},
     rejected: [],
     pending: 0,
+    refusedBlobs: 0,
     exportPath: "/home/anna/Letöltések/duly-rejected-20260310-100000.json",
     ...patch,
   };
@@ -86,6 +89,7 @@ export function syncViewOf(server: FakeServer): SyncView {
       rejected_ops: server.rejected.length,
       unreadable_ops: 0,
       parked_ops: 0,
+      refused_blobs: server.refusedBlobs,
       message: null,
     },
     keychain: server.keychain,

@@ -95,6 +95,27 @@ describe("Settings → Server", () => {
     expect(screen.getByTestId("sync-pending").textContent).toBe("3");
   });
 
+  it("says how many attachments did not reach the server, in Hungarian and in English", async () => {
+    const fake = fakeBackend(
+      {},
+      fakeServer({ url: "https://duly.example.hu", phase: "synced", user: ANNA, refusedBlobs: 2 }),
+    );
+    const { context } = await start(fake);
+    render(ServerView, { context });
+    expect((await screen.findByTestId("sync-refused-blobs")).textContent?.trim()).toBe(
+      "2 csatolmány nem jutott fel a szerverre (sérült vagy túl nagy fájl). A fájl újbóli csatolásával újra megpróbálható.",
+    );
+    i18n.language = "en";
+    await waitFor(() =>
+      expect(screen.getByTestId("sync-refused-blobs").textContent?.trim()).toBe(
+        "2 attachments did not reach the server (damaged or too large file). Adding the file again tries it once more.",
+      ),
+    );
+    fake.server.refusedBlobs = 0;
+    fake.emitSync(syncViewOf(fake.server));
+    await waitFor(() => expect(screen.queryByTestId("sync-refused-blobs")).toBeNull());
+  });
+
   it("a refused login shows why in the user's language and stays logged out", async () => {
     const fake = fakeBackend({}, fakeServer({ accounts: [{ user: ANNA, password: "titkos-jelszo" }] }));
     const { app, context } = await start(fake);

@@ -204,6 +204,8 @@ pub struct SyncState {
     pub unreadable_ops: i64,
     /// Pulled operations waiting for the entity they change, which has not arrived.
     pub parked_ops: i64,
+    /// Attachments set aside instead of uploaded: too large for the server, or damaged here.
+    pub refused_blobs: i64,
     pub message: Option<String>,
 }
 
@@ -218,6 +220,7 @@ impl SyncState {
             rejected_ops: 0,
             unreadable_ops: 0,
             parked_ops: 0,
+            refused_blobs: 0,
             message: None,
         }
     }
@@ -287,6 +290,7 @@ async fn run(
         let rejected = store.rejected_count().await.unwrap_or_default();
         let unreadable = store.undecodable_count().await.unwrap_or_default();
         let parked = store.parked_count().await.unwrap_or_default();
+        let refused_blobs = store.refused_blob_count().await.unwrap_or_default();
         let pause = match result {
             Ok(_) => {
                 backoff = Duration::from_secs(1);
@@ -298,6 +302,7 @@ async fn run(
                         rejected_ops: rejected,
                         unreadable_ops: unreadable,
                         parked_ops: parked,
+                        refused_blobs,
                         message: None,
                         ..s.clone()
                     };
@@ -312,6 +317,7 @@ async fn run(
                         rejected_ops: rejected,
                         unreadable_ops: unreadable,
                         parked_ops: parked,
+                        refused_blobs,
                         message: None,
                         ..s.clone()
                     };
@@ -332,6 +338,7 @@ async fn run(
                         rejected_ops: rejected,
                         unreadable_ops: unreadable,
                         parked_ops: parked,
+                        refused_blobs,
                         message: Some(error.to_string()),
                         ..s.clone()
                     };

@@ -13,7 +13,9 @@ mod write_rows;
 
 pub use abilities::Abilities;
 pub use apply::ApplyReport;
-pub use blobs::{MAX_ATTACHMENT_BYTES, fetch_attachment, upload_blobs};
+pub use blobs::{
+    CUT_OFF, CUT_OFF_ROUNDS, DAMAGED_HERE, MAX_ATTACHMENT_BYTES, RefusedBlob, fetch_attachment, upload_blobs,
+};
 pub use client::{PulledPage, SyncClient, SyncError, UndecodableOp, install_crypto};
 pub use engine::{SyncLoop, SyncOutcome, SyncPhase, SyncState, sync_once};
 pub use ledger::{Conflict, RejectedOp};

@@ -3,6 +3,7 @@
 mod support;
 
 mod absences;
+mod blobs;
 mod bulk;
 mod history_outbox;
 mod recurrence;

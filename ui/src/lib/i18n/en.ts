@@ -228,6 +228,8 @@ export const en: Messages = {
   "server.rejected": "Rejected changes",
   "server.unreadable": "Unreadable incoming operations (set aside)",
   "server.parked": "Incoming operations not yet applied (what they change has not arrived)",
+  "server.refusedBlobs":
+    "{count, plural, one {# attachment did not reach the server} other {# attachments did not reach the server}} (damaged or too large file). Adding the file again tries it once more.",
   "server.keychainWarning":
     "The system keychain cannot be reached. The login token is kept only in memory for this session and is never written to a file: you will have to log in again after a restart.",
   "server.rejectedTitle": "Rejected operations",

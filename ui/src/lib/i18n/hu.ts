@@ -228,6 +228,8 @@ export const hu = {
   "server.rejected": "Elutasított módosítások",
   "server.unreadable": "Olvashatatlan beérkezett műveletek (félretéve)",
   "server.parked": "Beérkezett, de még nem alkalmazható műveletek (amire vonatkoznak, még nem érkezett meg)",
+  "server.refusedBlobs":
+    "{count} csatolmány nem jutott fel a szerverre (sérült vagy túl nagy fájl). A fájl újbóli csatolásával újra megpróbálható.",
   "server.keychainWarning":
     "A rendszer kulcstartója nem érhető el. A bejelentkezési tokent csak a memória őrzi erre a munkamenetre, fájlba soha nem kerül: újraindítás után újra be kell jelentkezned.",
   "server.rejectedTitle": "Elutasított műveletek",

@@ -13,4 +13,8 @@ unreadable_ops: number,
 /**
  * Pulled operations waiting for the entity they change, which has not arrived.
  */
-parked_ops: number, message: string | null, };
+parked_ops: number, 
+/**
+ * Attachments set aside instead of uploaded: too large for the server, or damaged here.
+ */
+refused_blobs: number, message: string | null, };
