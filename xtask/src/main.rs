@@ -177,6 +177,8 @@ const BENCH_KEYS: &[&str] = &[
     "bootstrap_s",
     "sync_roundtrip_p95_ms",
     "server_p99_ms",
+    "server_push_p99_ms",
+    "server_pull_p99_ms",
     "app_first_paint_ms",
     "app_idle_pss_mb",
     "floor_first_paint_ms",

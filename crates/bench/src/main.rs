@@ -1,9 +1,11 @@
-//! `duly-bench [--only PART] [--quick | --smoke]`: measures Duly and prints progress on stderr and, as
+//! `duly-bench [--only PART] [--quick | --smoke]` (and `duly-bench load-generator`, the sync
+//! section's clients in a process of their own): measures Duly and prints progress on stderr and, as
 //! the last line on stdout, one JSON object of figures. Goals are ratios to floors measured in
 //! the same run, so the figures mean the same on a fast and a slow disk.
 
 mod app_bench;
 mod core_bench;
+mod load;
 mod raw;
 mod schedule_bench;
 mod size;
@@ -14,6 +16,9 @@ use std::time::Instant;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("load-generator") {
+        return load::generator_main();
+    }
     let size = size::Size::from_args(&args);
     let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).cloned();
     let parts = ["core", "schedule", "app", "sync"];

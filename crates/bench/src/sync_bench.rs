@@ -2,18 +2,16 @@
 //! (push 10 ops + pull), and the server under many clients pushing and pulling every second.
 //! Everything on loopback against the real server on SQLite.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use duly_core::Store;
 use duly_core::demo::DemoSpec;
 use duly_core::model::{ColleagueInput, Role as ColleagueRole, WriteCtx};
 use duly_core::sync::{SyncClient, sync_once};
-use duly_protocol::{EntityKind, NewUser, OpId, OpKind, OpOutcome, Operation, Role, Scope};
+use duly_protocol::{NewUser, Role};
 use duly_server::Config;
 use serde_json::{Map, Value, json};
 use sqlx::Connection;
-use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use crate::stats::{log, ms, percentile, round};
@@ -113,8 +111,7 @@ pub async fn run(size: crate::size::Size) -> anyhow::Result<Map<String, Value>> 
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
     log(format!("sync: {clients} clients pushing and pulling every second for {seconds} s"));
-    let (p99, ops_per_s, requests) =
-        load(&server.state, &url, clients, Duration::from_secs(seconds as u64)).await?;
+    let load = crate::load::run(&server.state, &url, PASSWORD, clients, seconds as u64).await?;
 
     let mut figures = Map::new();
     figures.insert("bootstrap_tasks".into(), json!(tasks));
@@ -125,78 +122,11 @@ pub async fn run(size: crate::size::Size) -> anyhow::Result<Map<String, Value>> 
     figures.insert("sync_roundtrip_p50_ms".into(), json!(round(roundtrip_p50)));
     figures.insert("sync_roundtrip_p95_ms".into(), json!(round(roundtrip_p95)));
     figures.insert("server_clients".into(), json!(clients));
-    figures.insert("server_requests".into(), json!(requests));
-    figures.insert("server_p99_ms".into(), json!(round(p99)));
-    figures.insert("server_ops_per_s".into(), json!(round(ops_per_s)));
+    figures.insert("server_requests".into(), json!(load.requests));
+    figures.insert("server_p99_ms".into(), json!(load.pooled_p99_ms));
+    figures.insert("server_push_p99_ms".into(), json!(load.push_p99_ms));
+    figures.insert("server_pull_p99_ms".into(), json!(load.pull_p99_ms));
+    figures.insert("server_ops_per_s".into(), json!(load.ops_per_s));
     server.shutdown().await;
     Ok(figures)
-}
-
-/// Simulated clients: each pushes a few new tasks and pulls, once a second.
-async fn load(
-    state: &duly_server::AppState,
-    url: &str,
-    clients: usize,
-    duration: Duration,
-) -> anyhow::Result<(f64, f64, usize)> {
-    let latencies = Arc::new(Mutex::new(Vec::new()));
-    let applied = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let start_seq = state.storage.latest_seq().await?;
-    let mut handles = Vec::new();
-    for n in 0..clients {
-        let login = format!("load{n}");
-        user(state, &login, Role::Member).await?;
-        let session = SyncClient::new(url)?.login(&login, PASSWORD, Some(Uuid::now_v7())).await?;
-        let client = SyncClient::new(url)?.with_token(session.token);
-        let (latencies, applied) = (latencies.clone(), applied.clone());
-        handles.push(tokio::spawn(async move {
-            let hlc = uhlc::HLCBuilder::new().build();
-            let client_id = Uuid::now_v7();
-            let mut seq = 0;
-            let mut since = start_seq;
-            // Spread the clients over the second, as real ones would be.
-            tokio::time::sleep(Duration::from_millis((n as u64 * 1000) / clients as u64)).await;
-            let deadline = Instant::now() + duration;
-            let mut tick = tokio::time::interval(Duration::from_secs(1));
-            while Instant::now() < deadline {
-                tick.tick().await;
-                let ops: Vec<Operation> = (0..5)
-                    .map(|_| {
-                        seq += 1;
-                        Operation {
-                            op_id: OpId { client_id, client_seq: seq },
-                            scope: Scope::Team,
-                            entity: EntityKind::Task,
-                            entity_id: Uuid::now_v7(),
-                            kind: OpKind::Create,
-                            field: None,
-                            value: json!({"title": "load"}),
-                            hlc: hlc.new_timestamp().to_string(),
-                            base: None,
-                        }
-                    })
-                    .collect();
-                let started = Instant::now();
-                let Ok(pushed) = client.push(client_id, ops).await else { continue };
-                let push_ms = ms(started.elapsed());
-                let done =
-                    pushed.results.iter().filter(|r| matches!(r.outcome, OpOutcome::Applied { .. })).count();
-                applied.fetch_add(done, std::sync::atomic::Ordering::Relaxed);
-                let started = Instant::now();
-                let Ok(page) = client.pull(since, None).await else { continue };
-                since = page.next;
-                let pull_ms = ms(started.elapsed());
-                latencies.lock().await.extend([push_ms, pull_ms]);
-            }
-        }));
-    }
-    let started = Instant::now();
-    for handle in handles {
-        handle.await?;
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    let mut samples = latencies.lock().await.clone();
-    let requests = samples.len();
-    let applied = applied.load(std::sync::atomic::Ordering::Relaxed) as f64;
-    Ok((percentile(&mut samples, 99.0), applied / elapsed, requests))
 }
