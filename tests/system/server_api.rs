@@ -414,3 +414,28 @@ async fn a_nul_character_is_refused_alike_on_both_backends(backend: Backend) {
     assert_eq!(refused, [true, true, false], "{:?}", body.results);
     assert_eq!(server.server.state.storage.logged_seqs(client).await.expect("log"), vec![3]);
 }
+
+/// Issue 15: the SQLite server copies its WAL into the database file in the background, never
+/// inside a push's commit (`wal_autocheckpoint` is off): the file grows after pushes without
+/// any push having checkpointed.
+#[tokio::test]
+async fn the_log_reaches_the_database_file_in_the_background() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let anna = Device::join(&server, "anna", Role::Member).await;
+    let file = server.database_file().expect("a SQLite file");
+    let size = || std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+    let before = size();
+    for n in 0..200 {
+        let task = duly_core::model::TaskInput::new(format!("Feladat {n} {}", "x".repeat(250)), anna.me.id);
+        anna.store.create_task(anna.ctx(), task).await.expect("task");
+    }
+    anna.sync().await;
+    let wal = file.with_extension("db-wal");
+    assert!(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > 0, "the pushes went to the WAL");
+    // Within a deadline, polled: the checkpointer runs once a second.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while size() <= before && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(size() > before, "no checkpoint copied the WAL into {} ({before} bytes)", file.display());
+}

@@ -77,6 +77,11 @@ impl TestServer {
         self.server.url()
     }
 
+    /// The server's SQLite database file (none on PostgreSQL).
+    pub fn database_file(&self) -> Option<std::path::PathBuf> {
+        (self.backend == Backend::Sqlite).then(|| self._dir.path().join("server.db"))
+    }
+
     /// Where the server keeps attachment files.
     pub fn blob_dir(&self) -> std::path::PathBuf {
         self.server.state.config.blob_dir.clone()

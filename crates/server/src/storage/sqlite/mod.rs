@@ -27,6 +27,17 @@ pub struct SqliteStorage {
     /// One writer at a time, queued here in order: left to SQLite, waiting writers poll with
     /// growing sleeps (the busy handler) and a busy second's tail latency runs to seconds.
     writing: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The background checkpointer, stopped when the last handle on this storage goes.
+    _checkpointer: std::sync::Arc<StopOnDrop>,
+}
+
+#[derive(Debug)]
+struct StopOnDrop(tokio::task::AbortHandle);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl SqliteStorage {
@@ -36,10 +47,41 @@ impl SqliteStorage {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(std::time::Duration::from_secs(30));
+            .busy_timeout(std::time::Duration::from_secs(30))
+            // Checkpoints run in the background (`checkpoint_in_background`), never inside the
+            // commit of the push that happens to cross SQLite's threshold.
+            .pragma("wal_autocheckpoint", "0");
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool, writing: std::sync::Arc::new(tokio::sync::Mutex::new(())) })
+        let checkpointer = tokio::spawn(checkpoint_in_background(pool.clone())).abort_handle();
+        Ok(Self {
+            pool,
+            writing: std::sync::Arc::new(tokio::sync::Mutex::new(())),
+            _checkpointer: std::sync::Arc::new(StopOnDrop(checkpointer)),
+        })
+    }
+}
+
+/// How often the log is copied from the WAL into the database file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Copies the WAL into the database file once a second, while pushes go on: a passive
+/// checkpoint waits for no reader or writer, and the WAL is reused from its start once a
+/// checkpoint has caught up. Ends when the pool closes or the storage is dropped.
+async fn checkpoint_in_background(pool: SqlitePool) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+            if pool.is_closed() {
+                return;
+            }
+            tracing::warn!(%error, "background checkpoint");
+        }
     }
 }
 
