@@ -78,6 +78,20 @@ pub async fn run(size: crate::size::Size) -> anyhow::Result<Map<String, Value>> 
     let arrived: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tasks").fetch_one(&mut file).await?;
     anyhow::ensure!(arrived as usize >= tasks, "bootstrap brought {arrived} of {tasks} tasks");
     log(format!("sync: bootstrap of {} ops in {bootstrap_s:.1} s", outcome.pulled));
+    // What the bootstrap leaves behind (hot-paths review §6): the WAL it grew, and the time a
+    // full checkpoint of it takes, which the device pays later if not here.
+    let wal = dir.path().join("reader.db-wal");
+    let bootstrap_wal_mb = std::fs::metadata(&wal).map_or(0.0, |m| m.len() as f64 / 1_048_576.0);
+    let started = Instant::now();
+    let mut writer_file =
+        sqlx::SqliteConnection::connect(&format!("sqlite://{}", dir.path().join("reader.db").display()))
+            .await?;
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut writer_file).await?;
+    drop(writer_file);
+    let bootstrap_checkpoint_s = started.elapsed().as_secs_f64();
+    log(format!(
+        "sync: the bootstrap left a {bootstrap_wal_mb:.0} MB WAL, checkpointed in {bootstrap_checkpoint_s:.1} s"
+    ));
 
     // Round trip: 10 local edits pushed, then a pull.
     let ids: Vec<Uuid> =
@@ -118,6 +132,8 @@ pub async fn run(size: crate::size::Size) -> anyhow::Result<Map<String, Value>> 
     figures.insert("bootstrap_comments".into(), json!(comments));
     figures.insert("bootstrap_ops".into(), json!(outcome.pulled));
     figures.insert("bootstrap_s".into(), json!(round(bootstrap_s)));
+    figures.insert("bootstrap_wal_mb".into(), json!(round(bootstrap_wal_mb)));
+    figures.insert("bootstrap_checkpoint_s".into(), json!(round(bootstrap_checkpoint_s)));
     figures.insert("push_all_s".into(), json!(round(push_all_s)));
     figures.insert("sync_roundtrip_p50_ms".into(), json!(round(roundtrip_p50)));
     figures.insert("sync_roundtrip_p95_ms".into(), json!(round(roundtrip_p95)));
