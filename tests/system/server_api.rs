@@ -439,3 +439,30 @@ async fn the_log_reaches_the_database_file_in_the_background() {
     }
     assert!(size() > before, "no checkpoint copied the WAL into {} ({before} bytes)", file.display());
 }
+
+on_both_backends!(pushes_committed_together_are_decided_in_the_order_they_came);
+/// Issue 15: pushes that arrive together are written in one transaction (group commit), each
+/// decided against what the ones before it logged: a change to a task created earlier in the
+/// group is taken, and an op sent again is the earlier copy's duplicate.
+async fn pushes_committed_together_are_decided_in_the_order_they_came(backend: Backend) {
+    use duly_protocol::{EntityKind, OpKind, OpOutcome, Scope};
+    let server = TestServer::start(backend).await;
+    let anna = server.user("anna", Role::Member).await;
+    let bela = server.user("bela", Role::Member).await;
+    let (mut hers, mut his) = (crate::hostile::Forger::new(), crate::hostile::Forger::new());
+    let task = Uuid::now_v7();
+    let create =
+        hers.op(Scope::Team, EntityKind::Task, task, OpKind::Create, None, json!({"title": "Ajánlat"}));
+    let rename = his.op(Scope::Team, EntityKind::Task, task, OpKind::Set, Some("title"), json!("Ajánlat v2"));
+    let state = &server.server.state;
+    let group = vec![(anna.clone(), vec![create.clone()]), (bela, vec![rename]), (anna, vec![create])];
+    let outcomes = duly_server::sync::push_group(state.storage.as_ref(), &group, &state.rules).await;
+    let outcomes: Vec<OpOutcome> =
+        outcomes.into_iter().map(|o| o.expect("the group is logged").remove(0)).collect();
+    let OpOutcome::Applied { seq: created } = outcomes[0] else { panic!("{outcomes:?}") };
+    let OpOutcome::Applied { seq: renamed } = outcomes[1] else {
+        panic!("a change to a task created before it: {outcomes:?}")
+    };
+    assert!(renamed > created);
+    assert_eq!(outcomes[2], OpOutcome::Duplicate { seq: created }, "sent again: the first copy's seq");
+}

@@ -52,14 +52,17 @@ pub async fn state(config: Config) -> anyhow::Result<AppState> {
     let throttle = auth::AccountThrottle::new(config.account_failures.max(1), Duration::from_secs(15 * 60));
     let (pokes, _) = broadcast::channel(64);
     let (ended, _) = broadcast::channel(64);
+    let rules = Arc::new(rules::PushRules::default());
+    let pusher = sync::Pusher::start(storage.clone(), rules.clone());
     Ok(AppState {
         storage,
-        rules: Arc::new(rules::PushRules::default()),
+        rules,
         config: Arc::new(config),
         pokes,
         throttle: Arc::new(throttle),
         ended,
         guest_pushes: Arc::default(),
+        pusher,
     })
 }
 

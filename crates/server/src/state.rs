@@ -22,6 +22,8 @@ pub struct AppState {
     /// Bytes of operations each guest pushed today (M4): guests are outside the company, and
     /// what they send lands in every colleague's pulls.
     pub guest_pushes: Arc<GuestPushBudget>,
+    /// The one writer of pushes, which commits what arrives together as one group.
+    pub pusher: crate::sync::Pusher,
 }
 
 /// A day's push budget per guest, kept in memory (a restart forgives; the limit is against

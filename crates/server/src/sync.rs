@@ -28,6 +28,103 @@ pub async fn push(
     Ok(outcomes)
 }
 
+/// Most operations one group of pushes takes (group commit, see [`Pusher`]).
+const MAX_GROUP_OPS: usize = 2_000;
+
+/// Several clients' pushes, in the order they came, in one transaction: one turn of the writer
+/// and one commit (one flush to disk) for all of them. Each push reads the facts the ones
+/// before it left, as if it ran alone after them. When the group fails, each push is tried
+/// again on its own, so one push's failure never becomes its neighbours'.
+pub async fn push_group(
+    storage: &dyn Storage,
+    batch: &[(User, Vec<Operation>)],
+    rules: &PushRules,
+) -> Vec<StorageResult<Vec<OpOutcome>>> {
+    if let [(user, ops)] = batch {
+        return vec![push(storage, user, ops, rules).await];
+    }
+    let grouped = async {
+        let mut tx = storage.begin_push().await?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for (user, ops) in batch {
+            let decided = if ops.is_empty() {
+                Vec::new()
+            } else {
+                decide_and_write(tx.as_mut(), user, ops, rules).await?
+            };
+            outcomes.push(decided);
+        }
+        tx.commit().await?;
+        Ok::<_, StorageError>(outcomes)
+    }
+    .await;
+    match grouped {
+        Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
+        Err(error) => {
+            tracing::warn!(%error, pushes = batch.len(), "a group of pushes failed; each goes alone");
+            let mut alone = Vec::with_capacity(batch.len());
+            for (user, ops) in batch {
+                alone.push(push(storage, user, ops, rules).await);
+            }
+            alone
+        }
+    }
+}
+
+/// The one writer of pushes: routes hand their push over and await its outcome, and the
+/// writer takes every push waiting when it comes round, up to [`MAX_GROUP_OPS`], as one group
+/// (group commit). A busy second's pushes share commits instead of queueing for one each.
+#[derive(Debug, Clone)]
+pub struct Pusher {
+    jobs: tokio::sync::mpsc::Sender<PushJob>,
+}
+
+#[derive(Debug)]
+struct PushJob {
+    user: User,
+    ops: Vec<Operation>,
+    /// The ops go back with their outcomes: the route still needs them, and a copy would cost.
+    done: tokio::sync::oneshot::Sender<(Vec<Operation>, StorageResult<Vec<OpOutcome>>)>,
+}
+
+impl Pusher {
+    pub fn start(storage: std::sync::Arc<dyn Storage>, rules: std::sync::Arc<PushRules>) -> Self {
+        let (jobs, mut waiting) = tokio::sync::mpsc::channel::<PushJob>(4096);
+        tokio::spawn(async move {
+            while let Some(first) = waiting.recv().await {
+                let mut ops_in_group = first.ops.len();
+                let mut group = vec![first];
+                while ops_in_group < MAX_GROUP_OPS {
+                    let Ok(next) = waiting.try_recv() else { break };
+                    ops_in_group += next.ops.len();
+                    group.push(next);
+                }
+                let (batch, answers): (Vec<_>, Vec<_>) =
+                    group.into_iter().map(|job| ((job.user, job.ops), job.done)).unzip();
+                let outcomes = push_group(storage.as_ref(), &batch, &rules).await;
+                for ((answer, (_, ops)), outcome) in answers.into_iter().zip(batch).zip(outcomes) {
+                    // A client that went away still had its push logged; nobody to tell.
+                    let _ = answer.send((ops, outcome));
+                }
+            }
+        });
+        Self { jobs }
+    }
+
+    /// Logs one client's push with the next group; gives back its ops and their outcomes.
+    pub async fn push(
+        &self,
+        user: User,
+        ops: Vec<Operation>,
+    ) -> StorageResult<(Vec<Operation>, Vec<OpOutcome>)> {
+        let (done, answer) = tokio::sync::oneshot::channel();
+        let gone = || StorageError::Corrupt("the push writer has stopped".into());
+        self.jobs.send(PushJob { user, ops, done }).await.map_err(|_| gone())?;
+        let (ops, outcome) = answer.await.map_err(|_| gone())?;
+        Ok((ops, outcome?))
+    }
+}
+
 async fn decide_and_write(
     tx: &mut dyn PushTransaction,
     user: &User,

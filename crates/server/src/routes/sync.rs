@@ -46,11 +46,11 @@ pub async fn push(
             ));
         }
     }
-    let results = crate::sync::push(state.storage.as_ref(), &authed.user, &request.ops, &state.rules).await?;
+    let (ops, results) = state.pusher.push(authed.user.clone(), request.ops).await?;
     let latest_seq = state.storage.latest_seq().await?;
     // The last seq logged in each scope the push touched.
     let mut touched: Vec<(Scope, i64)> = Vec::new();
-    for (op, outcome) in request.ops.iter().zip(&results) {
+    for (op, outcome) in ops.iter().zip(&results) {
         if let duly_protocol::OpOutcome::Applied { seq } = outcome {
             match touched.iter_mut().find(|(scope, _)| *scope == op.scope) {
                 Some((_, last)) => *last = (*last).max(*seq),
@@ -62,8 +62,7 @@ pub async fn push(
         let _ =
             state.pokes.send(Poked { latest_seq, audience: Audience::Scopes(std::sync::Arc::new(touched)) });
     }
-    let results: Vec<duly_protocol::OpResult> = request
-        .ops
+    let results: Vec<duly_protocol::OpResult> = ops
         .iter()
         .zip(results)
         .map(|(op, outcome)| duly_protocol::OpResult { op_id: op.op_id, outcome })
