@@ -8,14 +8,10 @@ use duly_protocol::Role;
 use crate::on_both_backends;
 use crate::sync_support::{Backend, Device, TestServer, snapshot_of};
 
-on_both_backends!(a_task_moved_to_another_customer_reaches_its_readers_with_its_thread);
-async fn a_task_moved_to_another_customer_reaches_its_readers_with_its_thread(backend: Backend) {
-    let server = TestServer::start(backend).await;
-    let boss = Device::join(&server, "boss", Role::Manager).await;
-    let anna = Device::join(&server, "anna", Role::Member).await;
-    let bela = Device::join(&server, "bela", Role::Member).await;
-    let cili = Device::join(&server, "cili", Role::Member).await;
-    let (admin, _) = server.client("admin", Role::Admin).await;
+/// «Alfa Kft» and «Béta Bt», made by `boss`, with the task «Ajánlat» under Alfa.
+async fn two_customers_and_a_task_of_the_first(
+    boss: &Device,
+) -> (uuid::Uuid, uuid::Uuid, duly_core::model::Task) {
     let mut customers = Vec::new();
     for name in ["Alfa Kft", "Béta Bt"] {
         let customer = boss
@@ -25,10 +21,21 @@ async fn a_task_moved_to_another_customer_reaches_its_readers_with_its_thread(ba
             .expect("customer");
         customers.push(customer.id);
     }
-    let (a, b) = (customers[0], customers[1]);
     let mut input = TaskInput::new("Ajánlat", boss.me.id);
-    input.customer_id = Some(a);
+    input.customer_id = Some(customers[0]);
     let task = boss.store.create_task(boss.ctx(), input).await.expect("task");
+    (customers[0], customers[1], task)
+}
+
+on_both_backends!(a_task_moved_to_another_customer_reaches_its_readers_with_its_thread);
+async fn a_task_moved_to_another_customer_reaches_its_readers_with_its_thread(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let boss = Device::join(&server, "boss", Role::Manager).await;
+    let anna = Device::join(&server, "anna", Role::Member).await;
+    let bela = Device::join(&server, "bela", Role::Member).await;
+    let cili = Device::join(&server, "cili", Role::Member).await;
+    let (admin, _) = server.client("admin", Role::Admin).await;
+    let (a, b, task) = two_customers_and_a_task_of_the_first(&boss).await;
     boss.sync().await;
     admin.grant(anna.user.id, vec![a]).await.expect("grant");
     admin.grant(bela.user.id, vec![b]).await.expect("grant");
@@ -98,19 +105,7 @@ async fn the_trash_travels_with_a_move(backend: Backend) {
     let anna = Device::join(&server, "anna", Role::Member).await;
     let bela = Device::join(&server, "bela", Role::Member).await;
     let (admin, _) = server.client("admin", Role::Admin).await;
-    let mut customers = Vec::new();
-    for name in ["Alfa Kft", "Béta Bt"] {
-        let customer = boss
-            .store
-            .create_customer(boss.ctx(), CustomerInput::named(name, CustomerKind::Company))
-            .await
-            .expect("customer");
-        customers.push(customer.id);
-    }
-    let (a, b) = (customers[0], customers[1]);
-    let mut input = TaskInput::new("Ajánlat", boss.me.id);
-    input.customer_id = Some(a);
-    let task = boss.store.create_task(boss.ctx(), input).await.expect("task");
+    let (a, b, task) = two_customers_and_a_task_of_the_first(&boss).await;
     let mut comments = Vec::new();
     for body in ["Elírás", "Elküldtem"] {
         let target = CommentTarget::Task(task.id);
