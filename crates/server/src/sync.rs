@@ -101,7 +101,19 @@ impl Pusher {
                 }
                 let (batch, answers): (Vec<_>, Vec<_>) =
                     group.into_iter().map(|job| ((job.user, job.ops), job.done)).unzip();
-                let outcomes = push_group(storage.as_ref(), &batch, &rules).await;
+                // A task of its own: a fault (a panic) in one group fails that group's pushes
+                // with an error, and the writer goes on with the next.
+                let (storage, rules) = (storage.clone(), rules.clone());
+                let pushes = batch.len();
+                let written = tokio::spawn(async move {
+                    let outcomes = push_group(storage.as_ref(), &batch, &rules).await;
+                    (batch, outcomes)
+                })
+                .await;
+                let Ok((batch, outcomes)) = written else {
+                    tracing::error!(pushes, "a group of pushes failed inside the writer");
+                    continue;
+                };
                 for ((answer, (_, ops)), outcome) in answers.into_iter().zip(batch).zip(outcomes) {
                     // A client that went away still had its push logged; nobody to tell.
                     let _ = answer.send((ops, outcome));
@@ -118,7 +130,7 @@ impl Pusher {
         ops: Vec<Operation>,
     ) -> StorageResult<(Vec<Operation>, Vec<OpOutcome>)> {
         let (done, answer) = tokio::sync::oneshot::channel();
-        let gone = || StorageError::Corrupt("the push writer has stopped".into());
+        let gone = || StorageError::Corrupt("the push could not be written (see the server log)".into());
         self.jobs.send(PushJob { user, ops, done }).await.map_err(|_| gone())?;
         let (ops, outcome) = answer.await.map_err(|_| gone())?;
         Ok((ops, outcome?))
