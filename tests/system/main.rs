@@ -1,5 +1,6 @@
 //! End-to-end tests across crates, one binary.
 
+mod bounds;
 mod clocks;
 mod daily_work;
 mod hostile;
