@@ -21,7 +21,7 @@ const IDLE_AFTER: Duration = Duration::from_secs(10);
 /// A smoke run only checks that both windows start, paint and can be measured.
 const SMOKE_IDLE_AFTER: Duration = Duration::from_secs(1);
 
-pub async fn run(size: Size) -> anyhow::Result<Map<String, Value>> {
+pub async fn run(size: Size, demo: &crate::demo::DemoStore) -> anyhow::Result<Map<String, Value>> {
     // `cargo xtask bench` builds the two windows in the profile it runs the bench in.
     let beside =
         std::env::current_exe()?.parent().map(Path::to_path_buf).context("bench binary has no folder")?;
@@ -36,8 +36,7 @@ pub async fn run(size: Size) -> anyhow::Result<Map<String, Value>> {
     let dir = crate::core_bench::bench_dir()?;
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data)?;
-    let (store, _, _, _) = crate::core_bench::demo_store(&data, size).await?;
-    store.close().await;
+    demo.open_copy(&data).await?.close().await;
     let display = Xvfb::start()?;
 
     let (mut app_paint, mut app_pss, mut bare_paint, mut bare_pss) = (vec![], vec![], vec![], vec![]);

@@ -88,10 +88,11 @@ pub async fn demo_store(
     Ok((store, me, counts, seconds))
 }
 
-pub async fn run(size: Size) -> anyhow::Result<Map<String, Value>> {
+pub async fn run(size: Size, demo: &crate::demo::DemoStore) -> anyhow::Result<Map<String, Value>> {
     let dir = bench_dir()?;
     let path = dir.path().join("duly.db");
-    let (store, me, counts, demo_seconds) = demo_store(dir.path(), size).await?;
+    let store = demo.open_copy(dir.path()).await?;
+    let (me, counts, demo_seconds) = (demo.me.clone(), demo.counts, demo.seconds);
 
     let mut figures = Map::new();
     let singles = size.of(1_000);
@@ -130,6 +131,10 @@ pub fn bench_dir() -> anyhow::Result<tempfile::TempDir> {
     Ok(tempfile::Builder::new().prefix("duly-bench-").tempdir_in(base)?)
 }
 
+/// The fsync floor's table, in the store's own file (`demo::DemoStore` makes it before the copy).
+pub const FLOOR_TABLE: &str =
+    "CREATE TABLE IF NOT EXISTS bench_floor (id INTEGER PRIMARY KEY, value TEXT NOT NULL)";
+
 /// Single creates through the core, in blocks alternating with bare one-row commits on the
 /// same file, so both see the same disk at about the same moment.
 async fn create_vs_floor(
@@ -145,9 +150,7 @@ async fn create_vs_floor(
         .pragma("wal_autocheckpoint", "0")
         .connect()
         .await?;
-    sqlx::query("CREATE TABLE IF NOT EXISTS bench_floor (id INTEGER PRIMARY KEY, value TEXT NOT NULL)")
-        .execute(&mut floor)
-        .await?;
+    sqlx::query(FLOOR_TABLE).execute(&mut floor).await?;
     let customers = store
         .list_customers(&duly_core::store::CustomerFilter { limit: Some(5_000), ..Default::default() })
         .await?;

@@ -5,6 +5,7 @@
 
 mod app_bench;
 mod core_bench;
+mod demo;
 mod load;
 mod raw;
 mod schedule_bench;
@@ -28,17 +29,25 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let started = Instant::now();
     let mut figures = serde_json::Map::new();
+    // One demo store for the sections that work on one, copied for each.
+    let on_demo = ["core", "schedule", "app"];
+    let demo = if on_demo.iter().any(|part| only.as_deref().is_none_or(|p| p == *part)) {
+        Some(runtime.block_on(demo::DemoStore::write(size))?)
+    } else {
+        None
+    };
+    let demo = || demo.as_ref().ok_or_else(|| anyhow::anyhow!("no demo store written"));
     if only.as_deref().is_none_or(|p| p == "core") {
-        figures.extend(runtime.block_on(core_bench::run(size))?);
+        figures.extend(runtime.block_on(core_bench::run(size, demo()?))?);
     }
     if only.as_deref().is_none_or(|p| p == "schedule") {
-        figures.extend(runtime.block_on(schedule_bench::run(size))?);
+        figures.extend(runtime.block_on(schedule_bench::run(size, demo()?))?);
     }
     if only.as_deref().is_none_or(|p| p == "sync") {
         figures.extend(runtime.block_on(sync_bench::run(size))?);
     }
     if only.as_deref().is_none_or(|p| p == "app") {
-        figures.extend(runtime.block_on(app_bench::run(size))?);
+        figures.extend(runtime.block_on(app_bench::run(size, demo()?))?);
     }
     figures.insert("quick".into(), (size == size::Size::Quick).into());
     figures.insert("size".into(), size.name().into());

@@ -10,12 +10,16 @@ use duly_core::schedule::Scheduler;
 use serde_json::{Map, Value};
 use sqlx::{ConnectOptions, Connection};
 
-use crate::core_bench::{bench_dir, demo_store};
+use crate::core_bench::bench_dir;
 use crate::stats::{log, ms, percentile, round};
 
-pub async fn run(size: crate::size::Size) -> anyhow::Result<Map<String, Value>> {
+pub async fn run(
+    size: crate::size::Size,
+    demo: &crate::demo::DemoStore,
+) -> anyhow::Result<Map<String, Value>> {
     let dir = bench_dir()?;
-    let (store, me, counts, _) = demo_store(dir.path(), size).await?;
+    let store = demo.open_copy(dir.path()).await?;
+    let (me, counts) = (demo.me.clone(), demo.counts);
     // The demo sets no reminder times: give a tenth of all open tasks one over the coming
     // week, the profile's among them, so the window queries have rows to step over.
     let now = Utc::now();
