@@ -126,9 +126,23 @@ async fn a_guest_comments_on_the_shared_task_and_sees_what_the_server_refused() 
     assert!(fields.attr("disabled").await.expect("attr").is_some(), "the fields are read-only");
 
     // A comment is what a guest may write.
-    h.type_into("comment-body", "Holnap aláírjuk, a számlát kérjük e-mailben.").await;
+    h.type_into("comment-body", "Holnap aláírjuk, a számlát [itt](https://partner.example/szamla) kérjük.")
+        .await;
     h.click("comment-send").await;
     h.by_test_id("comment").await;
+    // A link in a comment asks first, with the full address (M7); cancelled, the window stays.
+    h.client
+        .find(Locator::Css("[data-testid='comment'] a"))
+        .await
+        .expect("link")
+        .click()
+        .await
+        .expect("click");
+    let address = h.by_test_id("link-address").await.text().await.expect("text");
+    assert_eq!(address, "https://partner.example/szamla");
+    h.shot("guest-link-dialog").await;
+    h.click("link-cancel").await;
+    assert_eq!(count(&h, "[data-testid='link-address']").await, 0);
 
     // An edit the guest's store still takes: the server refuses both, the device undoes them.
     let id = h.by_test_id("task-page").await.attr("data-task-id").await.expect("attr").expect("task id");
