@@ -83,6 +83,8 @@ impl Store {
                 self.maintain().await?;
             }
         }
+        // Searchable as soon as it is loaded, whether or not an indexer runs in the background.
+        self.drain_search_queue().await?;
         Ok(counts)
     }
 }

@@ -23,6 +23,7 @@ pub fn fts_query(text: &str) -> Option<String> {
 
 impl Store {
     pub async fn search(&self, viewer: &Viewer, query: &SearchQuery) -> Result<Vec<SearchHit>> {
+        self.catch_up_search().await?;
         let limit = i64::from(query.limit.unwrap_or(50).clamp(1, 500));
         let text = query.text.as_deref().and_then(fts_query);
         let mut sql = QueryBuilder::<Sqlite>::new(
@@ -82,6 +83,7 @@ impl Store {
 
     /// The customers that have matching documents, by name.
     pub async fn search_customers(&self, viewer: &Viewer, query: &SearchQuery) -> Result<Vec<CustomerMatch>> {
+        self.catch_up_search().await?;
         let limit = i64::from(query.limit.unwrap_or(500).clamp(1, 5_000));
         let text = query.text.as_deref().and_then(fts_query);
         let mut sql = QueryBuilder::<Sqlite>::new(

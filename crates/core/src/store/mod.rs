@@ -14,6 +14,7 @@ mod customers;
 mod history;
 mod outbox;
 mod projects;
+mod search_queue;
 mod series;
 mod settings;
 pub(crate) mod stamps;
@@ -23,7 +24,7 @@ mod write;
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use sqlx::sqlite::{
@@ -52,7 +53,9 @@ const IDLE_BEFORE_MAINTENANCE: Duration = Duration::from_millis(750);
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
     pub clock: Arc<dyn Clock>,
-    /// Run search-index merging and WAL checkpoints in idle time on a background task.
+    /// Run search-index merging and WAL checkpoints in idle time on a background task, and
+    /// index queued search documents as they come (`search_queue`). Without it the
+    /// queue is drained only by a search, `maintain` or `drain_search_queue`.
     pub background_maintenance: bool,
 }
 
@@ -78,6 +81,10 @@ struct Inner {
     events: broadcast::Sender<ChangeEvent>,
     /// Milliseconds since the epoch of the last committed write, for idle detection.
     last_write_ms: AtomicI64,
+    /// Customers, tasks and comments written since the search indexer last looked (a bulk
+    /// write counts once per kind): how soon it should index them.
+    search_written: AtomicUsize,
+    search_wake: Arc<tokio::sync::Notify>,
     /// Attachment contents, beside the store file (`duly.blobs/` for `duly.db`).
     blob_dir: std::path::PathBuf,
 }
@@ -143,6 +150,8 @@ impl Store {
                 clock: options.clock,
                 events,
                 last_write_ms: AtomicI64::new(0),
+                search_written: AtomicUsize::new(0),
+                search_wake: Arc::new(tokio::sync::Notify::new()),
                 blob_dir: path.as_ref().with_extension("blobs"),
             }),
         };
@@ -166,6 +175,7 @@ impl Store {
         }
         if options.background_maintenance {
             store.spawn_idle_maintenance();
+            store.spawn_search_indexer();
         }
         Ok(store)
     }
@@ -205,6 +215,7 @@ impl Store {
     /// Merges search-index segments and checkpoints the WAL: work that would otherwise land
     /// inside some user's write as a latency spike.
     pub async fn maintain(&self) -> Result<()> {
+        self.drain_search_queue().await?;
         let mut conn = self.inner.writer.acquire().await?;
         sqlx::query("INSERT INTO search_index (search_index, rank) VALUES ('merge', 500)")
             .execute(&mut *conn)

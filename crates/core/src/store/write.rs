@@ -135,6 +135,7 @@ impl<'s> Write<'s> {
         }
         self.tx.commit().await?;
         self.store.note_write();
+        self.store.note_search_writes(&self.events);
         for event in self.events {
             // Nobody listening is fine: the window may not be open.
             let _ = self.store.inner.events.send(event);

@@ -188,3 +188,50 @@ async fn filters_by_responsible_task_status_and_customer_status() {
     let window = SearchQuery { from: Some(f.viewer().today() + Duration::days(1)), ..Default::default() };
     assert!(f.store.search(&f.viewer(), &window).await.expect("future").is_empty());
 }
+
+/// Writes only queue their search documents; an indexer writes them in batches, and a search
+/// drains the queue first. (The fixture runs no background indexer, so the queue stays as the
+/// writes left it until the test drains it.)
+#[tokio::test]
+async fn a_burst_of_writes_is_searchable_after_the_drain_and_the_trash_leaves_search() {
+    let f = fixture().await;
+    let mut ids = Vec::new();
+    for index in 0..300 {
+        let input = TaskInput::new(format!("Garanciális javítás #{index}"), f.me.id);
+        ids.push(f.store.create_task(f.ctx(), input).await.expect("task").id);
+    }
+    assert_eq!(f.store.search_backlog().await.expect("backlog"), 300);
+    assert_eq!(f.store.drain_search_queue().await.expect("drain"), 300);
+    assert_eq!(f.store.search_backlog().await.expect("backlog"), 0);
+    let query = SearchQuery { text: Some("garancialis".into()), limit: Some(500), ..Default::default() };
+    let found = |hits: Vec<duly_core::search::SearchHit>| {
+        let mut found: Vec<_> = hits.into_iter().map(|h| h.entity_id).collect();
+        found.sort();
+        found
+    };
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(found(f.store.search(&f.viewer(), &query).await.expect("search")), expected);
+
+    // An edit re-indexes the task: the old words leave with it, the new ones find it, and the
+    // search that follows the edit needs no drain of its own.
+    let renamed = f.store.task(ids[0]).await.expect("task");
+    let input = TaskInput { title: "Szerviz kiszállás".into(), ..renamed.fields };
+    f.store.update_task(f.ctx(), ids[0], input).await.expect("rename");
+    let szerviz = SearchQuery { text: Some("szerviz".into()), ..Default::default() };
+    let hits = f.store.search(&f.viewer(), &szerviz).await.expect("search");
+    assert_eq!(hits.iter().map(|h| h.entity_id).collect::<Vec<_>>(), vec![ids[0]]);
+    expected.retain(|id| *id != ids[0]);
+    assert_eq!(found(f.store.search(&f.viewer(), &query).await.expect("search")), expected);
+
+    // The trash takes a task out of search; restoring it brings it back.
+    let batch = f.store.delete_task(f.ctx(), ids[1]).await.expect("trash");
+    let without: Vec<_> = expected.iter().copied().filter(|id| *id != ids[1]).collect();
+    assert_eq!(found(f.store.search(&f.viewer(), &query).await.expect("search")), without);
+    let everything = SearchQuery { limit: Some(500), ..Default::default() };
+    let listed = f.store.search(&f.viewer(), &everything).await.expect("list");
+    assert!(listed.iter().all(|h| h.entity_id != ids[1]), "a trashed task is not listed either");
+    f.store.restore(f.ctx(), batch).await.expect("restore");
+    assert_eq!(found(f.store.search(&f.viewer(), &query).await.expect("search")), expected);
+    assert_eq!(f.store.search_backlog().await.expect("backlog"), 0);
+}
