@@ -21,12 +21,14 @@ pub(crate) mod stamps;
 mod tasks;
 mod trash;
 mod write;
+mod writer;
 
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::time::Duration;
 
+use sqlx::ConnectOptions;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -44,6 +46,7 @@ pub use customers::{CustomerFilter, CustomerSummary};
 pub use series::Reschedule;
 pub use trash::TrashItem;
 pub(crate) use write::Write;
+pub(crate) use writer::Writer;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/client");
 
@@ -72,7 +75,7 @@ pub struct Store {
 }
 
 struct Inner {
-    writer: SqlitePool,
+    writer: Writer,
     reader: SqlitePool,
     /// Changes only when the server says the id is taken (a store restored from a backup).
     client_id: std::sync::RwLock<Uuid>,
@@ -116,16 +119,9 @@ impl Store {
             // Pages are read through a memory map instead of a read() call each: the lists
             // touch a few scattered pages per row on a large store.
             .pragma("mmap_size", "4294967296");
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            // A local file needs no liveness ping, which would cost a round trip per write.
-            .test_before_acquire(false)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .connect_with(connect.clone())
-            .await?;
-        MIGRATOR.run(&writer).await?;
+        // Not a pool: a pool pings each connection it gets back, a round trip per write.
+        let mut writer = connect.connect().await?;
+        MIGRATOR.run(&mut writer).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .test_before_acquire(false)
@@ -133,9 +129,9 @@ impl Store {
             .max_lifetime(None)
             .connect_with(connect.read_only(true))
             .await?;
-        let client_id = client_id(&writer).await?;
+        let client_id = client_id(&mut writer).await?;
         let correction: i64 = sqlx::query_scalar!("SELECT value FROM meta WHERE key = 'clock_correction_ms'")
-            .fetch_optional(&writer)
+            .fetch_optional(&mut writer)
             .await?
             .and_then(|text| text.parse().ok())
             .unwrap_or(0);
@@ -143,7 +139,7 @@ impl Store {
         let (events, _) = broadcast::channel(1024);
         let store = Self {
             inner: Arc::new(Inner {
-                writer,
+                writer: Writer::new(writer),
                 reader,
                 client_id: std::sync::RwLock::new(client_id),
                 stamps,
@@ -160,7 +156,7 @@ impl Store {
         // replaced and lose everywhere else. `hlc_high` holds the highest stamp the server
         // sent or acknowledged; the newest pending op holds the highest not yet pushed.
         if let Some(high) = sqlx::query_scalar!("SELECT value FROM meta WHERE key = 'hlc_high'")
-            .fetch_optional(&store.inner.writer)
+            .fetch_optional(&mut *store.inner.writer.lock().await?)
             .await?
         {
             store.observe_stamp_text(&high);
@@ -168,7 +164,7 @@ impl Store {
         if let Some(pending) = sqlx::query_scalar!(
             "SELECT h.hlc FROM outbox o JOIN history h ON h.seq = o.history_seq ORDER BY o.client_seq DESC LIMIT 1"
         )
-        .fetch_optional(&store.inner.writer)
+        .fetch_optional(&mut *store.inner.writer.lock().await?)
         .await?
         {
             store.observe_stamp_text(&pending);
@@ -216,7 +212,7 @@ impl Store {
     /// inside some user's write as a latency spike.
     pub async fn maintain(&self) -> Result<()> {
         self.drain_search_queue().await?;
-        let mut conn = self.inner.writer.acquire().await?;
+        let mut conn = self.inner.writer.lock().await?;
         sqlx::query("INSERT INTO search_index (search_index, rank) VALUES ('merge', 500)")
             .execute(&mut *conn)
             .await?;
@@ -228,7 +224,7 @@ impl Store {
         Ok(())
     }
 
-    /// Closes the pools, waiting for connections to finish; a store is durable without it.
+    /// Closes the connections, waiting for them to finish; a store is durable without it.
     pub async fn close(&self) {
         self.inner.reader.close().await;
         self.inner.writer.close().await;
@@ -259,12 +255,12 @@ impl Store {
     }
 }
 
-async fn client_id(pool: &SqlitePool) -> Result<Uuid> {
+async fn client_id(conn: &mut sqlx::SqliteConnection) -> Result<Uuid> {
     let fresh = Uuid::now_v7().to_string();
     sqlx::query!("INSERT OR IGNORE INTO meta (key, value) VALUES ('client_id', ?)", fresh)
-        .execute(pool)
+        .execute(&mut *conn)
         .await?;
-    let row = sqlx::query!("SELECT value FROM meta WHERE key = 'client_id'").fetch_one(pool).await?;
+    let row = sqlx::query!("SELECT value FROM meta WHERE key = 'client_id'").fetch_one(&mut *conn).await?;
     codec::id(&row.value)
 }
 
@@ -278,7 +274,7 @@ impl Store {
         &self.inner.blob_dir
     }
 
-    pub(crate) fn writer(&self) -> &SqlitePool {
+    pub(crate) fn writer(&self) -> &Writer {
         &self.inner.writer
     }
 

@@ -31,7 +31,7 @@ const BACKGROUND_BATCH: i64 = 500;
 /// fewer commits and segments; FTS5 still flushes its 1 MB of pending text on its own.
 const CATCH_UP_BATCH: i64 = 5_000;
 
-/// Indexes the queue entries up to `?1` and removes them: one round trip. Every
+/// Indexes the queue entries up to `?1` and removes them, then commits: one round trip. Every
 /// entity's old document goes and its current row, unless trashed, comes back, dated and
 /// worded as the triggers of migration 0001 did. Documents are numbered in the order of their
 /// latest write (the unfiltered search lists the newest first), and FTS rows are written in
@@ -75,6 +75,7 @@ LEFT JOIN comments m ON d.kind = 'comment' AND m.id = d.entity_id
 WHERE d.entity_id IN (SELECT entity_id FROM search_queue WHERE seq <= ?1)
 ORDER BY d.doc;
 DELETE FROM search_queue WHERE seq <= ?1;
+COMMIT;
 "#;
 
 impl Store {
@@ -138,7 +139,7 @@ impl Store {
             return Ok(0);
         };
         sqlx::query(INDEX_BATCH).bind(last).execute(&mut *tx).await?;
-        tx.commit().await?;
+        tx.committed();
         Ok(usize::try_from(count).unwrap_or(0))
     }
 

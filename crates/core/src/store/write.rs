@@ -3,15 +3,15 @@
 use chrono::{DateTime, Utc};
 use duly_protocol::{EntityKind, Scope};
 use serde_json::{Map, Value, json};
-use sqlx::{Sqlite, Transaction};
 use uuid::Uuid;
 
+use super::writer::WriterTx;
 use super::{Store, codec};
 use crate::error::Result;
 use crate::model::{ChangeEvent, HistoryKind, WriteCtx};
 
 pub(crate) struct Write<'s> {
-    pub tx: Transaction<'static, Sqlite>,
+    pub tx: WriterTx,
     pub ctx: WriteCtx,
     pub now: DateTime<Utc>,
     store: &'s Store,
@@ -113,27 +113,23 @@ impl<'s> Write<'s> {
 
     /// Writes the journal, commits, then announces the change.
     pub async fn commit(mut self) -> Result<()> {
-        if !self.journal.is_empty() {
+        if self.journal.is_empty() {
+            self.tx.commit().await?;
+        } else {
             let entries = codec::json(&self.journal)?;
             let actor = self.ctx.actor.to_string();
             let at = self.now_text();
             let source = self.ctx.source.as_str();
-            sqlx::query!(
-                "INSERT INTO history (entity, entity_id, kind, field, old_value, new_value, actor_id, at, source, scope, hlc, base_hlc)
-                 SELECT value ->> 'entity', value ->> 'entity_id', value ->> 'kind', value ->> 'field',
-                        value ->> 'old', value ->> 'new', ?1, ?2, ?3, value ->> 'scope', value ->> 'hlc',
-                        CASE WHEN value ->> 'kind' = 'changed' THEN
-                            (SELECT h.hlc FROM history h
-                             WHERE h.entity_id = value ->> 'entity_id' AND (h.field = value ->> 'field' OR h.kind = 'created')
-                             ORDER BY h.seq DESC LIMIT 1)
-                        END
-                 FROM json_each(?4)",
-                actor, at, source, entries
-            )
-            .execute(&mut *self.tx)
-            .await?;
+            // The journal and the COMMIT in one round trip to SQLite's thread.
+            sqlx::query(JOURNAL_AND_COMMIT)
+                .bind(actor)
+                .bind(at)
+                .bind(source)
+                .bind(entries)
+                .execute(&mut *self.tx)
+                .await?;
+            self.tx.committed();
         }
-        self.tx.commit().await?;
         self.store.note_write();
         self.store.note_search_writes(&self.events);
         for event in self.events {
@@ -186,6 +182,20 @@ impl<'s> Write<'s> {
         Ok(())
     }
 }
+
+/// The history rows of a write's journal (`?4`, a JSON array), then the commit. Statements
+/// after the first see the same bound values (`?N` is by number).
+const JOURNAL_AND_COMMIT: &str = "
+INSERT INTO history (entity, entity_id, kind, field, old_value, new_value, actor_id, at, source, scope, hlc, base_hlc)
+SELECT value ->> 'entity', value ->> 'entity_id', value ->> 'kind', value ->> 'field',
+       value ->> 'old', value ->> 'new', ?1, ?2, ?3, value ->> 'scope', value ->> 'hlc',
+       CASE WHEN value ->> 'kind' = 'changed' THEN
+           (SELECT h.hlc FROM history h
+            WHERE h.entity_id = value ->> 'entity_id' AND (h.field = value ->> 'field' OR h.kind = 'created')
+            ORDER BY h.seq DESC LIMIT 1)
+       END
+FROM json_each(?4);
+COMMIT;";
 
 /// Fields that change on every write and carry no meaning of their own.
 fn is_bookkeeping(field: &str) -> bool {

@@ -165,7 +165,7 @@ impl Store {
             entity,
             text
         )
-        .execute(self.writer())
+        .execute(&mut *self.writer().lock().await?)
         .await?;
         Ok(())
     }
@@ -210,7 +210,7 @@ impl Store {
         if !settled.is_empty() {
             let settled = codec::json(&settled)?;
             sqlx::query!("DELETE FROM parked_ops WHERE seq IN (SELECT value FROM json_each(?))", settled)
-                .execute(self.writer())
+                .execute(&mut *self.writer().lock().await?)
                 .await?;
         }
         total.parked = usize::try_from(

@@ -71,7 +71,7 @@ impl Store {
             scope,
             at
         )
-        .execute(self.writer())
+        .execute(&mut *self.writer().lock().await?)
         .await?;
         let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
         Ok(AttachmentMeta {
@@ -163,7 +163,7 @@ impl Store {
             "UPDATE pending_blobs SET cut_off = cut_off + 1 WHERE sha256 = ? RETURNING cut_off",
             sha256
         )
-        .fetch_optional(self.writer())
+        .fetch_optional(&mut *self.writer().lock().await?)
         .await?
         .unwrap_or(0))
     }
@@ -176,7 +176,7 @@ impl Store {
             at,
             sha256
         )
-        .execute(self.writer())
+        .execute(&mut *self.writer().lock().await?)
         .await?;
         tracing::warn!(sha256, reason, "attachment set aside, not uploaded");
         Ok(())
@@ -246,7 +246,7 @@ pub async fn upload_blobs(store: &Store, client: &SyncClient) -> Result<usize, S
             }
         }
         sqlx::query!("DELETE FROM pending_blobs WHERE sha256 = ?", row.sha256)
-            .execute(store.writer())
+            .execute(&mut *store.writer().lock().await?)
             .await
             .map_err(CoreError::from)?;
     }

@@ -126,7 +126,7 @@ impl Store {
             key,
             value
         )
-        .execute(self.writer())
+        .execute(&mut *self.writer().lock().await?)
         .await?;
         Ok(())
     }
@@ -241,7 +241,7 @@ impl Store {
     /// The person has kept what they needed of a refused op: it leaves the list.
     pub async fn dismiss_rejected(&self, client_seq: i64) -> Result<()> {
         sqlx::query!("DELETE FROM rejected_ops WHERE client_seq = ?", client_seq)
-            .execute(self.writer())
+            .execute(&mut *self.writer().lock().await?)
             .await?;
         self.announce(duly_protocol::EntityKind::Task, None);
         Ok(())
