@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{TaskSummary, Viewer, working_order};
+use super::{TaskSummary, Viewer, rows, working_order};
 use crate::model::{Priority, TaskStatus};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -51,22 +51,27 @@ impl TaskFilter {
                 && (self.statuses.is_empty() || self.statuses.contains(&t.status))
                 && self.min_priority.is_none_or(|p| t.priority >= p)
                 && (!self.overdue_only || t.overdue)
-                && {
+                && (words.is_empty() || {
                     let haystack =
                         format!("{} {}", t.title, t.customer_name.as_deref().unwrap_or("")).to_lowercase();
                     words.iter().all(|w| haystack.contains(w.as_str()))
-                }
+                })
         });
         match self.sort {
-            TaskSort::Working => working_order(viewer, &mut tasks),
+            // A view's list comes in working order already: sorting it again would only cost.
+            TaskSort::Working => {
+                if !rows::in_working_order(viewer, &tasks) {
+                    working_order(viewer, &mut tasks);
+                }
+            }
             TaskSort::Due => {
                 working_order(viewer, &mut tasks);
                 tasks.sort_by_key(|t| t.due.is_none());
             }
             TaskSort::Priority => tasks.sort_by_key(|t| std::cmp::Reverse(t.priority)),
-            TaskSort::Title => tasks.sort_by_key(|t| t.title.to_lowercase()),
+            TaskSort::Title => tasks.sort_by_cached_key(|t| t.title.to_lowercase()),
             TaskSort::Customer => {
-                tasks.sort_by_key(|t| t.customer_name.as_deref().unwrap_or("").to_lowercase())
+                tasks.sort_by_cached_key(|t| t.customer_name.as_deref().unwrap_or("").to_lowercase())
             }
             TaskSort::Created => tasks.sort_by_key(|t| t.created_at),
         }

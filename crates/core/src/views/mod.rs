@@ -2,6 +2,7 @@
 
 mod customer_page;
 mod list;
+mod rows;
 
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -14,6 +15,7 @@ pub use list::{TaskFilter, TaskSort};
 use crate::error::Result;
 use crate::model::{Due, Priority, TaskStatus};
 use crate::store::{Store, codec};
+use rows::list_rows;
 
 /// Who is looking, where, and when: "today" and "overdue" depend on all three.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -76,70 +78,16 @@ pub struct TaskSummary {
     pub completed_at: Option<DateTime<Utc>>,
 }
 
-/// One row of a task list, as SQLite's `json_object` writes it. Lists come back as one JSON
-/// array in one row: a row per task would cost a round trip to the SQLite thread each.
-#[derive(serde::Deserialize)]
-pub(crate) struct SummaryRow {
-    pub id: String,
-    pub title: String,
-    pub customer_id: Option<String>,
-    pub customer_name: Option<String>,
-    pub project_id: Option<String>,
-    pub responsible_id: String,
-    pub responsible_name: String,
-    pub creator_id: String,
-    pub status: String,
-    pub priority: String,
-    pub due_date: Option<String>,
-    pub due_at: Option<String>,
-    pub created_at: String,
-    pub completed_at: Option<String>,
-}
-
-impl SummaryRow {
-    fn into_summary(self, viewer: &Viewer, today: NaiveDate) -> Result<TaskSummary> {
-        let due = match (self.due_at.as_deref(), self.due_date.as_deref()) {
-            (Some(at), _) => Some(Due::At(codec::parse_ts(at)?)),
-            (None, Some(day)) => Some(Due::Day(codec::parse_day(day)?)),
-            (None, None) => None,
-        };
-        let status = codec::word(&self.status, TaskStatus::parse)?;
-        Ok(TaskSummary {
-            id: codec::id(&self.id)?,
-            title: self.title,
-            customer_id: codec::opt_id(self.customer_id.as_deref())?,
-            customer_name: self.customer_name,
-            project_id: codec::opt_id(self.project_id.as_deref())?,
-            responsible_id: codec::id(&self.responsible_id)?,
-            responsible_name: self.responsible_name,
-            creator_id: codec::id(&self.creator_id)?,
-            status,
-            priority: codec::word(&self.priority, Priority::parse)?,
-            overdue: status.is_open()
-                && due.is_some_and(|due| match due {
-                    Due::Day(day) => day < today,
-                    Due::At(at) => at < viewer.now,
-                }),
-            due,
-            created_at: codec::parse_ts(&self.created_at)?,
-            completed_at: codec::opt_ts(self.completed_at.as_deref())?,
-        })
-    }
-}
-
-fn summaries(rows: String, viewer: &Viewer) -> Result<Vec<TaskSummary>> {
-    let rows: Vec<SummaryRow> = codec::from_json(&rows)?;
-    let today = viewer.today();
-    rows.into_iter().map(|row| row.into_summary(viewer, today)).collect()
-}
-
-/// Overdue first; then by when it falls due (no due last); then the more urgent first.
-pub fn working_order(viewer: &Viewer, tasks: &mut [TaskSummary]) {
-    // Keys are computed once per task: a due's instant needs a time-zone conversion.
-    tasks.sort_by_cached_key(|t| {
-        let due = t.due.map_or(DateTime::<Utc>::MAX_UTC, |d| viewer.due_instant(d));
-        (!t.overdue, due, std::cmp::Reverse(t.priority), t.title.clone())
+/// Overdue first; then by when it falls due (no due last); then the more urgent first; then by
+/// title. Ties keep their order.
+pub fn working_order(viewer: &Viewer, tasks: &mut Vec<TaskSummary>) {
+    let keys = rows::working_keys(viewer, tasks);
+    let mut order: Vec<usize> = (0..tasks.len()).collect();
+    order.sort_unstable_by(|&a, &b| {
+        keys[a].cmp(&keys[b]).then_with(|| tasks[a].title.cmp(&tasks[b].title)).then(a.cmp(&b))
     });
+    let mut slots: Vec<Option<TaskSummary>> = tasks.drain(..).map(Some).collect();
+    tasks.extend(order.into_iter().filter_map(|index| slots[index].take()));
 }
 
 impl Store {
@@ -151,25 +99,22 @@ impl Store {
         let day_bound = codec::day(today + Days::new(1));
         let today_text = codec::day(today);
         let tomorrow_starts = codec::ts(viewer.start_of(today + Days::new(1)));
-        let rows = sqlx::query_scalar!(
-            r#"SELECT json_group_array(json_object('id', t.id, 'title', t.title, 'customer_id', t.customer_id,
-                      'customer_name', c.name, 'project_id', t.project_id, 'responsible_id', t.responsible_id,
-                      'responsible_name', r.name, 'creator_id', t.creator_id, 'status', t.status,
-                      'priority', t.priority, 'due_date', t.due_date, 'due_at', t.due_at,
-                      'created_at', t.created_at, 'completed_at', t.completed_at)) AS "rows!: String"
-               FROM tasks t JOIN colleagues r ON r.id = t.responsible_id
-               LEFT JOIN customers c ON c.id = t.customer_id
+        let rows: String = sqlx::query_scalar(concat!(
+            "SELECT ",
+            list_rows!("NULL"),
+            "
+               FROM tasks t
                WHERE t.responsible_id = ?1 AND t.status IN ('open', 'in_progress', 'waiting')
                  AND t.deleted_at IS NULL AND t.due_date <= ?2
-                 AND ((t.due_at IS NULL AND t.due_date <= ?3) OR t.due_at < ?4)"#,
-            me,
-            day_bound,
-            today_text,
-            tomorrow_starts
-        )
+                 AND ((t.due_at IS NULL AND t.due_date <= ?3) OR t.due_at < ?4)"
+        ))
+        .bind(me)
+        .bind(day_bound)
+        .bind(today_text)
+        .bind(tomorrow_starts)
         .fetch_one(self.reader())
         .await?;
-        let mut tasks = summaries(rows, viewer)?;
+        let mut tasks = self.summaries(&rows, viewer).await?;
         working_order(viewer, &mut tasks);
         Ok(tasks)
     }
@@ -182,21 +127,18 @@ impl Store {
     /// A colleague's open tasks (the "by colleague" view).
     pub async fn by_colleague(&self, viewer: &Viewer, colleague: Uuid) -> Result<Vec<TaskSummary>> {
         let key = colleague.to_string();
-        let rows = sqlx::query_scalar!(
-            r#"SELECT json_group_array(json_object('id', t.id, 'title', t.title, 'customer_id', t.customer_id,
-                      'customer_name', c.name, 'project_id', t.project_id, 'responsible_id', t.responsible_id,
-                      'responsible_name', r.name, 'creator_id', t.creator_id, 'status', t.status,
-                      'priority', t.priority, 'due_date', t.due_date, 'due_at', t.due_at,
-                      'created_at', t.created_at, 'completed_at', t.completed_at)) AS "rows!: String"
-               FROM tasks t JOIN colleagues r ON r.id = t.responsible_id
-               LEFT JOIN customers c ON c.id = t.customer_id
+        let rows: String = sqlx::query_scalar(concat!(
+            "SELECT ",
+            list_rows!("NULL"),
+            "
+               FROM tasks t
                WHERE t.responsible_id = ?1 AND t.status IN ('open', 'in_progress', 'waiting')
-                 AND t.deleted_at IS NULL"#,
-            key
-        )
+                 AND t.deleted_at IS NULL"
+        ))
+        .bind(key)
         .fetch_one(self.reader())
         .await?;
-        let mut tasks = summaries(rows, viewer)?;
+        let mut tasks = self.summaries(&rows, viewer).await?;
         working_order(viewer, &mut tasks);
         Ok(tasks)
     }
@@ -204,21 +146,18 @@ impl Store {
     /// Delegated by me: open tasks I set for someone else.
     pub async fn delegated(&self, viewer: &Viewer) -> Result<Vec<TaskSummary>> {
         let me = viewer.colleague.to_string();
-        let rows = sqlx::query_scalar!(
-            r#"SELECT json_group_array(json_object('id', t.id, 'title', t.title, 'customer_id', t.customer_id,
-                      'customer_name', c.name, 'project_id', t.project_id, 'responsible_id', t.responsible_id,
-                      'responsible_name', r.name, 'creator_id', t.creator_id, 'status', t.status,
-                      'priority', t.priority, 'due_date', t.due_date, 'due_at', t.due_at,
-                      'created_at', t.created_at, 'completed_at', t.completed_at)) AS "rows!: String"
-               FROM tasks t JOIN colleagues r ON r.id = t.responsible_id
-               LEFT JOIN customers c ON c.id = t.customer_id
+        let rows: String = sqlx::query_scalar(concat!(
+            "SELECT ",
+            list_rows!("NULL"),
+            "
+               FROM tasks t
                WHERE t.creator_id = ?1 AND t.responsible_id <> ?1
-                 AND t.status IN ('open', 'in_progress', 'waiting') AND t.deleted_at IS NULL"#,
-            me
-        )
+                 AND t.status IN ('open', 'in_progress', 'waiting') AND t.deleted_at IS NULL"
+        ))
+        .bind(me)
         .fetch_one(self.reader())
         .await?;
-        let mut tasks = summaries(rows, viewer)?;
+        let mut tasks = self.summaries(&rows, viewer).await?;
         working_order(viewer, &mut tasks);
         Ok(tasks)
     }
@@ -226,22 +165,18 @@ impl Store {
     /// Watching: open tasks I watch.
     pub async fn watching(&self, viewer: &Viewer) -> Result<Vec<TaskSummary>> {
         let me = viewer.colleague.to_string();
-        let rows = sqlx::query_scalar!(
-            r#"SELECT json_group_array(json_object('id', t.id, 'title', t.title, 'customer_id', t.customer_id,
-                      'customer_name', c.name, 'project_id', t.project_id, 'responsible_id', t.responsible_id,
-                      'responsible_name', r.name, 'creator_id', t.creator_id, 'status', t.status,
-                      'priority', t.priority, 'due_date', t.due_date, 'due_at', t.due_at,
-                      'created_at', t.created_at, 'completed_at', t.completed_at)) AS "rows!: String"
+        let rows: String = sqlx::query_scalar(concat!(
+            "SELECT ",
+            list_rows!("t.completed_at"),
+            "
                FROM task_watchers w JOIN tasks t ON t.id = w.task_id
-               JOIN colleagues r ON r.id = t.responsible_id
-               LEFT JOIN customers c ON c.id = t.customer_id
                WHERE w.colleague_id = ?1 AND t.status IN ('open', 'in_progress', 'waiting')
-                 AND t.deleted_at IS NULL"#,
-            me
-        )
+                 AND t.deleted_at IS NULL"
+        ))
+        .bind(me)
         .fetch_one(self.reader())
         .await?;
-        let mut tasks = summaries(rows, viewer)?;
+        let mut tasks = self.summaries(&rows, viewer).await?;
         working_order(viewer, &mut tasks);
         Ok(tasks)
     }
@@ -249,20 +184,17 @@ impl Store {
     /// Every task of a customer, open or finished, open ones first.
     pub async fn by_customer(&self, viewer: &Viewer, customer: Uuid) -> Result<Vec<TaskSummary>> {
         let key = customer.to_string();
-        let rows = sqlx::query_scalar!(
-            r#"SELECT json_group_array(json_object('id', t.id, 'title', t.title, 'customer_id', t.customer_id,
-                      'customer_name', c.name, 'project_id', t.project_id, 'responsible_id', t.responsible_id,
-                      'responsible_name', r.name, 'creator_id', t.creator_id, 'status', t.status,
-                      'priority', t.priority, 'due_date', t.due_date, 'due_at', t.due_at,
-                      'created_at', t.created_at, 'completed_at', t.completed_at)) AS "rows!: String"
-               FROM tasks t JOIN colleagues r ON r.id = t.responsible_id
-               LEFT JOIN customers c ON c.id = t.customer_id
-               WHERE t.customer_id = ?1 AND t.deleted_at IS NULL"#,
-            key
-        )
+        let rows: String = sqlx::query_scalar(concat!(
+            "SELECT ",
+            list_rows!("t.completed_at"),
+            "
+               FROM tasks t
+               WHERE t.customer_id = ?1 AND t.deleted_at IS NULL"
+        ))
+        .bind(key)
         .fetch_one(self.reader())
         .await?;
-        let mut tasks = summaries(rows, viewer)?;
+        let mut tasks = self.summaries(&rows, viewer).await?;
         working_order(viewer, &mut tasks);
         tasks.sort_by_key(|t| !t.status.is_open());
         Ok(tasks)
@@ -276,22 +208,18 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<TaskSummary>> {
         let (key, limit) = (status.as_str(), i64::from(limit));
-        let rows = sqlx::query_scalar!(
-            r#"SELECT json_group_array(json_object('id', t.id, 'title', t.title, 'customer_id', t.customer_id,
-                      'customer_name', c.name, 'project_id', t.project_id, 'responsible_id', t.responsible_id,
-                      'responsible_name', r.name, 'creator_id', t.creator_id, 'status', t.status,
-                      'priority', t.priority, 'due_date', t.due_date, 'due_at', t.due_at,
-                      'created_at', t.created_at, 'completed_at', t.completed_at)) AS "rows!: String"
+        let rows: String = sqlx::query_scalar(concat!(
+            "SELECT ",
+            list_rows!("t.completed_at"),
+            "
                FROM (SELECT * FROM tasks WHERE status = ?1 AND deleted_at IS NULL
-                     ORDER BY due_date IS NULL, due_date, due_at LIMIT ?2) t
-               JOIN colleagues r ON r.id = t.responsible_id
-               LEFT JOIN customers c ON c.id = t.customer_id"#,
-            key,
-            limit
-        )
+                     ORDER BY due_date IS NULL, due_date, due_at LIMIT ?2) t"
+        ))
+        .bind(key)
+        .bind(limit)
         .fetch_one(self.reader())
         .await?;
-        let mut tasks = summaries(rows, viewer)?;
+        let mut tasks = self.summaries(&rows, viewer).await?;
         working_order(viewer, &mut tasks);
         Ok(tasks)
     }
