@@ -96,12 +96,32 @@ pub async fn run(size: Size, demo: &crate::demo::DemoStore) -> anyhow::Result<Ma
 
     let mut figures = Map::new();
     let singles = size.of(1_000);
-    let (mut creates, mut floors) = create_vs_floor(&store, &path, &me, singles).await?;
-    figures.insert("create_task_p50_ms".into(), round(percentile(&mut creates, 50.0)).into());
-    figures.insert("create_task_p99_ms".into(), round(percentile(&mut creates, 99.0)).into());
-    figures.insert("fsync_floor_p50_ms".into(), round(percentile(&mut floors, 50.0)).into());
-    figures.insert("fsync_floor_p99_ms".into(), round(percentile(&mut floors, 99.0)).into());
+    let mut samples = create_vs_floor(&store, dir.path(), &me, singles).await?;
+    for (name, samples) in [
+        ("create_task", &mut samples.creates),
+        ("fsync_floor", &mut samples.floors),
+        ("rusqlite_floor", &mut samples.rusqlite_floors),
+    ] {
+        for p in [50, 99] {
+            figures.insert(format!("{name}_p{p}_ms"), round(percentile(samples, f64::from(p))).into());
+        }
+    }
+    for p in [50, 99] {
+        let ratio = |a: &str, b: &str| {
+            let (a, b) = (figures[a].as_f64().unwrap_or(f64::NAN), figures[b].as_f64().unwrap_or(f64::NAN));
+            round(a / b)
+        };
+        let vs_sqlx = ratio(&format!("create_task_p{p}_ms"), &format!("fsync_floor_p{p}_ms"));
+        let vs_rusqlite = ratio(&format!("create_task_p{p}_ms"), &format!("rusqlite_floor_p{p}_ms"));
+        figures.insert(format!("create_vs_floor_p{p}"), vs_sqlx.into());
+        figures.insert(format!("create_vs_rusqlite_floor_p{p}"), vs_rusqlite.into());
+    }
+    // The queued search documents are indexed and the WAL checkpointed before the reads; the
+    // reads then run with no background maintenance that could land inside a sample.
     store.maintain().await?;
+    store.close().await;
+    let quiet = StoreOptions { background_maintenance: false, ..StoreOptions::default() };
+    let store = Store::open_with(&path, quiet).await?;
 
     views(&store, &mut figures).await?;
 
@@ -131,38 +151,56 @@ pub fn bench_dir() -> anyhow::Result<tempfile::TempDir> {
     Ok(tempfile::Builder::new().prefix("duly-bench-").tempdir_in(base)?)
 }
 
-/// The fsync floor's table, in the store's own file (`demo::DemoStore` makes it before the copy).
+/// The fsync floor's table, in a file of its own beside the store (`floor.db`).
 pub const FLOOR_TABLE: &str =
     "CREATE TABLE IF NOT EXISTS bench_floor (id INTEGER PRIMARY KEY, value TEXT NOT NULL)";
 
-/// Single creates through the core, in blocks alternating with bare one-row commits on the
-/// same file, so both see the same disk at about the same moment.
+/// Milliseconds per sample of each kind of write.
+struct WriteSamples {
+    creates: Vec<f64>,
+    /// A one-row commit through a bare sqlx connection: three round trips to its thread.
+    floors: Vec<f64>,
+    /// The same commit on a thread that owns a rusqlite connection: one hand-off.
+    rusqlite_floors: Vec<f64>,
+}
+
+/// Single creates through the core, in blocks alternating with bare one-row commits (sqlx's,
+/// then rusqlite's), so all see the same disk at about the same moment. The floors write files
+/// of their own beside the store: a commit by another connection on the store's file would
+/// empty the writer's page cache and charge the core for the floor's writes. One untimed
+/// block of each comes first (page cache, prepared statements, the first WAL frames).
 async fn create_vs_floor(
     store: &Store,
-    path: &Path,
+    dir: &Path,
     me: &duly_core::model::Colleague,
     count: usize,
-) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
+) -> anyhow::Result<WriteSamples> {
     let mut floor = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(path)
+        .filename(dir.join("floor.db"))
+        .create_if_missing(true)
         .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
         .synchronous(sqlx::sqlite::SqliteSynchronous::Full)
         .pragma("wal_autocheckpoint", "0")
         .connect()
         .await?;
     sqlx::query(FLOOR_TABLE).execute(&mut floor).await?;
+    let rusqlite_floor = crate::rusqlite_floor::Floor::open(&dir.join("floor-rusqlite.db"))?;
     let customers = store
         .list_customers(&duly_core::store::CustomerFilter { limit: Some(5_000), ..Default::default() })
         .await?;
     let colleagues = store.colleagues().await?;
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     let ctx = WriteCtx::window(me.id);
-    let (mut creates, mut floors) = (Vec::with_capacity(count), Vec::with_capacity(count));
-    // Blocks, not strict alternation: a commit by another connection empties the writer's
-    // page cache, which would charge the core for the floor's own writes.
+    let mut samples = WriteSamples {
+        creates: Vec::with_capacity(count),
+        floors: Vec::with_capacity(count),
+        rusqlite_floors: Vec::with_capacity(count),
+    };
     const BLOCK: usize = 50;
-    for block in 0..count.div_ceil(BLOCK) {
-        let indexes = block * BLOCK..((block + 1) * BLOCK).min(count);
+    let warm_up = BLOCK.min(count);
+    for block in 0..(warm_up + count).div_ceil(BLOCK) {
+        let indexes = block * BLOCK..((block + 1) * BLOCK).min(warm_up + count);
+        let measured = |index: usize| index >= warm_up;
         for index in indexes.clone() {
             let started = Instant::now();
             let mut tx = floor.begin().await?;
@@ -171,7 +209,16 @@ async fn create_vs_floor(
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
-            floors.push(ms(started.elapsed()));
+            if measured(index) {
+                samples.floors.push(ms(started.elapsed()));
+            }
+        }
+        for index in indexes.clone() {
+            let started = Instant::now();
+            rusqlite_floor.commit_row(format!("row {index}")).await?;
+            if measured(index) {
+                samples.rusqlite_floors.push(ms(started.elapsed()));
+            }
         }
         for index in indexes {
             let responsible = colleagues.choose(&mut rng).map_or(me.id, |c| c.id);
@@ -182,11 +229,13 @@ async fn create_vs_floor(
             input.watchers = vec![me.id];
             let started = Instant::now();
             store.create_task(ctx, input).await?;
-            creates.push(ms(started.elapsed()));
+            if measured(index) {
+                samples.creates.push(ms(started.elapsed()));
+            }
         }
     }
     floor.close().await?;
-    Ok((creates, floors))
+    Ok(samples)
 }
 
 async fn views(store: &Store, figures: &mut Map<String, Value>) -> anyhow::Result<()> {
@@ -196,6 +245,22 @@ async fn views(store: &Store, figures: &mut Map<String, Value>) -> anyhow::Resul
         .await?;
     let mut rng = ChaCha8Rng::seed_from_u64(2);
     let tz = chrono_tz::Europe::Budapest;
+    // One untimed pass: every colleague's lists, some customer pages and every query, so the
+    // samples measure the views, not the first touch of each page by each reader connection.
+    for colleague in &colleagues {
+        let viewer = Viewer { colleague: colleague.id, tz, now: Utc::now() };
+        store.today(&viewer).await?;
+        store.my_tasks(&viewer).await?;
+        store.delegated(&viewer).await?;
+    }
+    let viewer = Viewer { colleague: colleagues.first().context("colleagues")?.id, tz, now: Utc::now() };
+    for customer in customers.iter().take(50) {
+        store.customer_page(&viewer, customer.id, 100).await?;
+    }
+    for text in QUERIES {
+        let query = SearchQuery { text: Some((*text).into()), limit: Some(50), ..Default::default() };
+        store.search(&viewer, &query).await?;
+    }
     let samples = 200;
     let (mut today, mut mine, mut delegated, mut page, mut search) = (vec![], vec![], vec![], vec![], vec![]);
     let mut rows = 0usize;

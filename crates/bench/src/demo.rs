@@ -7,7 +7,6 @@ use std::path::Path;
 use duly_core::demo::DemoCounts;
 use duly_core::model::Colleague;
 use duly_core::{Store, StoreOptions};
-use sqlx::{ConnectOptions, Connection};
 
 use crate::size::Size;
 
@@ -23,16 +22,9 @@ impl DemoStore {
     pub async fn write(size: Size) -> anyhow::Result<Self> {
         let dir = crate::core_bench::bench_dir()?;
         let (store, me, counts, seconds) = crate::core_bench::demo_store(dir.path(), size).await?;
-        // Closing checkpoints the WAL into the one file the copies are made from.
+        // Closing checkpoints the WAL into the one file the copies are made from. (The fsync
+        // floor writes a file of its own, so the copies need no table of it.)
         store.close().await;
-        // The fsync floor's table is made here, before any copy is opened: a schema change
-        // from another connection makes an open store's next write fail once ("no such
-        // table"), which would land in the measured loop.
-        let mut file =
-            sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join("duly.db")).connect().await?;
-        sqlx::query(crate::core_bench::FLOOR_TABLE).execute(&mut file).await?;
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut file).await?;
-        file.close().await?;
         Ok(Self { dir, me, counts, seconds })
     }
 

@@ -8,6 +8,7 @@ mod core_bench;
 mod demo;
 mod load;
 mod raw;
+mod rusqlite_floor;
 mod schedule_bench;
 mod size;
 mod stats;
