@@ -397,3 +397,43 @@ async fn an_attachment_the_server_refuses_or_damaged_here_is_set_aside_and_the_r
     assert_eq!(fetched, damaged_bytes);
     assert_eq!(anna.store.refused_blob_count().await.expect("count"), 1, "the large file stays set aside");
 }
+
+on_both_backends!(changes_to_sessions_roles_and_grants_take_effect_at_once);
+/// The server remembers sessions and grants between requests: every change made through it
+/// is seen by the very next request.
+async fn changes_to_sessions_roles_and_grants_take_effect_at_once(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let anna = Device::join(&server, "anna", Role::Member).await;
+    let (admin, _) = server.client("admin", Role::Admin).await;
+    let (bela, bela_user) = server.client("bela", Role::Member).await;
+    let customer = anna
+        .store
+        .create_customer(anna.ctx(), CustomerInput::named("Varga Kft", CustomerKind::Company))
+        .await
+        .expect("customer");
+    anna.sync().await;
+    let shared = Scope::Customer(customer.id);
+    let holds = |client: &duly_core::sync::SyncClient| {
+        let client = client.clone();
+        async move { client.pull(0, None).await.expect("pull").scopes.contains(&shared) }
+    };
+    assert!(!holds(&bela).await);
+    admin.grant(bela_user.id, vec![customer.id]).await.expect("grant");
+    assert!(holds(&bela).await, "a grant");
+    admin.revoke(bela_user.id, vec![customer.id]).await.expect("revoke");
+    assert!(!holds(&bela).await, "a revoke");
+
+    assert_eq!(bela.me().await.expect("me").role, Role::Member);
+    server.server.state.storage.set_role(bela_user.id, Role::Guest).await.expect("role");
+    assert_eq!(bela.me().await.expect("me").role, Role::Guest, "a changed role");
+
+    let other = duly_core::sync::SyncClient::new(&server.url()).expect("client");
+    let session = other.login("bela", crate::sync_support::PASSWORD, None).await.expect("login");
+    let other = other.with_token(session.token);
+    assert!(other.me().await.is_ok());
+    bela.logout().await.expect("logout");
+    assert!(bela.me().await.is_err(), "an ended session");
+    assert!(other.me().await.is_ok(), "another session goes on");
+    admin.set_user_active(bela_user.id, false).await.expect("disable");
+    assert!(other.me().await.is_err(), "a disabled user's session");
+}

@@ -1,6 +1,7 @@
 //! Sync figures: a new client bootstrapping a large shared history, one client's round trip
 //! (push 10 ops + pull), and the server under many clients pushing and pulling every second.
-//! Everything on loopback against the real server on SQLite.
+//! Everything on loopback against the real server on SQLite; the load also on PostgreSQL when
+//! one is named (`server_pg_*`).
 
 use std::time::{Duration, Instant};
 
@@ -144,5 +145,45 @@ pub async fn run(size: crate::size::Size) -> anyhow::Result<Map<String, Value>> 
     figures.insert("server_pull_p99_ms".into(), json!(load.pull_p99_ms));
     figures.insert("server_ops_per_s".into(), json!(load.ops_per_s));
     server.shutdown().await;
+    figures.extend(postgres_load(clients, seconds as u64).await?);
+    Ok(figures)
+}
+
+/// The same load against the server on PostgreSQL (`server_pg_*`), when a PostgreSQL server is
+/// named: DULY_BENCH_POSTGRES, else DULY_TEST_POSTGRES (what `cargo xtask test` starts), an
+/// URL of a role that may create databases. A fresh database each run, so the log holds only
+/// what the load writes; the database server shares the machine's cores. Skipped, with a note,
+/// when none is named, so these keys are not always there.
+async fn postgres_load(clients: usize, seconds: u64) -> anyhow::Result<Map<String, Value>> {
+    let Some(admin) =
+        std::env::var("DULY_BENCH_POSTGRES").or_else(|_| std::env::var("DULY_TEST_POSTGRES")).ok()
+    else {
+        log("sync: no PostgreSQL named (DULY_BENCH_POSTGRES or DULY_TEST_POSTGRES): server_pg_* skipped");
+        return Ok(Map::new());
+    };
+    let name = format!("duly_bench_{}", Uuid::now_v7().simple());
+    let mut conn = sqlx::PgConnection::connect(&admin).await?;
+    // The name is ours (hex digits), never input.
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await?;
+    let (base, _) = admin.rsplit_once('/').ok_or_else(|| anyhow::anyhow!("no database path in {admin}"))?;
+    let dir = tempfile::tempdir()?;
+    let server =
+        duly_server::start(Config::local(format!("{base}/{name}"), dir.path().join("blobs"))).await?;
+    log(format!("sync: {clients} clients pushing and pulling every second for {seconds} s, on PostgreSQL"));
+    let load = crate::load::run(&server.state, &server.url(), PASSWORD, clients, seconds).await;
+    server.shutdown().await;
+    // The server's pool may still hold connections: FORCE ends them.
+    let dropped = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
+        .execute(&mut conn)
+        .await;
+    if let Err(error) = dropped {
+        log(format!("sync: could not drop the bench database {name}: {error}"));
+    }
+    let load = load?;
+    let mut figures = Map::new();
+    figures.insert("server_pg_p99_ms".into(), json!(load.pooled_p99_ms));
+    figures.insert("server_pg_push_p99_ms".into(), json!(load.push_p99_ms));
+    figures.insert("server_pg_pull_p99_ms".into(), json!(load.pull_p99_ms));
+    figures.insert("server_pg_ops_per_s".into(), json!(load.ops_per_s));
     Ok(figures)
 }

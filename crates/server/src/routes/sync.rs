@@ -5,17 +5,17 @@ use std::convert::Infallible;
 
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
 use duly_protocol::{ErrorBody, MAX_PUSH_OPS, Poke, PullResponse, PushRequest, PushResponse, Scope};
 use futures_util::Stream;
 use serde::Deserialize;
-use tokio_stream::StreamExt;
-use tokio_stream::wrappers::BroadcastStream;
 use uuid::Uuid;
 
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
 use crate::rules;
 use crate::state::{AppState, Audience, Ended, Poked};
+use crate::storage::WireOp;
 use tokio::sync::broadcast;
 
 /// Logs the operations the user may write; one result per op, in order. Idempotent.
@@ -101,7 +101,7 @@ pub async fn pull(
     State(state): State<AppState>,
     authed: Authed,
     ApiQuery(query): ApiQuery<PullQuery>,
-) -> ApiResult<ApiJson<PullResponse>> {
+) -> ApiResult<Response> {
     let user = &authed.user;
     let granted = state.storage.grants_of(user.id).await?;
     let every = if user.role.manages() { state.storage.customers().await? } else { Vec::new() };
@@ -131,25 +131,83 @@ pub async fn pull(
     // The same grants that list the held scopes say what is read: never an op of a scope
     // the response does not list.
     let readable = only.map_or_else(|| scopes.clone(), |scope| vec![scope]);
-    let mut ops = state.storage.pull(&readable, query.since, limit).await?;
-    // A byte budget as well as a count: a page of large ops stops early and says there is more.
-    let mut bytes = 0;
-    let fits = ops
-        .iter()
-        .position(|logged| {
-            bytes += duly_protocol::limits::encoded_len(&logged.op.value) + OP_FRAME_BYTES;
-            bytes > state.config.pull_page_bytes
+    let budget = state.config.pull_page_bytes;
+    if user.role == duly_protocol::Role::Guest {
+        // A guest's ops pass through `disclosed`, which may rewrite a value: parsed, then
+        // written again.
+        let mut ops = state.storage.pull(&readable, query.since, limit).await?;
+        let fits =
+            fitting(ops.iter().map(|logged| duly_protocol::limits::encoded_len(&logged.op.value)), budget);
+        let page = Page::of(&mut ops, fits, limit, query.since, latest_seq, |op| op.seq);
+        let ops = ops.into_iter().filter_map(|logged| rules::disclosed(user, logged)).collect();
+        let (next, more) = (page.next, page.more);
+        return Ok(ApiJson(PullResponse { ops, next, more, scopes, latest_seq }).into_response());
+    }
+    // Everyone else reads the ops as logged: their JSON text goes out as the database built it.
+    let mut ops = state.storage.pull_wire(&readable, query.since, limit).await?;
+    let fits = fitting(ops.iter().map(|op| usize::try_from(op.value_bytes).unwrap_or(usize::MAX)), budget);
+    let page = Page::of(&mut ops, fits, limit, query.since, latest_seq, |op| op.seq);
+    Ok(wire_response(&ops, page, &scopes, latest_seq))
+}
+
+/// How many ops of a page fit the byte budget, from their values' lengths: a page of large
+/// ops stops early and says there is more (at least one op goes, however large).
+fn fitting(value_lengths: impl Iterator<Item = usize>, budget: usize) -> Option<usize> {
+    let mut bytes: usize = 0;
+    value_lengths
+        .enumerate()
+        .find(|(_, length)| {
+            bytes = bytes.saturating_add(length.saturating_add(OP_FRAME_BYTES));
+            bytes > budget
         })
-        .map_or(ops.len(), |over| over.max(1));
-    let cut = fits < ops.len();
-    ops.truncate(fits);
-    let more = cut || ops.len() == limit as usize;
-    let last = ops.last().map_or(query.since, |op| op.seq);
-    let ops = ops.into_iter().filter_map(|logged| rules::disclosed(user, logged)).collect();
-    // Every op up to `latest_seq` was visible before the read, so a read that was not cut
-    // short has seen all of them that the user may read.
-    let next = if more { last } else { last.max(latest_seq) };
-    Ok(ApiJson(PullResponse { ops, next, more, scopes, latest_seq }))
+        .map(|(over, _)| over.max(1))
+}
+
+/// Where a pull page ends and goes on.
+#[derive(Debug, Clone, Copy)]
+struct Page {
+    next: i64,
+    more: bool,
+}
+
+impl Page {
+    /// Cuts `ops` to the ops that fit, and says where the next pull starts.
+    fn of<T>(
+        ops: &mut Vec<T>,
+        fits: Option<usize>,
+        limit: u32,
+        since: i64,
+        latest_seq: i64,
+        seq: impl Fn(&T) -> i64,
+    ) -> Self {
+        let cut = fits.is_some_and(|fits| fits < ops.len());
+        ops.truncate(fits.unwrap_or(ops.len()));
+        let more = cut || ops.len() == limit as usize;
+        let last = ops.last().map_or(since, seq);
+        // Every op up to `latest_seq` was visible before the read, so a read that was not cut
+        // short has seen all of them that the user may read.
+        Self { next: if more { last } else { last.max(latest_seq) }, more }
+    }
+}
+
+/// A `PullResponse` written around the ops' JSON texts: the same bytes serde writes for it
+/// (members in declaration order), without taking each op apart and putting it together again.
+fn wire_response(ops: &[WireOp], page: Page, scopes: &[Scope], latest_seq: i64) -> Response {
+    let texts: usize = ops.iter().map(|op| op.json.len() + 1).sum();
+    let mut body = Vec::with_capacity(texts + 64 + scopes.len() * 64);
+    body.extend_from_slice(b"{\"ops\":[");
+    for (n, op) in ops.iter().enumerate() {
+        if n > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(op.json.as_bytes());
+    }
+    body.extend_from_slice(format!("],\"next\":{},\"more\":{},\"scopes\":", page.next, page.more).as_bytes());
+    if let Err(error) = serde_json::to_writer(&mut body, scopes) {
+        return ApiError::internal(error).into_response();
+    }
+    body.extend_from_slice(format!(",\"latest_seq\":{latest_seq}}}").as_bytes());
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 fn applied_seq(outcome: &duly_protocol::OpOutcome) -> Option<i64> {
@@ -177,37 +235,109 @@ pub async fn events(
     let first = if guest { 0 } else { state.storage.latest_seq().await.unwrap_or_default() };
     let granted: HashSet<Uuid> =
         state.storage.grants_of(authed.user.id).await.unwrap_or_default().into_iter().collect();
-    let granted = std::sync::Arc::new(tokio::sync::Mutex::new(granted));
-    let (storage, user) = (state.storage.clone(), authed.user.clone());
-    // Only pokes about scopes this user reads; a change of their grants reloads what they read.
-    let pokes =
-        futures_util::StreamExt::filter_map(BroadcastStream::new(state.pokes.subscribe()), move |poke| {
-            let (granted, storage, user) = (granted.clone(), storage.clone(), user.clone());
-            async move {
-                let poke = poke.ok()?;
-                match &poke.audience {
-                    Audience::User(id) if *id == user.id => {
-                        let fresh = storage.grants_of(user.id).await.ok()?;
-                        *granted.lock().await = fresh.into_iter().collect();
-                        Some(if guest { 0 } else { poke.latest_seq })
-                    }
-                    Audience::User(_) => None,
-                    Audience::Scopes(scopes) => {
-                        let granted = granted.lock().await;
-                        let readable =
-                            scopes.iter().filter(|(scope, _)| rules::may_read(&user, &granted, scope));
-                        let last = readable.map(|(_, seq)| *seq).max()?;
-                        Some(if guest { last } else { poke.latest_seq })
-                    }
-                }
+    let pending = std::sync::Arc::new(PendingPoke::default());
+    pending.put(first);
+    let watcher = Watcher { state: state.clone(), user: authed.user.clone(), granted, guest };
+    let forwarding =
+        StopOnDrop(tokio::spawn(watcher.forward(state.pokes.subscribe(), pending.clone())).abort_handle());
+    // The first poke goes at once; each after it at least `POKE_EVERY` after the one before,
+    // carrying the newest seq of everything that came meanwhile.
+    let stream = futures_util::stream::unfold(
+        (pending, forwarding, false),
+        |(pending, forwarding, sent)| async move {
+            if sent {
+                tokio::time::sleep(POKE_EVERY).await;
             }
-        });
-    let stream = tokio_stream::once(first).chain(pokes).map(move |latest_seq| {
-        let body = serde_json::to_string(&Poke { latest_seq }).unwrap_or_default();
-        Ok(Event::default().event("poke").data(body))
-    });
+            let latest_seq = pending.take().await;
+            let body = serde_json::to_string(&Poke { latest_seq }).unwrap_or_default();
+            Some((Ok(Event::default().event("poke").data(body)), (pending, forwarding, true)))
+        },
+    );
     let over = Box::pin(session_over(state, authed));
     Sse::new(futures_util::StreamExt::take_until(stream, over)).keep_alive(KeepAlive::default())
+}
+
+/// At most one poke per this long on each event stream: with many writers, every push poked
+/// every stream, and each poke is a pull.
+const POKE_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// The poke an event stream owes its client: the newest seq of those put since the last one
+/// was taken.
+#[derive(Debug, Default)]
+struct PendingPoke {
+    seq: std::sync::Mutex<Option<i64>>,
+    ready: tokio::sync::Notify,
+}
+
+impl PendingPoke {
+    fn put(&self, seq: i64) {
+        let mut pending = self.seq.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *pending = Some(pending.map_or(seq, |before| before.max(seq)));
+        self.ready.notify_one();
+    }
+
+    async fn take(&self) -> i64 {
+        loop {
+            if let Some(seq) = self.seq.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take() {
+                return seq;
+            }
+            // `notify_one` keeps a permit when nobody waits, so a put between the look and
+            // the wait is not missed.
+            self.ready.notified().await;
+        }
+    }
+}
+
+/// Aborts a task when the stream that owns it goes (the client hung up).
+struct StopOnDrop(tokio::task::AbortHandle);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// One event stream's view of the pokes: only those about scopes its user reads.
+struct Watcher {
+    state: AppState,
+    user: duly_protocol::User,
+    granted: HashSet<Uuid>,
+    guest: bool,
+}
+
+impl Watcher {
+    async fn forward(mut self, mut pokes: broadcast::Receiver<Poked>, pending: std::sync::Arc<PendingPoke>) {
+        loop {
+            let seq = match pokes.recv().await {
+                Ok(poke) => self.concerns(&poke).await,
+                // Missed pokes: say that something changed (a guest learns no seq from it).
+                Err(broadcast::error::RecvError::Lagged(_)) if self.guest => Some(0),
+                Err(broadcast::error::RecvError::Lagged(_)) => self.state.storage.latest_seq().await.ok(),
+                Err(broadcast::error::RecvError::Closed) => return,
+            };
+            if let Some(seq) = seq {
+                pending.put(seq);
+            }
+        }
+    }
+
+    /// The seq to tell this stream's user of a poke, if it concerns them; a change of their
+    /// grants reloads what they read.
+    async fn concerns(&mut self, poke: &Poked) -> Option<i64> {
+        match &poke.audience {
+            Audience::User(id) if *id == self.user.id => {
+                self.granted = self.state.storage.grants_of(self.user.id).await.ok()?.into_iter().collect();
+                Some(if self.guest { 0 } else { poke.latest_seq })
+            }
+            Audience::User(_) => None,
+            Audience::Scopes(scopes) => {
+                let readable =
+                    scopes.iter().filter(|(scope, _)| rules::may_read(&self.user, &self.granted, scope));
+                let last = readable.map(|(_, seq)| *seq).max()?;
+                Some(if self.guest { last } else { poke.latest_seq })
+            }
+        }
+    }
 }
 
 /// How often an open event stream looks at its session again (an expiry, or a change made
@@ -233,5 +363,66 @@ async fn session_over(state: AppState, authed: Authed) {
         if look_again && !matches!(crate::auth::live_session(&state, &authed.token_hash).await, Ok(Some(_))) {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use duly_protocol::{EntityKind, LoggedOp, OpId, OpKind, Operation};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_page_written_around_op_texts_is_what_serde_writes_for_it() {
+        let op = |seq: i64, scope: Scope| LoggedOp {
+            seq,
+            author: Uuid::now_v7(),
+            op: Operation {
+                op_id: OpId { client_id: Uuid::now_v7(), client_seq: seq },
+                scope,
+                entity: EntityKind::Task,
+                entity_id: Uuid::now_v7(),
+                kind: OpKind::Set,
+                field: Some("title".into()),
+                value: serde_json::json!("\"ő\"\n"),
+                hlc: "7/1".into(),
+                base: None,
+            },
+        };
+        let ops = vec![op(4, Scope::Team), op(9, Scope::Customer(Uuid::now_v7()))];
+        let scopes = vec![Scope::Customer(Uuid::now_v7()), Scope::Team, Scope::Settings];
+        let texts: Vec<WireOp> = ops
+            .iter()
+            .map(|logged| WireOp {
+                seq: logged.seq,
+                value_bytes: 0,
+                json: serde_json::to_string(logged).expect("json"),
+            })
+            .collect();
+        for (ops, texts, more) in [(ops.clone(), texts.clone(), true), (Vec::new(), Vec::new(), false)] {
+            let page = Page { next: 9, more };
+            let response = wire_response(&texts, page, &scopes, 12);
+            assert_eq!(
+                response.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()),
+                Some("application/json")
+            );
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body");
+            let wanted = PullResponse { ops, next: 9, more, scopes: scopes.clone(), latest_seq: 12 };
+            assert_eq!(body, serde_json::to_vec(&wanted).expect("json"));
+        }
+    }
+
+    #[test]
+    fn a_page_stops_at_its_byte_budget_but_never_empty() {
+        let budget = 3 * OP_FRAME_BYTES + 100;
+        assert_eq!(fitting([10, 10, 10].into_iter(), budget), None, "all fit");
+        assert_eq!(fitting([10, 10, 10, 10].into_iter(), budget), Some(3));
+        assert_eq!(fitting([budget, 1].into_iter(), budget), Some(1), "one op however large");
+        let mut ops = vec![1, 2, 3, 4];
+        let page = Page::of(&mut ops, Some(3), 5000, 0, 40, |seq| *seq);
+        assert_eq!((ops.len(), page.next, page.more), (3, 3, true), "cut short: more from the last");
+        let mut ops = vec![1, 2];
+        let page = Page::of(&mut ops, None, 5000, 0, 40, |seq| *seq);
+        assert_eq!((page.next, page.more), (40, false), "read to the end: next is the newest seq");
     }
 }

@@ -4,9 +4,13 @@
 //! A push is written once, in `crate::sync::push`, over the primitives of [`PushTransaction`]:
 //! `begin_push` → `facts` → (the rules decide every op) → `grant_creator` → `register` → `log`
 //! → `commit`. Each primitive is a few statements for the whole batch, never one per op.
-//! - `begin_push` serialises batches (SQLite: one writer, `BEGIN IMMEDIATE`; PostgreSQL: a
-//!   `SHARE ROW EXCLUSIVE` lock on the log taken before any fact is read), so the facts see
-//!   the effect of every earlier batch and nothing changes them until `commit`.
+//! - `begin_push` serialises batches (SQLite: one writer, `BEGIN IMMEDIATE`; PostgreSQL: one
+//!   transaction-level advisory lock, `pg_advisory_xact_lock`, taken before any fact is read
+//!   and held to commit; only pushes write the log, the entity registry and the customers),
+//!   so the facts see the effect of every earlier batch and nothing changes them until
+//!   `commit`.
+//! - `pull` and `pull_wire` read the same operations; `pull_wire` gives each as the JSON text
+//!   serialising `pull`'s [`LoggedOp`] gives, byte for byte.
 //! - A push is atomic: the client claim, creator grants, entity registry and log rows are
 //!   committed together or not at all (a transaction dropped before `commit` writes nothing).
 //! - `seq` is assigned in commit order, strictly increasing, never reused: a reader that has
@@ -18,8 +22,12 @@
 //!   readable scopes at the time of the call).
 //! - Disabling a user and ending their sessions happen in one transaction.
 
+mod cached;
 mod postgres;
 mod sqlite;
+mod tail;
+#[cfg(test)]
+mod tests;
 
 use async_trait::async_trait;
 use duly_protocol::{EntityKind, LoggedOp, Operation, Role, Scope, User};
@@ -27,6 +35,7 @@ use uuid::Uuid;
 
 use crate::rules::{Logged, PushFacts};
 
+pub use cached::{Cached, FRESH_FOR};
 pub use postgres::PostgresStorage;
 pub use sqlite::SqliteStorage;
 
@@ -59,6 +68,16 @@ impl From<sqlx::Error> for StorageError {
 pub struct Credentials {
     pub user: User,
     pub password_hash: String,
+}
+
+/// A logged op as its JSON text in a pull response, with what the page's byte budget counts.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct WireOp {
+    pub seq: i64,
+    /// Bytes of the op's value as logged (what `limits::encoded_len` gives for it).
+    pub value_bytes: i64,
+    /// `{"seq":…,"author":…,"op":{…}}`, byte for byte what serialising the [`LoggedOp`] gives.
+    pub json: String,
 }
 
 /// When a session began and when it was last used (RFC 3339 UTC text, fixed width).
@@ -148,6 +167,10 @@ pub trait Storage: Send + Sync + std::fmt::Debug + 'static {
     async fn begin_push(&self) -> StorageResult<Box<dyn PushTransaction>>;
     /// Operations after `since` in any of `scopes`, at most `limit`, in seq order.
     async fn pull(&self, scopes: &[Scope], since: i64, limit: u32) -> StorageResult<Vec<LoggedOp>>;
+    /// The same operations as `pull`, each as the JSON text a pull response carries (a
+    /// [`LoggedOp`] as serde writes it), built by the database from the stored text: nothing
+    /// is parsed or serialised again on the way out.
+    async fn pull_wire(&self, scopes: &[Scope], since: i64, limit: u32) -> StorageResult<Vec<WireOp>>;
     async fn latest_seq(&self) -> StorageResult<i64>;
     /// The client seqs of one client that are in the log (for audits: nothing went missing).
     async fn logged_seqs(&self, client_id: Uuid) -> StorageResult<Vec<i64>>;
@@ -162,14 +185,18 @@ pub trait Storage: Send + Sync + std::fmt::Debug + 'static {
 
 /// Opens the database named by `url` (`sqlite://…`, created if missing, or `postgres://…`)
 /// and brings its schema up to date.
+/// The request path's look-ups (sessions, grants, customers, the newest seq) are answered from
+/// memory in front of it ([`Cached`]).
 pub async fn connect(url: &str) -> anyhow::Result<std::sync::Arc<dyn Storage>> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(std::sync::Arc::new(PostgresStorage::connect(url).await?))
-    } else if url.starts_with("sqlite:") {
-        Ok(std::sync::Arc::new(SqliteStorage::connect(url).await?))
-    } else {
-        anyhow::bail!("unsupported database URL (use sqlite://PATH or postgres://…): {url}")
-    }
+    let database: std::sync::Arc<dyn Storage> =
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            std::sync::Arc::new(PostgresStorage::connect(url).await?)
+        } else if url.starts_with("sqlite:") {
+            std::sync::Arc::new(SqliteStorage::connect(url).await?)
+        } else {
+            anyhow::bail!("unsupported database URL (use sqlite://PATH or postgres://…): {url}")
+        };
+    Ok(std::sync::Arc::new(Cached::new(database).await?))
 }
 
 /// Scopes are stored as two text columns so they can be compared and indexed plainly.

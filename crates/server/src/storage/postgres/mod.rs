@@ -1,5 +1,5 @@
-//! The shared database: many connections, pushes serialised by a table lock on the log so that
-//! seqs become visible in the order they were assigned.
+//! The shared database: many connections, pushes serialised by one advisory lock so that seqs
+//! become visible in the order they were assigned.
 
 use async_trait::async_trait;
 use duly_protocol::{LoggedOp, Role, Scope, User};
@@ -8,13 +8,17 @@ use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use uuid::Uuid;
 
 use super::{
-    Credentials, OpRow, PushTransaction, Storage, StorageError, StorageResult, op_columns, parse_role,
-    parse_uuid, scope_columns, scope_from_columns, scope_keys,
+    Credentials, OpRow, PushTransaction, Storage, StorageError, StorageResult, WireOp, op_columns,
+    parse_role, parse_uuid, scope_columns, scope_from_columns, scope_keys,
 };
 
 mod push;
 
 use push::PgPush;
+
+/// The advisory lock every push holds until it commits (`pg_advisory_xact_lock`): a number of
+/// Duly's own ("DulyPush" in ASCII), so no other user of the database takes it by chance.
+const PUSH_LOCK: i64 = 0x4475_6c79_5075_7368;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/server-postgres");
 
@@ -49,6 +53,115 @@ fn scope_from_row(row: &PgRow) -> StorageResult<Scope> {
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// The pull's statements for a select list (a macro so `concat!` keeps the fixed one static).
+/// The scope filter is the key list; the shapes only steer the planner: up to
+/// [`MOST_MERGED_SCOPES`] scopes (a bootstrap's one, a member's few) read each scope's
+/// ops_by_scope range after `since`, merged in seq order up to the limit (a Merge Append), so
+/// a member far behind reads the ops they may see, not the whole log after their cursor; a
+/// manager's thousands of customers walk the seq order.
+macro_rules! pull_sql {
+    ($($select:tt)+) => {
+        PullSql {
+            select: concat!($($select)+),
+            several: concat!(
+                "SELECT ",
+                $($select)+,
+                " FROM ops
+                 WHERE seq > $1
+                   AND scope_kind || ':' || scope_id IN (SELECT json_array_elements_text($2::json))
+                 ORDER BY seq LIMIT $3"
+            ),
+        }
+    };
+}
+
+/// A pull's statements for one select list (see [`pull_sql!`]).
+struct PullSql {
+    select: &'static str,
+    several: &'static str,
+}
+
+/// The most scopes read as a merge of their ranges.
+const MOST_MERGED_SCOPES: usize = 64;
+
+impl PullSql {
+    /// One ops_by_scope range per scope, `UNION ALL`ed under one `ORDER BY seq LIMIT`. $1 is
+    /// `since`, $2 the limit, then each scope's kind and id.
+    fn merged(&self, scopes: usize) -> String {
+        let branches: Vec<String> = (0..scopes)
+            .map(|n| {
+                format!(
+                    "SELECT {} FROM ops WHERE scope_kind = ${} AND scope_id = ${} AND seq > $1 ORDER BY seq LIMIT $2",
+                    self.select,
+                    2 * n + 3,
+                    2 * n + 4
+                )
+            })
+            .collect();
+        match branches.as_slice() {
+            // One branch is the page already.
+            [only] => only.clone(),
+            _ => format!("({}) ORDER BY seq LIMIT $2", branches.join(") UNION ALL (")),
+        }
+    }
+}
+
+/// A [`WireOp`]'s columns: the op's JSON built from its stored columns, the value text spliced
+/// in as logged (the server's own serde_json text), free text quoted by `to_json` (serde_json's
+/// escapes). `concat` skips NULLs, so an absent field or base is left out, as serde leaves it.
+macro_rules! wire_columns {
+    () => {
+        r#"seq, octet_length(value)::bigint AS value_bytes, concat(
+            '{"seq":', seq, ',"author":"', author, '","op":{"op_id":{"client_id":"', client_id,
+            '","client_seq":', client_seq, '},"scope":{"kind":"', scope_kind, '"',
+            CASE WHEN scope_id <> '' THEN ',"id":"' || scope_id || '"' END,
+            '},"entity":"', entity, '","entity_id":"', entity_id, '","kind":"', kind, '"',
+            ',"field":' || to_json(field)::text,
+            ',"value":', value, ',"hlc":', to_json(hlc)::text,
+            ',"base":' || to_json(base)::text,
+            '}}') AS json"#
+    };
+}
+
+impl PostgresStorage {
+    /// Reads one page of the log in the scopes after `since` with one of [`pull_sql!`]'s
+    /// shapes: the read every pull shape shares.
+    async fn read_page<O>(
+        &self,
+        scopes: &[Scope],
+        since: i64,
+        limit: u32,
+        sql: PullSql,
+    ) -> StorageResult<Vec<O>>
+    where
+        O: for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin,
+    {
+        if scopes.is_empty() {
+            return Ok(Vec::new());
+        }
+        if scopes.len() > MOST_MERGED_SCOPES {
+            return Ok(sqlx::query_as::<_, O>(sql.several)
+                .bind(since)
+                .bind(scope_keys(scopes))
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?);
+        }
+        let mut few = scopes.to_vec();
+        few.sort();
+        few.dedup();
+        // Built from the select list and numbered parameters only: nothing of the request is
+        // in the text.
+        let text = sqlx::AssertSqlSafe(sql.merged(few.len()));
+        let mut query = sqlx::query_as::<_, O>(text).bind(since).bind(i64::from(limit));
+        for scope in &few {
+            let (kind, id) = scope_columns(scope);
+            query = query.bind(kind).bind(id);
+        }
+        Ok(query.fetch_all(&self.pool).await?)
+    }
 }
 
 #[async_trait]
@@ -312,37 +425,22 @@ impl Storage for PostgresStorage {
 
     async fn begin_push(&self) -> StorageResult<Box<dyn PushTransaction>> {
         let mut tx = self.pool.begin().await?;
-        // SHARE ROW EXCLUSIVE conflicts with itself, so pushes run one at a time, and it is held
-        // to commit, so a seq drawn here is never overtaken by a later one becoming visible first.
-        // Taken before reading any fact, so each statement's snapshot includes earlier batches.
-        sqlx::query("LOCK TABLE ops IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
+        // The push lock: pushes run one at a time, and it is held to commit (a transaction-level
+        // advisory lock is released only after the commit is visible), so a seq drawn here is
+        // never overtaken by a later one becoming visible first. Taken before reading any fact,
+        // so each statement's snapshot (READ COMMITTED) includes every earlier batch. Unlike a
+        // table lock it stops nothing else: no autovacuum, no other statement on the log.
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(PUSH_LOCK).execute(&mut *tx).await?;
         Ok(Box::new(PgPush { tx }))
     }
 
     async fn pull(&self, scopes: &[Scope], since: i64, limit: u32) -> StorageResult<Vec<LoggedOp>> {
-        // The scope filter is the key list; one scope (a bootstrap) also names its columns, so
-        // it reads ops_by_scope instead of the whole log after `since`.
-        let (only_kind, only_id) = match scopes {
-            [only] => scope_columns(only),
-            _ => ("", String::new()),
-        };
-        let rows: Vec<OpRow> = sqlx::query_as(concat!(
-            "SELECT ",
-            op_columns!(),
-            " FROM ops
-             WHERE seq > $1
-               AND scope_kind || ':' || scope_id IN (SELECT json_array_elements_text($2::json))
-               AND ($4 = '' OR (scope_kind = $4 AND scope_id = $5))
-             ORDER BY seq LIMIT $3"
-        ))
-        .bind(since)
-        .bind(scope_keys(scopes))
-        .bind(i64::from(limit))
-        .bind(only_kind)
-        .bind(only_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<OpRow> = self.read_page(scopes, since, limit, pull_sql!(op_columns!())).await?;
         rows.into_iter().map(OpRow::into_logged).collect()
+    }
+
+    async fn pull_wire(&self, scopes: &[Scope], since: i64, limit: u32) -> StorageResult<Vec<WireOp>> {
+        self.read_page(scopes, since, limit, pull_sql!(wire_columns!())).await
     }
 
     async fn latest_seq(&self) -> StorageResult<i64> {

@@ -11,8 +11,8 @@ use sqlx::{Row, SqlitePool};
 use uuid::Uuid;
 
 use super::{
-    Credentials, OpRow, PushTransaction, Storage, StorageError, StorageResult, op_columns, parse_role,
-    parse_uuid, scope_columns, scope_from_columns, scope_keys,
+    Credentials, OpRow, PushTransaction, Storage, StorageError, StorageResult, WireOp, op_columns,
+    parse_role, parse_uuid, scope_columns, scope_from_columns, scope_keys,
 };
 
 mod push;
@@ -59,6 +59,136 @@ impl SqliteStorage {
             writing: std::sync::Arc::new(tokio::sync::Mutex::new(())),
             _checkpointer: std::sync::Arc::new(StopOnDrop(checkpointer)),
         })
+    }
+}
+
+/// The pull's statements for a select list (a macro so `concat!` keeps the fixed ones static).
+/// The scope filter is the key list; the shapes only steer the planner:
+/// - one scope (a bootstrap) walks ops_by_scope;
+/// - a few scopes (a member's) read each scope's ops_by_scope range after `since` and merge
+///   them in seq order up to the limit ([`PullSql::merged`]): a member far behind reads the
+///   ops they may see, not the whole log after their cursor;
+/// - many (a manager's thousands of customers) walk the seq order, the key being an expression
+///   that no index serves (one range per customer would be thousands of index seeks).
+macro_rules! pull_sql {
+    ($($select:tt)+) => {
+        PullSql {
+            select: concat!($($select)+),
+            one_scope: concat!(
+                "SELECT ",
+                $($select)+,
+                " FROM ops WHERE scope_kind = ?4 AND scope_id = ?5 AND seq > ?1
+                   AND scope_kind || ':' || scope_id IN (SELECT value FROM json_each(?2))
+                 ORDER BY seq LIMIT ?3"
+            ),
+            several: concat!(
+                "SELECT ",
+                $($select)+,
+                " FROM ops WHERE seq > ?1
+                   AND scope_kind || ':' || scope_id IN (SELECT value FROM json_each(?2))
+                 ORDER BY seq LIMIT ?3"
+            ),
+        }
+    };
+}
+
+/// A pull's statements for one select list (see [`pull_sql!`]).
+struct PullSql {
+    select: &'static str,
+    one_scope: &'static str,
+    several: &'static str,
+}
+
+/// The most scopes read as a merge of their ranges; SQLite allows 500 terms in a compound
+/// select, and a manager's thousands of customers are better read in seq order.
+const MOST_MERGED_SCOPES: usize = 64;
+
+impl PullSql {
+    /// One ops_by_scope range per scope, `UNION ALL`ed under one `ORDER BY seq LIMIT`: SQLite
+    /// merges the branches, each already in seq order, and stops at the limit. ?1 is `since`,
+    /// ?2 the limit, then each scope's kind and id.
+    fn merged(&self, scopes: usize) -> String {
+        let branches: Vec<String> = (0..scopes)
+            .map(|n| {
+                format!(
+                    "SELECT {} FROM ops WHERE scope_kind = ?{} AND scope_id = ?{} AND seq > ?1",
+                    self.select,
+                    2 * n + 3,
+                    2 * n + 4
+                )
+            })
+            .collect();
+        format!("{} ORDER BY seq LIMIT ?2", branches.join(" UNION ALL "))
+    }
+}
+
+/// A [`WireOp`]'s columns: the op's JSON built from its stored columns, the value text spliced
+/// in as logged (it is the server's own serde_json text), free text quoted by `json_quote`
+/// (serde_json's escapes). Optional members are left out when NULL, as serde leaves them.
+macro_rules! wire_columns {
+    () => {
+        r#"seq, octet_length(value) AS value_bytes, concat(
+            '{"seq":', seq, ',"author":"', author, '","op":{"op_id":{"client_id":"', client_id,
+            '","client_seq":', client_seq, '},"scope":{"kind":"', scope_kind, '"',
+            CASE WHEN scope_id <> '' THEN concat(',"id":"', scope_id, '"') END,
+            '},"entity":"', entity, '","entity_id":"', entity_id, '","kind":"', kind, '"',
+            CASE WHEN field IS NOT NULL THEN concat(',"field":', json_quote(field)) END,
+            ',"value":', value, ',"hlc":', json_quote(hlc),
+            CASE WHEN base IS NOT NULL THEN concat(',"base":', json_quote(base)) END,
+            '}}') AS json"#
+    };
+}
+
+impl SqliteStorage {
+    /// Reads one page of the log in the scopes after `since` with one of [`pull_sql!`]'s
+    /// shapes: the read every pull shape shares.
+    async fn read_page<O>(
+        &self,
+        scopes: &[Scope],
+        since: i64,
+        limit: u32,
+        sql: PullSql,
+    ) -> StorageResult<Vec<O>>
+    where
+        O: for<'r> sqlx::FromRow<'r, SqliteRow> + Send + Unpin,
+    {
+        let rows = match scopes {
+            [] => Vec::new(),
+            [only] => {
+                let (kind, id) = scope_columns(only);
+                sqlx::query_as::<_, O>(sql.one_scope)
+                    .bind(since)
+                    .bind(scope_keys(scopes))
+                    .bind(i64::from(limit))
+                    .bind(kind)
+                    .bind(id)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            few if few.len() <= MOST_MERGED_SCOPES => {
+                // Built from the select list and numbered parameters only: nothing of the
+                // request is in the text.
+                let mut few = few.to_vec();
+                few.sort();
+                few.dedup();
+                let text = sqlx::AssertSqlSafe(sql.merged(few.len()));
+                let mut query = sqlx::query_as::<_, O>(text).bind(since).bind(i64::from(limit));
+                for scope in &few {
+                    let (kind, id) = scope_columns(scope);
+                    query = query.bind(kind).bind(id);
+                }
+                query.fetch_all(&self.pool).await?
+            }
+            _ => {
+                sqlx::query_as::<_, O>(sql.several)
+                    .bind(since)
+                    .bind(scope_keys(scopes))
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
+        Ok(rows)
     }
 }
 
@@ -370,37 +500,12 @@ impl Storage for SqliteStorage {
     }
 
     async fn pull(&self, scopes: &[Scope], since: i64, limit: u32) -> StorageResult<Vec<LoggedOp>> {
-        // The scope filter is the key list; the two shapes only steer the planner. One scope (a
-        // bootstrap) walks ops_by_scope; several walk the seq order, the key being an
-        // expression that no index serves (a list over the scope index would read every op
-        // of every readable customer and sort them).
-        let query = if let [only] = scopes {
-            let (kind, id) = scope_columns(only);
-            sqlx::query_as::<_, OpRow>(concat!(
-                "SELECT ",
-                op_columns!(),
-                " FROM ops WHERE scope_kind = ?4 AND scope_id = ?5 AND seq > ?1
-                   AND scope_kind || ':' || scope_id IN (SELECT value FROM json_each(?2))
-                 ORDER BY seq LIMIT ?3"
-            ))
-            .bind(since)
-            .bind(scope_keys(scopes))
-            .bind(i64::from(limit))
-            .bind(kind)
-            .bind(id)
-        } else {
-            sqlx::query_as::<_, OpRow>(concat!(
-                "SELECT ",
-                op_columns!(),
-                " FROM ops WHERE seq > ?1
-                   AND scope_kind || ':' || scope_id IN (SELECT value FROM json_each(?2))
-                 ORDER BY seq LIMIT ?3"
-            ))
-            .bind(since)
-            .bind(scope_keys(scopes))
-            .bind(i64::from(limit))
-        };
-        query.fetch_all(&self.pool).await?.into_iter().map(OpRow::into_logged).collect()
+        let rows: Vec<OpRow> = self.read_page(scopes, since, limit, pull_sql!(op_columns!())).await?;
+        rows.into_iter().map(OpRow::into_logged).collect()
+    }
+
+    async fn pull_wire(&self, scopes: &[Scope], since: i64, limit: u32) -> StorageResult<Vec<WireOp>> {
+        self.read_page(scopes, since, limit, pull_sql!(wire_columns!())).await
     }
 
     async fn latest_seq(&self) -> StorageResult<i64> {
