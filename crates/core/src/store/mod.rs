@@ -10,14 +10,14 @@ pub(crate) mod bulk_rows;
 pub(crate) mod calendar;
 pub(crate) mod codec;
 pub(crate) mod comments;
-mod customers;
+pub(crate) mod customers;
 mod history;
 mod outbox;
-mod projects;
+pub(crate) mod projects;
 mod series;
 mod settings;
 pub(crate) mod stamps;
-mod tasks;
+pub(crate) mod tasks;
 mod trash;
 mod write;
 

@@ -5,7 +5,9 @@ use std::convert::Infallible;
 
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use duly_protocol::{ErrorBody, MAX_PUSH_OPS, Poke, PullResponse, PushRequest, PushResponse, Scope};
+use duly_protocol::{
+    ErrorBody, MAX_PUSH_OPS, Poke, PullResponse, PushRequest, PushResponse, Scope, SnapshotResponse,
+};
 use futures_util::Stream;
 use serde::Deserialize;
 use tokio_stream::StreamExt;
@@ -103,10 +105,81 @@ pub async fn pull(
     ApiQuery(query): ApiQuery<PullQuery>,
 ) -> ApiResult<ApiJson<PullResponse>> {
     let user = &authed.user;
+    let (scopes, readable) =
+        readable_scopes(&state, user, query.scope_kind.as_deref(), query.scope_id).await?;
+    // Read the newest seq first: ops logged while we read are fetched next time, never skipped.
+    let latest_seq = state.storage.latest_seq().await?;
+    let limit = page_limit(&state, query.limit);
+    let ops = state.storage.pull(&readable, query.since, limit).await?;
+    let (ops, more, last) = page(&state, user, ops, limit, query.since);
+    // Every op up to `latest_seq` was visible before the read, so a read that was not cut
+    // short has seen all of them that the user may read.
+    let next = if more { last } else { last.max(latest_seq) };
+    Ok(ApiJson(PullResponse { ops, next, more, scopes, latest_seq }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SnapshotQuery {
+    /// Operations after this seq (0 when absent: the first page).
+    #[serde(default)]
+    #[param(minimum = 0)]
+    since: i64,
+    /// The seq the first page answered as `upto`; absent on the first page (the newest seq).
+    /// At most the newest seq.
+    #[param(minimum = 0)]
+    upto: Option<i64>,
+    /// Most operations in the page, as for a pull.
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4294967295u32)]
+    limit: Option<u32>,
+    /// Only this scope: how a new grant is bootstrapped.
+    #[param(value_type = Option<duly_protocol::openapi::ScopeKind>, inline)]
+    scope_kind: Option<String>,
+    /// The customer's or the private scope's id.
+    scope_id: Option<Uuid>,
+}
+
+/// The operations that still decide the state of the user's scopes, up to `upto`: how a new
+/// device starts without replaying the whole history. Then it pulls from `upto`.
+#[utoipa::path(get, path = "/api/sync/snapshot", tag = "sync", params(SnapshotQuery),
+    responses((status = 200, body = SnapshotResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, description = "a scope the user does not read", body = ErrorBody)))]
+pub async fn snapshot(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiQuery(query): ApiQuery<SnapshotQuery>,
+) -> ApiResult<ApiJson<SnapshotResponse>> {
+    let user = &authed.user;
+    let (scopes, readable) =
+        readable_scopes(&state, user, query.scope_kind.as_deref(), query.scope_id).await?;
+    let latest_seq = state.storage.latest_seq().await?;
+    if query.since < 0 || query.upto.is_some_and(|upto| upto < 0 || upto > latest_seq) {
+        return Err(ApiError::bad_request(
+            "since and upto are seqs this server answered, upto at most the newest",
+        ));
+    }
+    let upto = query.upto.unwrap_or(latest_seq);
+    let total =
+        if query.since == 0 { Some(state.storage.snapshot_size(&readable, upto).await?) } else { None };
+    let limit = page_limit(&state, query.limit);
+    let ops = state.storage.snapshot(&readable, query.since, upto, limit).await?;
+    let (ops, more, last) = page(&state, user, ops, limit, query.since);
+    let next = if more { last } else { upto.max(query.since) };
+    Ok(ApiJson(SnapshotResponse { ops, next, more, upto, total, scopes, latest_seq }))
+}
+
+/// The scopes the user holds now, and those this read covers: all of them, or the one asked
+/// for (404 when the user does not read it).
+async fn readable_scopes(
+    state: &AppState,
+    user: &duly_protocol::User,
+    scope_kind: Option<&str>,
+    scope_id: Option<Uuid>,
+) -> ApiResult<(Vec<Scope>, Vec<Scope>)> {
     let granted = state.storage.grants_of(user.id).await?;
     let every = if user.role.manages() { state.storage.customers().await? } else { Vec::new() };
     let scopes = rules::held_scopes(user, &granted, &every);
-    let only = match (query.scope_kind.as_deref(), query.scope_id) {
+    let only = match (scope_kind, scope_id) {
         (None, None) => None,
         (Some("customer"), Some(id)) => Some(Scope::Customer(id)),
         (Some("private"), Some(id)) => Some(Scope::Private(id)),
@@ -123,16 +196,28 @@ pub async fn pull(
     {
         return Err(ApiError::not_found("scope"));
     }
-    // Read the newest seq first: ops logged while we read are fetched next time, never skipped.
-    let latest_seq = state.storage.latest_seq().await?;
-    // A configured limit of 0 would make `clamp` panic on every pull: one op is the least.
-    let most = state.config.pull_limit.max(1);
-    let limit = query.limit.unwrap_or(most).clamp(1, most);
     // The same grants that list the held scopes say what is read: never an op of a scope
     // the response does not list.
     let readable = only.map_or_else(|| scopes.clone(), |scope| vec![scope]);
-    let mut ops = state.storage.pull(&readable, query.since, limit).await?;
-    // A byte budget as well as a count: a page of large ops stops early and says there is more.
+    Ok((scopes, readable))
+}
+
+fn page_limit(state: &AppState, asked: Option<u32>) -> u32 {
+    // A configured limit of 0 would make `clamp` panic on every pull: one op is the least.
+    let most = state.config.pull_limit.max(1);
+    asked.unwrap_or(most).clamp(1, most)
+}
+
+/// Cuts a read to the page's byte budget as well as its count (a page of large ops stops early
+/// and says there is more) and leaves what the user may see of each op. Gives the ops, whether
+/// more wait, and the last seq read.
+fn page(
+    state: &AppState,
+    user: &duly_protocol::User,
+    mut ops: Vec<duly_protocol::LoggedOp>,
+    limit: u32,
+    since: i64,
+) -> (Vec<duly_protocol::LoggedOp>, bool, i64) {
     let mut bytes = 0;
     let fits = ops
         .iter()
@@ -144,12 +229,9 @@ pub async fn pull(
     let cut = fits < ops.len();
     ops.truncate(fits);
     let more = cut || ops.len() == limit as usize;
-    let last = ops.last().map_or(query.since, |op| op.seq);
+    let last = ops.last().map_or(since, |op| op.seq);
     let ops = ops.into_iter().filter_map(|logged| rules::disclosed(user, logged)).collect();
-    // Every op up to `latest_seq` was visible before the read, so a read that was not cut
-    // short has seen all of them that the user may read.
-    let next = if more { last } else { last.max(latest_seq) };
-    Ok(ApiJson(PullResponse { ops, next, more, scopes, latest_seq }))
+    (ops, more, last)
 }
 
 fn applied_seq(outcome: &duly_protocol::OpOutcome) -> Option<i64> {
