@@ -10,6 +10,7 @@ mod moves;
 mod openapi_fuzz;
 mod refused;
 mod server_api;
+mod snapshots;
 mod sync_random;
 mod sync_recurrence;
 mod sync_scenarios;

@@ -3,8 +3,11 @@
 //! computers whose clocks are up to an hour ahead of the server's (their stamps are refused
 //! until they correct their clocks and stamp again), crash mid-push, and are granted and
 //! revoked customers at random. One replica always builds an offline batch over 1 MB (more
-//! than one push). After everyone syncs, each replica equals the server's state for its
-//! scopes, and every op ever made is in the server log or in its maker's rejected list.
+//! than one push). New colleagues join in the middle of a run, holding what one of the six
+//! holds; they start from the server's snapshot, not its history. After everyone syncs, each
+//! replica and each late joiner equals the server's state for its scopes (the auditor, itself
+//! a snapshot joiner at the end), and every op ever made is in the server log or in its
+//! maker's rejected list.
 
 use duly_core::clock::OffsetClock;
 use duly_core::model::{
@@ -21,19 +24,50 @@ const REPLICAS: usize = 6;
 #[derive(Debug, Clone)]
 enum Step {
     CreateCustomer(usize),
-    CreateTask { replica: usize, customer: Option<usize> },
-    Rename { replica: usize, task: usize, title: u16 },
-    Complete { replica: usize, task: usize },
-    Reopen { replica: usize, task: usize },
-    Delete { replica: usize, task: usize },
-    Move { replica: usize, task: usize, customer: Option<usize> },
-    Comment { replica: usize, task: usize },
-    Grant { replica: usize, customer: usize },
-    Revoke { replica: usize, customer: usize },
+    CreateTask {
+        replica: usize,
+        customer: Option<usize>,
+    },
+    Rename {
+        replica: usize,
+        task: usize,
+        title: u16,
+    },
+    Complete {
+        replica: usize,
+        task: usize,
+    },
+    Reopen {
+        replica: usize,
+        task: usize,
+    },
+    Delete {
+        replica: usize,
+        task: usize,
+    },
+    Move {
+        replica: usize,
+        task: usize,
+        customer: Option<usize>,
+    },
+    Comment {
+        replica: usize,
+        task: usize,
+    },
+    Grant {
+        replica: usize,
+        customer: usize,
+    },
+    Revoke {
+        replica: usize,
+        customer: usize,
+    },
     ToggleOffline(usize),
     Sync(usize),
     CrashMidPush(usize),
     SyncAll,
+    /// A new colleague with replica r's role and customers joins (by snapshot) and syncs.
+    JoinLate(usize),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -53,8 +87,9 @@ fn step() -> impl Strategy<Value = Step> {
         1 => (r.clone(), 0..6usize).prop_map(|(replica, customer)| Step::Revoke { replica, customer }),
         2 => r.clone().prop_map(Step::ToggleOffline),
         4 => r.clone().prop_map(Step::Sync),
-        1 => r.prop_map(Step::CrashMidPush),
+        1 => r.clone().prop_map(Step::CrashMidPush),
         2 => Just(Step::SyncAll),
+        1 => r.prop_map(Step::JoinLate),
     ]
 }
 
@@ -65,7 +100,11 @@ struct World {
     offline: Vec<bool>,
     customers: Vec<Uuid>,
     tasks: Vec<Uuid>,
+    late: Vec<(Device, Role)>,
 }
+
+/// At most this many colleagues join late in one case: each costs a login and a snapshot.
+const MOST_LATE: usize = 3;
 
 impl World {
     fn device(&self, replica: usize) -> &Device {
@@ -156,6 +195,30 @@ impl World {
                     assert_eq!(error.code(), duly_core::ErrorCode::NotFound, "{error}");
                 }
             }
+            Step::JoinLate(r) => {
+                if self.late.len() >= MOST_LATE {
+                    return;
+                }
+                let role = self.device(r).user.role;
+                let held: Vec<Uuid> = self
+                    .device(r)
+                    .store
+                    .sync_scopes()
+                    .await
+                    .expect("scopes")
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|s| if let Scope::Customer(id) = s { Some(*id) } else { None })
+                    .collect();
+                let login = format!("late{}", self.late.len());
+                let device = Device::join(&self.server, &login, role).await;
+                if role != Role::Manager && !held.is_empty() {
+                    self.admin.grant(device.user.id, held).await.expect("grant what replica r holds");
+                }
+                let outcome = device.sync().await;
+                assert_eq!(outcome.parked, 0, "a snapshot leaves nothing waiting: {outcome:?}");
+                self.late.push((device, role));
+            }
             Step::ToggleOffline(r) => self.offline[r] = !self.offline[r],
             Step::Sync(r) => {
                 if !self.offline[r] {
@@ -205,6 +268,7 @@ async fn scenario(backend: Backend, steps: Vec<Step>, skews: Vec<u32>) {
         offline: vec![false; REPLICAS],
         customers: Vec::new(),
         tasks: Vec::new(),
+        late: Vec::new(),
     };
     // The big offline batch: a member writes over 1 MB before syncing.
     world.run(&Step::CreateTask { replica: 1, customer: None }).await;
@@ -224,6 +288,9 @@ async fn scenario(backend: Backend, steps: Vec<Step>, skews: Vec<u32>) {
     for _ in 0..3 {
         for r in 0..REPLICAS {
             world.device(r).sync().await;
+        }
+        for (late, _) in &world.late {
+            late.sync().await;
         }
         auditor.sync().await;
     }
@@ -247,6 +314,15 @@ async fn scenario(backend: Backend, steps: Vec<Step>, skews: Vec<u32>) {
         conflicts,
         rejected_total
     );
+    for (n, (late, role)) in world.late.iter().enumerate() {
+        let held = held_customers(&late.store).await;
+        let team = *role != Role::Guest;
+        let (mine, server) = (
+            snapshot_of(&late.path, Some(&held), team).await,
+            snapshot_of(&auditor.path, Some(&held), team).await,
+        );
+        assert_eq!(mine, server, "late joiner {n} ({role:?}) differs from the server's state for its scopes");
+    }
     for (r, role) in roles.iter().enumerate() {
         let d = world.device(r);
         assert_eq!(d.store.pending_op_count().await.expect("pending"), 0);
@@ -281,6 +357,11 @@ async fn scenario(backend: Backend, steps: Vec<Step>, skews: Vec<u32>) {
             "replica {r}: every op is logged or rejected, once"
         );
     }
+}
+
+async fn held_customers(store: &duly_core::store::Store) -> Vec<Uuid> {
+    let scopes = store.sync_scopes().await.expect("scopes").unwrap_or_default();
+    scopes.iter().filter_map(|s| if let Scope::Customer(id) = s { Some(*id) } else { None }).collect()
 }
 
 /// The cases a run tries: the suite's own count, or more when `DULY_PROPTEST_CASES` asks for

@@ -270,6 +270,28 @@ pub struct PullResponse {
     pub latest_seq: i64,
 }
 
+/// `GET /api/sync/snapshot?since=N[&upto=M][&scope=…]`: how a new device (or a new grant) starts
+/// from the state instead of the whole history. A page holds the operations that still decide
+/// the state of the scopes the user holds: every create, and for each field, and for the trash
+/// flag, the one that wins by stamp in its scope, in seq order up to `upto`. Applying them gives
+/// what applying the whole log up to `upto` gives; then the client pulls from `upto`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SnapshotResponse {
+    pub ops: Vec<LoggedOp>,
+    /// Ask for the next page from here (as `since`, with the same `upto`).
+    pub next: i64,
+    pub more: bool,
+    /// The seq the snapshot is consistent at: pull from here once the last page is applied.
+    pub upto: i64,
+    /// On the first page (`since` 0): how many operations the whole snapshot holds, for the
+    /// progress the window shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
+    pub scopes: Vec<Scope>,
+    pub latest_seq: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {

@@ -49,6 +49,7 @@ impl Drop for RunningServer {
 
 pub async fn state(config: Config) -> anyhow::Result<AppState> {
     let storage = storage::connect(&config.database).await?;
+    sync::fold_current_ops(storage.as_ref()).await?;
     let throttle = auth::AccountThrottle::new(config.account_failures.max(1), Duration::from_secs(15 * 60));
     let (pokes, _) = broadcast::channel(64);
     let (ended, _) = broadcast::channel(64);

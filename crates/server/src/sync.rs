@@ -9,7 +9,9 @@ use duly_protocol::{OpId, OpKind, OpOutcome, Operation, User};
 use uuid::Uuid;
 
 use crate::rules::{Decision, PushRules, logged_value};
-use crate::storage::{LogEntry, PushTransaction, Registration, Storage, StorageError, StorageResult};
+use crate::storage::{
+    CurrentOp, LogEntry, PushTransaction, Registration, Storage, StorageError, StorageResult,
+};
 
 /// Decides every op of one client's batch against facts read in the push transaction, logs
 /// the accepted ones and returns one outcome per op, in order. All or nothing.
@@ -174,6 +176,7 @@ async fn decide_and_write(
             })
             .collect();
         let seqs = tx.log(author, &entries).await?;
+        tx.keep_current(&current_ops(&accepted, &seqs)).await?;
         logged_at = accepted.iter().map(|op| op.op_id).zip(seqs).collect();
     }
     let seq_of = |op: &Operation| {
@@ -191,6 +194,68 @@ async fn decide_and_write(
             Decision::Reject(code, reason) => Ok(OpOutcome::Rejected { code, reason }),
         })
         .collect()
+}
+
+/// The part of an entity's state an op decides: every create is kept (a create after a move
+/// starts the record again in its new scope), a set decides its field, a delete or restore
+/// the trash flag.
+fn slot(op: &Operation, seq: i64) -> String {
+    match op.kind {
+        OpKind::Create => format!("create:{seq}"),
+        OpKind::Set => format!("set:{}", op.field.as_deref().unwrap_or_default()),
+        OpKind::Delete | OpKind::Restore => "trash".to_owned(),
+    }
+}
+
+/// The rows `keep_current` is given for logged ops: within the batch, the op whose stamp sorts
+/// highest for each entity, scope and slot (a stamp that does not parse was refused before).
+fn current_ops(logged: &[&Operation], seqs: &[i64]) -> Vec<CurrentOp> {
+    let mut rows: Vec<CurrentOp> = Vec::with_capacity(logged.len());
+    let mut row_of: HashMap<(Uuid, duly_protocol::Scope, String), usize> = HashMap::new();
+    for (op, seq) in logged.iter().zip(seqs) {
+        let Some(stamp_key) = duly_protocol::stamp::sort_key(&op.hlc) else { continue };
+        let row = CurrentOp {
+            entity_id: op.entity_id,
+            scope: op.scope,
+            slot: slot(op, *seq),
+            stamp_key,
+            seq: *seq,
+        };
+        match row_of.entry((row.entity_id, row.scope, row.slot.clone())) {
+            Entry::Occupied(at) => {
+                let kept = &mut rows[*at.get()];
+                if row.stamp_key > kept.stamp_key {
+                    *kept = row;
+                }
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(rows.len());
+                rows.push(row);
+            }
+        }
+    }
+    rows
+}
+
+/// Folds a log written before `current_ops` existed into it, once, before the server serves:
+/// page by page, each in its own push transaction (so no push runs meanwhile).
+pub async fn fold_current_ops(storage: &dyn Storage) -> StorageResult<()> {
+    if !storage.current_ops_empty().await? || storage.latest_seq().await? == 0 {
+        return Ok(());
+    }
+    tracing::info!("folding the log into the snapshot table (once)");
+    let mut since = 0;
+    loop {
+        let page = storage.log_after(since, 10_000).await?;
+        let Some(last) = page.last().map(|logged| logged.seq) else { break };
+        let ops: Vec<&Operation> = page.iter().map(|logged| &logged.op).collect();
+        let seqs: Vec<i64> = page.iter().map(|logged| logged.seq).collect();
+        let mut tx = storage.begin_push().await?;
+        tx.keep_current(&current_ops(&ops, &seqs)).await?;
+        tx.commit().await?;
+        since = last;
+    }
+    Ok(())
 }
 
 /// One registry row per entity the accepted ops touch: the scope of its last op, the kind of
@@ -238,6 +303,7 @@ mod tests {
         registry: HashMap<Uuid, Registration>,
         customers: HashSet<Uuid>,
         grants: HashSet<(Uuid, Uuid)>,
+        current: HashMap<(Uuid, Scope, String), CurrentOp>,
     }
 
     #[async_trait]
@@ -286,6 +352,19 @@ mod tests {
                 seqs.push(i64::try_from(self.log.len()).unwrap_or(i64::MAX));
             }
             Ok(seqs)
+        }
+
+        async fn keep_current(&mut self, current: &[CurrentOp]) -> StorageResult<()> {
+            for row in current {
+                let key = (row.entity_id, row.scope, row.slot.clone());
+                match self.current.get(&key) {
+                    Some(kept) if kept.stamp_key >= row.stamp_key => {}
+                    _ => {
+                        self.current.insert(key, row.clone());
+                    }
+                }
+            }
+            Ok(())
         }
 
         async fn commit(self: Box<Self>) -> StorageResult<()> {
@@ -342,5 +421,62 @@ mod tests {
         let expected = [1, 1, 2].map(|seq| OpOutcome::Duplicate { seq });
         assert_eq!(retry.expect("retry"), expected);
         assert_eq!(memory.log.len(), 2, "a retry logs nothing");
+    }
+
+    fn stamp_at(time: u64) -> String {
+        let id = uhlc::ID::try_from(7u128).expect("id");
+        uhlc::Timestamp::new(uhlc::NTP64(time), id).to_string()
+    }
+
+    #[tokio::test]
+    async fn the_snapshot_table_keeps_the_winner_of_each_field_whatever_order_ops_come_in() {
+        let anna = User {
+            id: Uuid::now_v7(),
+            login: "anna".into(),
+            name: "Anna".into(),
+            role: Role::Member,
+            active: true,
+            colleague_id: Some(Uuid::now_v7()),
+        };
+        let task = Uuid::now_v7();
+        let mut opened = create(1, Scope::Team, EntityKind::Task, task, json!({"title": "a"}));
+        opened.hlc = stamp_at(100);
+        let template = opened.clone();
+        let set = |seq: i64, time: u64, title: &str| Operation {
+            kind: OpKind::Set,
+            field: Some("title".into()),
+            value: json!(title),
+            hlc: stamp_at(time),
+            op_id: OpId { client_id: Uuid::nil(), client_seq: seq },
+            ..template.clone()
+        };
+        let trash = |seq: i64, time: u64, kind: OpKind| Operation {
+            kind,
+            field: None,
+            value: json!(Uuid::nil()),
+            hlc: stamp_at(time),
+            op_id: OpId { client_id: Uuid::nil(), client_seq: seq },
+            ..template.clone()
+        };
+        let mut memory = Memory::default();
+        // The newer title and the restore come first; the older ones, later (an offline device).
+        let batches = [
+            vec![opened, set(2, 300, "newest")],
+            vec![set(3, 200, "older"), trash(4, 500, OpKind::Restore)],
+            vec![trash(5, 400, OpKind::Delete), set(6, 250, "old"), set(7, 260, "in between")],
+        ];
+        for batch in &batches {
+            decide_and_write(&mut memory, &anna, batch, &PushRules::default()).await.expect("push");
+        }
+        let seq_of =
+            |slot: &str| memory.current.get(&(task, Scope::Team, slot.to_owned())).map(|row| row.seq);
+        assert_eq!(seq_of("create:1"), Some(1));
+        assert_eq!(seq_of("set:title"), Some(2), "the newest title, logged first, stays");
+        assert_eq!(
+            seq_of("trash"),
+            Some(4),
+            "the restore stamped later wins over the delete logged after it"
+        );
+        assert_eq!(memory.current.len(), 3);
     }
 }

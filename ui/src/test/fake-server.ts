@@ -91,6 +91,7 @@ export function syncViewOf(server: FakeServer): SyncView {
       parked_ops: 0,
       refused_blobs: server.refusedBlobs,
       message: null,
+      progress: null,
     },
     keychain: server.keychain,
   };

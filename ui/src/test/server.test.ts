@@ -93,6 +93,17 @@ describe("Settings → Server", () => {
       expect(screen.getByTestId("sync-phase").textContent).toBe("Offline: a szerver nem érhető el"),
     );
     expect(screen.getByTestId("sync-pending").textContent).toBe("3");
+
+    // A new device loading its first snapshot says how far it has come, in the locale's numbers.
+    fake.emitSync({
+      ...syncViewOf(fake.server),
+      state: { ...syncViewOf(fake.server).state, phase: "syncing", progress: { done: 43000, total: 600000 } },
+    });
+    await waitFor(() =>
+      expect(screen.getByTestId("sync-phase").textContent?.replace(/\s/g, " ")).toBe(
+        "Szinkronizálás: 43 000 / 600 000",
+      ),
+    );
   });
 
   it("says how many attachments did not reach the server, in Hungarian and in English", async () => {

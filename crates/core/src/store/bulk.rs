@@ -111,20 +111,24 @@ impl Rows {
     }
 
     pub async fn flush(&mut self, tx: &mut sqlx::SqliteConnection) -> Result<()> {
-        let cells = std::mem::take(&mut self.cells);
-        for chunk in cells.chunks(self.columns * MAX_ROWS_PER_STATEMENT) {
+        // The cells move into the statements: a bulk load binds each value once, uncopied.
+        let mut cells = std::mem::take(&mut self.cells).into_iter().peekable();
+        while cells.peek().is_some() {
             let mut sql = QueryBuilder::<Sqlite>::new(self.head);
             sql.push(" VALUES ");
-            for (index, row) in chunk.chunks(self.columns).enumerate() {
+            for index in 0..MAX_ROWS_PER_STATEMENT {
+                if cells.peek().is_none() {
+                    break;
+                }
                 if index > 0 {
                     sql.push(", ");
                 }
                 sql.push("(");
                 let mut values = sql.separated(", ");
-                for cell in row {
+                for cell in cells.by_ref().take(self.columns) {
                     match cell {
-                        Cell::Text(text) => values.push_bind(text.clone()),
-                        Cell::Int(number) => values.push_bind(*number),
+                        Cell::Text(text) => values.push_bind(text),
+                        Cell::Int(number) => values.push_bind(number),
                     };
                 }
                 sql.push(")");

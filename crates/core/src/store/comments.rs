@@ -8,6 +8,7 @@ use super::{Store, Write, codec};
 use crate::error::{CoreError, Result};
 use crate::model::{Comment, CommentInput, CommentTarget, TaskStatus, WriteCtx, new_id, validate};
 
+#[derive(sqlx::FromRow)]
 pub(crate) struct CommentRow {
     pub id: String,
     pub task_id: Option<String>,
@@ -191,4 +192,25 @@ pub(crate) async fn follow_task(w: &mut Write<'_>, task_id: Uuid, customer_id: O
         }
     }
     Ok(())
+}
+
+/// A comment as stored, trashed or not, with whether it is in the trash (for the sync merge).
+pub(crate) async fn stored(conn: &mut sqlx::SqliteConnection, id: Uuid) -> Result<Option<(Comment, bool)>> {
+    let key = id.to_string();
+    #[derive(sqlx::FromRow)]
+    struct Stored {
+        #[sqlx(flatten)]
+        row: CommentRow,
+        deleted_at: Option<String>,
+    }
+    let row: Option<Stored> = sqlx::query_as(
+        "SELECT id, task_id, customer_id, author_id, body, keywords, task_status_change,
+                customer_status_change, attachments, system, created_at, deleted_at
+         FROM comments WHERE id = ?",
+    )
+    .bind(key)
+    .fetch_optional(conn)
+    .await?;
+    let Some(Stored { row, deleted_at }) = row else { return Ok(None) };
+    Ok(Some((row.into_comment()?, deleted_at.is_some())))
 }

@@ -283,3 +283,22 @@ async fn insert(w: &mut Write<'_>, customer: &Customer) -> Result<()> {
     .await?;
     Ok(())
 }
+
+/// A customer as stored, trashed or not, with whether it is in the trash (for the sync merge).
+pub(crate) async fn stored(conn: &mut sqlx::SqliteConnection, id: Uuid) -> Result<Option<(Customer, bool)>> {
+    let key = id.to_string();
+    let row = sqlx::query_as!(
+        CustomerRow,
+        "SELECT id, name, kind, contacts, emails, phones, address, tax_number, website, notes,
+                account_owner_id, status_id, created_by, created_at, deleted_at
+         FROM customers WHERE id = ?",
+        key
+    )
+    .fetch_optional(conn)
+    .await?;
+    row.map(|row| {
+        let deleted = row.deleted_at.is_some();
+        row.into_customer().map(|customer| (customer, deleted))
+    })
+    .transpose()
+}

@@ -172,3 +172,21 @@ async fn check_references(w: &mut Write<'_>, input: &ProjectInput, this: Option<
     }
     Ok(())
 }
+
+/// A project as stored, trashed or not, with whether it is in the trash (for the sync merge).
+pub(crate) async fn stored(conn: &mut sqlx::SqliteConnection, id: Uuid) -> Result<Option<(Project, bool)>> {
+    let key = id.to_string();
+    let row = sqlx::query_as!(
+        ProjectRow,
+        "SELECT id, customer_id, parent_id, name, archived, milestones, created_by, created_at, deleted_at
+         FROM projects WHERE id = ?",
+        key
+    )
+    .fetch_optional(conn)
+    .await?;
+    row.map(|row| {
+        let deleted = row.deleted_at.is_some();
+        row.into_project().map(|project| (project, deleted))
+    })
+    .transpose()
+}

@@ -366,3 +366,24 @@ pub(crate) async fn save(w: &mut Write<'_>, old: &Task, new: &Task) -> Result<()
     }
     Ok(())
 }
+
+/// A task as stored, trashed or not, with whether it is in the trash (for the sync merge).
+pub(crate) async fn stored(conn: &mut sqlx::SqliteConnection, id: Uuid) -> Result<Option<(Task, bool)>> {
+    let key = id.to_string();
+    let row = sqlx::query_as!(
+        TaskRow,
+        "SELECT id, title, description, customer_id, project_id, responsible_id,
+            creator_id, watchers, status, priority, start_date, due_date, due_at, reminder_at, checklist,
+            attachments, outcome, completed_by, completed_at, cancel_reason, recurrence, created_at,
+            updated_at, deleted_at
+         FROM tasks WHERE id = ?",
+        key
+    )
+    .fetch_optional(conn)
+    .await?;
+    row.map(|row| {
+        let deleted = row.deleted_at.is_some();
+        row.into_task().map(|task| (task, deleted))
+    })
+    .transpose()
+}

@@ -189,10 +189,13 @@ const JOURNAL_AND_COMMIT: &str = "
 INSERT INTO history (entity, entity_id, kind, field, old_value, new_value, actor_id, at, source, scope, hlc, base_hlc)
 SELECT value ->> 'entity', value ->> 'entity_id', value ->> 'kind', value ->> 'field',
        value ->> 'old', value ->> 'new', ?1, ?2, ?3, value ->> 'scope', value ->> 'hlc',
-       CASE WHEN value ->> 'kind' = 'changed' THEN
+       CASE WHEN value ->> 'kind' = 'changed' THEN COALESCE(
            (SELECT h.hlc FROM history h
             WHERE h.entity_id = value ->> 'entity_id' AND (h.field = value ->> 'field' OR h.kind = 'created')
-            ORDER BY h.seq DESC LIMIT 1)
+            ORDER BY h.seq DESC LIMIT 1),
+           -- Came by snapshot and unchanged here since: the stamp it came with.
+           (SELECT COALESCE(s.stamps -> (value ->> 'field') ->> 0, s.stamps -> '*' ->> 0)
+            FROM synced_state s WHERE s.entity_id = value ->> 'entity_id'))
        END
 FROM json_each(?4);
 COMMIT;";

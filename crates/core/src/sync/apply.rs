@@ -175,17 +175,17 @@ impl Store {
     /// that never comes costs nothing each round. They go as one page, one op at
     /// a time only if the page fails; an op that still cannot apply stays parked and counted.
     pub async fn retry_parked(&self) -> Result<ApplyReport> {
-        let rows = sqlx::query!(
-            "SELECT p.seq, p.operation FROM parked_ops p
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT p.operation FROM parked_ops p
              WHERE p.operation ->> '$.op.kind' = 'create'
                 OR EXISTS (SELECT 1 FROM history h WHERE h.entity_id = p.entity_id)
-             ORDER BY p.seq"
+                OR EXISTS (SELECT 1 FROM synced_state s WHERE s.entity_id = p.entity_id)
+             ORDER BY p.seq",
         )
         .fetch_all(self.reader())
         .await?;
         let mut total = ApplyReport::default();
-        let logged: Vec<LoggedOp> =
-            rows.iter().map(|row| codec::from_json(&row.operation)).collect::<Result<_>>()?;
+        let logged: Vec<LoggedOp> = rows.iter().map(|row| codec::from_json(row)).collect::<Result<_>>()?;
         let mut settled = Vec::new();
         let mut singles = Vec::new();
         if !logged.is_empty() {
@@ -222,7 +222,7 @@ impl Store {
 }
 
 /// Merges one op into an entity that exists here. Returns whether anything changed.
-fn merge(current: &mut Replica, logged: &LoggedOp, effects: &mut Effects) -> bool {
+pub(crate) fn merge(current: &mut Replica, logged: &LoggedOp, effects: &mut Effects) -> bool {
     let op = &logged.op;
     if !current.seen.insert(op.hlc.clone()) {
         return false;
@@ -263,7 +263,7 @@ fn merge(current: &mut Replica, logged: &LoggedOp, effects: &mut Effects) -> boo
 }
 
 /// An entity first seen: the create's record, every field stamped with it.
-fn create(fresh: &mut Replica, logged: &LoggedOp, effects: &mut Effects) {
+pub(crate) fn create(fresh: &mut Replica, logged: &LoggedOp, effects: &mut Effects) {
     let op = &logged.op;
     fresh.seen.insert(op.hlc.clone());
     if let Value::Object(fields) = &op.value {

@@ -191,19 +191,26 @@ impl SyncClient {
     /// One page of operations. Each op is decoded on its own: one this client cannot read is
     /// handed back in `undecodable` instead of failing the page, so it cannot stop sync.
     pub async fn pull(&self, since: i64, scope: Option<Scope>) -> Result<PulledPage, SyncError> {
-        let mut query: Vec<(&str, String)> = vec![("since", since.to_string())];
-        match scope {
-            Some(Scope::Customer(id)) => {
-                query.extend([("scope_kind", "customer".into()), ("scope_id", id.to_string())])
-            }
-            Some(Scope::Private(id)) => {
-                query.extend([("scope_kind", "private".into()), ("scope_id", id.to_string())])
-            }
-            Some(Scope::Team) => query.push(("scope_kind", "team".into())),
-            Some(Scope::Settings) => query.push(("scope_kind", "settings".into())),
-            None => {}
-        }
+        let query = scope_query(vec![("since", since.to_string())], scope);
         let response = Self::send_raw(self.request(Method::GET, "/api/sync/pull").query(&query)).await?;
+        let body = response.bytes().await.map_err(|e| SyncError::Offline(e.to_string()))?;
+        PulledPage::decode(&body)
+    }
+
+    /// One page of the snapshot: the ops that still decide the state, up to `upto` (absent on
+    /// the first page, which answers it). Decoded as a pull page is.
+    pub async fn snapshot(
+        &self,
+        since: i64,
+        upto: Option<i64>,
+        scope: Option<Scope>,
+    ) -> Result<PulledPage, SyncError> {
+        let mut query = vec![("since", since.to_string())];
+        if let Some(upto) = upto {
+            query.push(("upto", upto.to_string()));
+        }
+        let query = scope_query(query, scope);
+        let response = Self::send_raw(self.request(Method::GET, "/api/sync/snapshot").query(&query)).await?;
         let body = response.bytes().await.map_err(|e| SyncError::Offline(e.to_string()))?;
         PulledPage::decode(&body)
     }
@@ -271,6 +278,22 @@ impl SyncClient {
     }
 }
 
+/// Adds the one scope a read is limited to, if any, to a query.
+fn scope_query(mut query: Vec<(&'static str, String)>, scope: Option<Scope>) -> Vec<(&'static str, String)> {
+    match scope {
+        Some(Scope::Customer(id)) => {
+            query.extend([("scope_kind", "customer".into()), ("scope_id", id.to_string())])
+        }
+        Some(Scope::Private(id)) => {
+            query.extend([("scope_kind", "private".into()), ("scope_id", id.to_string())])
+        }
+        Some(Scope::Team) => query.push(("scope_kind", "team".into())),
+        Some(Scope::Settings) => query.push(("scope_kind", "settings".into())),
+        None => {}
+    }
+    query
+}
+
 /// A pull page as this client read it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PulledPage {
@@ -281,6 +304,10 @@ pub struct PulledPage {
     pub more: bool,
     pub scopes: Vec<Scope>,
     pub latest_seq: i64,
+    /// A snapshot page: the seq it is consistent at.
+    pub upto: Option<i64>,
+    /// A snapshot's first page: how many ops the whole snapshot holds.
+    pub total: Option<i64>,
 }
 
 /// A pulled op this client could not read, kept as the server sent it.
@@ -301,6 +328,10 @@ struct RawPage {
     more: bool,
     scopes: Vec<Scope>,
     latest_seq: i64,
+    #[serde(default)]
+    upto: Option<i64>,
+    #[serde(default)]
+    total: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -318,6 +349,8 @@ impl PulledPage {
             more: raw.more,
             scopes: raw.scopes,
             latest_seq: raw.latest_seq,
+            upto: raw.upto,
+            total: raw.total,
         };
         for op in raw.ops {
             let text = op.get();

@@ -38,6 +38,22 @@ pub struct SyncOutcome {
 /// One full round. Safe to interrupt anywhere: an op leaves the outbox only once the server
 /// has answered for it, and the cursor moves in the transaction that applies its page.
 pub async fn sync_once(store: &Store, client: &SyncClient) -> Result<SyncOutcome, SyncError> {
+    sync_round(store, client, &|_| {}).await
+}
+
+/// How far a snapshot being loaded has come: ops applied of all it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct SyncProgress {
+    pub done: i64,
+    pub total: i64,
+}
+
+/// [`sync_once`], telling `progress` how a snapshot load goes, page by page.
+pub async fn sync_round(
+    store: &Store,
+    client: &SyncClient,
+    progress: &(dyn Fn(SyncProgress) + Sync),
+) -> Result<SyncOutcome, SyncError> {
     // Contents first where the server already knows their scope, so an operation that names
     // an attachment finds it; the rest right after the push that creates their customer.
     let mut outcome = SyncOutcome {
@@ -71,6 +87,13 @@ pub async fn sync_once(store: &Store, client: &SyncClient) -> Result<SyncOutcome
     }
     outcome.blobs_uploaded += super::blobs::upload_blobs(store, client).await?;
     let mut cursor = store.sync_cursor().await?;
+    if cursor == 0 && store.sync_scopes().await?.is_none() {
+        // A device that never pulled starts from the state, not the history.
+        if let Some(upto) = load_snapshot(store, client, None, &mut outcome, progress).await? {
+            store.set_meta("sync_cursor", &upto.to_string()).await?;
+            cursor = upto;
+        }
+    }
     let mut first = true;
     loop {
         let page = client.pull(cursor, None).await?;
@@ -117,16 +140,19 @@ async fn follow_scopes(
             outcome.purged.push(*gone);
         }
         for new in now_held.difference(&known) {
-            let mut since = 0;
-            loop {
-                let page = client.pull(since, Some(Scope::Customer(*new))).await?;
-                outcome.pulled += page.ops.len();
-                outcome.undecodable += page.undecodable.len();
-                store.keep_undecodable(&page.undecodable).await?;
-                add(outcome, store.apply_remote(&page.ops, None).await?);
-                since = page.next;
-                if !page.more {
-                    break;
+            let scope = Some(Scope::Customer(*new));
+            if load_snapshot(store, client, scope, outcome, &|_| {}).await?.is_none() {
+                let mut since = 0;
+                loop {
+                    let page = client.pull(since, scope).await?;
+                    outcome.pulled += page.ops.len();
+                    outcome.undecodable += page.undecodable.len();
+                    store.keep_undecodable(&page.undecodable).await?;
+                    add(outcome, store.apply_remote(&page.ops, None).await?);
+                    since = page.next;
+                    if !page.more {
+                        break;
+                    }
                 }
             }
             outcome.bootstrapped.push(*new);
@@ -134,6 +160,47 @@ async fn follow_scopes(
     }
     store.set_sync_scopes(held).await?;
     Ok(())
+}
+
+/// Loads the snapshot of the user's scopes (or of one), page by page, fetching the next page
+/// while this one is applied. Returns the seq it is consistent at, or `None` from a server
+/// that has no snapshot (it answers 404): then the caller pulls from the start instead.
+async fn load_snapshot(
+    store: &Store,
+    client: &SyncClient,
+    scope: Option<Scope>,
+    outcome: &mut SyncOutcome,
+    progress: &(dyn Fn(SyncProgress) + Sync),
+) -> Result<Option<i64>, SyncError> {
+    let mut page = match client.snapshot(0, None, scope).await {
+        Err(SyncError::Refused { status: 404, code: duly_protocol::ErrorCode::NotFound, .. })
+            if scope.is_none() =>
+        {
+            return Ok(None);
+        }
+        other => other?,
+    };
+    let upto = page.upto.unwrap_or_default();
+    let total = page.total.unwrap_or_default();
+    let mut load = store.begin_snapshot().await?;
+    loop {
+        let (more, next) = (page.more, page.next);
+        let fetch = async { if more { Some(client.snapshot(next, Some(upto), scope).await) } else { None } };
+        let apply = async {
+            store.keep_undecodable(&page.undecodable).await?;
+            store.apply_snapshot(&mut load, &page.ops).await
+        };
+        let (applied, fetched) = tokio::join!(apply, fetch);
+        outcome.pulled += page.ops.len();
+        outcome.undecodable += page.undecodable.len();
+        add(outcome, applied?);
+        progress(SyncProgress { done: load.applied, total: total.max(load.applied) });
+        match fetched {
+            Some(fetched) => page = fetched?,
+            None => break,
+        }
+    }
+    Ok(Some(upto))
 }
 
 /// How large a push may grow to keep a move whole (the server's default body limit is 4 MB).
@@ -207,6 +274,8 @@ pub struct SyncState {
     /// Attachments set aside instead of uploaded: too large for the server, or damaged here.
     pub refused_blobs: i64,
     pub message: Option<String>,
+    /// While a new device loads its first snapshot: how far it has come.
+    pub progress: Option<SyncProgress>,
 }
 
 impl SyncState {
@@ -222,6 +291,7 @@ impl SyncState {
             parked_ops: 0,
             refused_blobs: 0,
             message: None,
+            progress: None,
         }
     }
 }
@@ -285,7 +355,8 @@ async fn run(
     let mut backoff = Duration::from_secs(1);
     loop {
         state.send_modify(|s| s.phase = SyncPhase::Syncing);
-        let result = sync_once(&store, &client).await;
+        let report = |progress: SyncProgress| state.send_modify(|s| s.progress = Some(progress));
+        let result = sync_round(&store, &client, &report).await;
         let pending = store.pending_op_count().await.unwrap_or_default();
         let rejected = store.rejected_count().await.unwrap_or_default();
         let unreadable = store.undecodable_count().await.unwrap_or_default();
@@ -304,6 +375,7 @@ async fn run(
                         parked_ops: parked,
                         refused_blobs,
                         message: None,
+                        progress: None,
                         ..s.clone()
                     };
                 });
@@ -319,6 +391,7 @@ async fn run(
                         parked_ops: parked,
                         refused_blobs,
                         message: None,
+                        progress: None,
                         ..s.clone()
                     };
                 });
@@ -340,6 +413,7 @@ async fn run(
                         parked_ops: parked,
                         refused_blobs,
                         message: Some(error.to_string()),
+                        progress: None,
                         ..s.clone()
                     };
                 });

@@ -330,6 +330,10 @@ pub(crate) async fn purge_rows(tx: &mut sqlx::SqliteConnection, customer_id: Uui
     sqlx::query!("DELETE FROM history WHERE entity_id IN (SELECT value FROM json_each(?))", ids)
         .execute(&mut *tx)
         .await?;
+    sqlx::query("DELETE FROM synced_state WHERE entity_id IN (SELECT value FROM json_each(?))")
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await?;
     // Trash first so the search index lets go of them (its triggers follow deleted_at).
     sqlx::query!(
         "UPDATE comments SET deleted_at = COALESCE(deleted_at, ?1)

@@ -9,6 +9,7 @@ pub mod engine;
 pub mod ledger;
 mod replica;
 mod revert;
+pub mod snapshot;
 mod write_rows;
 
 pub use abilities::Abilities;
@@ -17,5 +18,6 @@ pub use blobs::{
     CUT_OFF, CUT_OFF_ROUNDS, DAMAGED_HERE, MAX_ATTACHMENT_BYTES, RefusedBlob, fetch_attachment, upload_blobs,
 };
 pub use client::{PulledPage, SyncClient, SyncError, UndecodableOp, install_crypto};
-pub use engine::{SyncLoop, SyncOutcome, SyncPhase, SyncState, sync_once};
+pub use engine::{SyncLoop, SyncOutcome, SyncPhase, SyncProgress, SyncState, sync_once, sync_round};
 pub use ledger::{Conflict, RejectedOp};
+pub use snapshot::SnapshotLoad;

@@ -111,16 +111,33 @@ pub(crate) async fn load_many(
     for (id, (replica, created)) in folded {
         if created {
             found.insert(id, replica);
-        } else if let Some(mut base) = shipped(conn, replica.entity, id).await? {
-            // Only changes are in history (a shipped setting that was edited): start from the row.
+            continue;
+        }
+        let base = match synced(conn, replica.entity, id).await? {
+            Some(base) => Some(base),
+            None => shipped(conn, replica.entity, id).await?,
+        };
+        if let Some(mut base) = base {
+            // Only changes are in history (a shipped setting that was edited, or an entity
+            // that came by snapshot and changed since): start from the row.
             for (field, v) in replica.record {
                 base.record.insert(field, v);
             }
-            base.stamps = replica.stamps;
-            base.seen = replica.seen;
-            base.deleted = replica.deleted;
-            base.trash_stamp = replica.trash_stamp;
+            base.stamps.extend(replica.stamps);
+            base.seen.extend(replica.seen);
+            if replica.trash_stamp.is_some() {
+                base.deleted = replica.deleted;
+                base.trash_stamp = replica.trash_stamp;
+            }
             found.insert(id, base);
+        }
+    }
+    for (kind, id) in wanted {
+        // Came by snapshot and unchanged since: no history at all, the row and its stamps.
+        if !found.contains_key(id)
+            && let Some(replica) = synced(conn, *kind, *id).await?
+        {
+            found.insert(*id, replica);
         }
     }
     for (kind, id) in wanted {
@@ -140,6 +157,36 @@ pub(crate) async fn load_many(
         }
     }
     Ok(found)
+}
+
+/// An entity that arrived by snapshot: its row as the model's JSON, with the field stamps its
+/// `synced_state` row keeps.
+async fn synced(conn: &mut SqliteConnection, entity: EntityKind, id: Uuid) -> Result<Option<Replica>> {
+    let key = id.to_string();
+    let state: Option<(String, String, Option<String>)> =
+        sqlx::query_as("SELECT scope, stamps, trash FROM synced_state WHERE entity_id = ?")
+            .bind(&key)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some((scope, stamps, trash)) = state else { return Ok(None) };
+    let stored = match entity {
+        EntityKind::Customer => {
+            crate::store::customers::stored(conn, id).await?.map(|(m, d)| codec::value(&m).map(|v| (v, d)))
+        }
+        EntityKind::Project => {
+            crate::store::projects::stored(conn, id).await?.map(|(m, d)| codec::value(&m).map(|v| (v, d)))
+        }
+        EntityKind::Task => {
+            crate::store::tasks::stored(conn, id).await?.map(|(m, d)| codec::value(&m).map(|v| (v, d)))
+        }
+        EntityKind::Comment => {
+            crate::store::comments::stored(conn, id).await?.map(|(m, d)| codec::value(&m).map(|v| (v, d)))
+        }
+        _ => None,
+    };
+    let Some((record, deleted)) = stored.transpose()? else { return Ok(None) };
+    let Value::Object(record) = record else { return Ok(None) };
+    super::snapshot::synced_replica(entity, record, &scope, &stamps, trash, deleted).map(Some)
 }
 
 async fn shipped(conn: &mut SqliteConnection, entity: EntityKind, id: Uuid) -> Result<Option<Replica>> {

@@ -210,5 +210,9 @@ async fn forget_history(w: &mut Write<'_>, ids: &[String]) -> Result<()> {
     sqlx::query!("DELETE FROM history WHERE entity_id IN (SELECT value FROM json_each(?))", ids)
         .execute(&mut *w.tx)
         .await?;
+    sqlx::query("DELETE FROM synced_state WHERE entity_id IN (SELECT value FROM json_each(?))")
+        .bind(&ids)
+        .execute(&mut *w.tx)
+        .await?;
     Ok(())
 }

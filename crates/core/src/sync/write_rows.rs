@@ -1,7 +1,7 @@
 //! Writes what a merge decided: whole rows for changed records (upserts, in reference order),
 //! trash flags, history entries with source "sync", lost edits and parked operations.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use duly_protocol::EntityKind;
 use serde::de::DeserializeOwned;
@@ -25,7 +25,27 @@ fn model<T: DeserializeOwned>(replica: &Replica) -> Result<T> {
     })
 }
 
+/// Whole records to write besides the merged ones: entities a snapshot brings that need no
+/// merge (one create each), already in their model.
+#[derive(Debug, Default)]
+pub(crate) struct NewRecords {
+    pub customers: Vec<Customer>,
+    pub projects: Vec<Project>,
+    pub tasks: Vec<Task>,
+    pub comments: Vec<Comment>,
+}
+
 pub(crate) async fn records(w: &mut Write<'_>, replicas: &HashMap<Uuid, Replica>) -> Result<()> {
+    records_with(w, replicas, NewRecords::default()).await
+}
+
+/// Writes the changed records of `replicas` and the `new` ones, kind by kind in reference
+/// order, so every row's references exist when its statement ends.
+pub(crate) async fn records_with(
+    w: &mut Write<'_>,
+    replicas: &HashMap<Uuid, Replica>,
+    new: NewRecords,
+) -> Result<()> {
     let dirty = |kind: EntityKind| replicas.values().filter(move |r| r.record_dirty && r.entity == kind);
     let mut rows = Rows::upsert(COLLEAGUE_INSERT, 7);
     for r in dirty(EntityKind::Colleague) {
@@ -43,6 +63,9 @@ pub(crate) async fn records(w: &mut Write<'_>, replicas: &HashMap<Uuid, Replica>
     }
     rows.flush(&mut w.tx).await?;
     let mut rows = Rows::upsert(CUSTOMER_INSERT, 15);
+    for customer in &new.customers {
+        rows.push(customer_cells(customer)?);
+    }
     for r in dirty(EntityKind::Customer) {
         rows.push(customer_cells(&model::<Customer>(r)?)?);
     }
@@ -50,8 +73,9 @@ pub(crate) async fn records(w: &mut Write<'_>, replicas: &HashMap<Uuid, Replica>
     // Parents before children, so each row's reference exists when it is written.
     let mut projects: Vec<Project> =
         dirty(EntityKind::Project).map(model::<Project>).collect::<Result<_>>()?;
+    projects.extend(new.projects);
     while !projects.is_empty() {
-        let pending: Vec<Uuid> = projects.iter().map(|p| p.id).collect();
+        let pending: HashSet<Uuid> = projects.iter().map(|p| p.id).collect();
         let (ready, waiting): (Vec<Project>, Vec<Project>) = projects
             .into_iter()
             .partition(|p| p.fields.parent_id.is_none_or(|parent| !pending.contains(&parent)));
@@ -66,11 +90,17 @@ pub(crate) async fn records(w: &mut Write<'_>, replicas: &HashMap<Uuid, Replica>
         projects = waiting;
     }
     let mut rows = Rows::upsert(TASK_INSERT, 23);
+    for task in &new.tasks {
+        rows.push(task_cells(task)?);
+    }
     for r in dirty(EntityKind::Task) {
         rows.push(task_cells(&model::<Task>(r)?)?);
     }
     rows.flush(&mut w.tx).await?;
     let mut rows = Rows::upsert(COMMENT_INSERT, 11);
+    for comment in &new.comments {
+        rows.push(comment_cells(comment)?);
+    }
     for r in dirty(EntityKind::Comment) {
         rows.push(comment_cells(&model::<Comment>(r)?)?);
     }

@@ -57,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/me", get(session::me))
         .route("/api/sync/push", post(sync::push))
         .route("/api/sync/pull", get(sync::pull))
+        .route("/api/sync/snapshot", get(sync::snapshot))
         .route("/api/sync/events", get(sync::events))
         .route("/api/admin/users", get(admin::list_users).post(admin::add_user))
         .route("/api/admin/users/{id}/disable", post(admin::disable_user))

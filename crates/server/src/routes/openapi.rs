@@ -15,7 +15,7 @@ use crate::error::ApiJson;
     info(title = "Duly server", description = "Scoped sync, users and sharing for Duly."),
     paths(
         session::health, session::login, session::logout, session::me, openapi_json,
-        sync::push, sync::pull, sync::events,
+        sync::push, sync::pull, sync::snapshot, sync::events,
         admin::list_users, admin::add_user, admin::disable_user, admin::enable_user, admin::reset_password,
         admin::bind_colleague, admin::grant, admin::revoke, admin::customer_shares,
         blobs::put_blob, blobs::get_blob,
@@ -113,7 +113,7 @@ mod tests {
     #[test]
     fn every_operation_lists_what_every_endpoint_of_its_kind_answers() {
         let all = operations();
-        assert_eq!(all.len(), 19, "every endpoint is documented");
+        assert_eq!(all.len(), 20, "every endpoint is documented");
         for (name, operation) in all {
             let answers = operation["responses"].as_object().map(|r| r.keys().cloned().collect::<Vec<_>>());
             let answers = answers.unwrap_or_default();

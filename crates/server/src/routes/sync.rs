@@ -6,7 +6,9 @@ use std::convert::Infallible;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use duly_protocol::{ErrorBody, MAX_PUSH_OPS, Poke, PullResponse, PushRequest, PushResponse, Scope};
+use duly_protocol::{
+    ErrorBody, MAX_PUSH_OPS, Poke, PullResponse, PushRequest, PushResponse, Scope, SnapshotResponse,
+};
 use futures_util::Stream;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -103,34 +105,12 @@ pub async fn pull(
     ApiQuery(query): ApiQuery<PullQuery>,
 ) -> ApiResult<Response> {
     let user = &authed.user;
-    let granted = state.storage.grants_of(user.id).await?;
-    let every = if user.role.manages() { state.storage.customers().await? } else { Vec::new() };
-    let scopes = rules::held_scopes(user, &granted, &every);
-    let only = match (query.scope_kind.as_deref(), query.scope_id) {
-        (None, None) => None,
-        (Some("customer"), Some(id)) => Some(Scope::Customer(id)),
-        (Some("private"), Some(id)) => Some(Scope::Private(id)),
-        (Some("team"), None) => Some(Scope::Team),
-        (Some("settings"), None) => Some(Scope::Settings),
-        _ => {
-            return Err(ApiError::bad_request(
-                "scope_kind is customer, private (both with scope_id), team or settings",
-            ));
-        }
-    };
-    if let Some(scope) = &only
-        && !rules::may_read(user, &granted.iter().copied().collect::<HashSet<_>>(), scope)
-    {
-        return Err(ApiError::not_found("scope"));
-    }
+    let (scopes, readable) = readable_scopes(&state, user, query.scope_kind.as_deref(), query.scope_id).await?;
     // Read the newest seq first: ops logged while we read are fetched next time, never skipped.
     let latest_seq = state.storage.latest_seq().await?;
     // A configured limit of 0 would make `clamp` panic on every pull: one op is the least.
     let most = state.config.pull_limit.max(1);
     let limit = query.limit.unwrap_or(most).clamp(1, most);
-    // The same grants that list the held scopes say what is read: never an op of a scope
-    // the response does not list.
-    let readable = only.map_or_else(|| scopes.clone(), |scope| vec![scope]);
     let budget = state.config.pull_page_bytes;
     if user.role == duly_protocol::Role::Guest {
         // A guest's ops pass through `disclosed`, which may rewrite a value: parsed, then
@@ -148,6 +128,91 @@ pub async fn pull(
     let fits = fitting(ops.iter().map(|op| usize::try_from(op.value_bytes).unwrap_or(usize::MAX)), budget);
     let page = Page::of(&mut ops, fits, limit, query.since, latest_seq, |op| op.seq);
     Ok(wire_response(&ops, page, &scopes, latest_seq))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SnapshotQuery {
+    /// Operations after this seq (0 when absent: the first page).
+    #[serde(default)]
+    #[param(minimum = 0)]
+    since: i64,
+    /// The seq the first page answered as `upto`; absent on the first page (the newest seq).
+    /// At most the newest seq.
+    #[param(minimum = 0)]
+    upto: Option<i64>,
+    /// Most operations in the page, as for a pull.
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4294967295u32)]
+    limit: Option<u32>,
+    /// Only this scope: how a new grant is bootstrapped.
+    #[param(value_type = Option<duly_protocol::openapi::ScopeKind>, inline)]
+    scope_kind: Option<String>,
+    /// The customer's or the private scope's id.
+    scope_id: Option<Uuid>,
+}
+
+/// The operations that still decide the state of the user's scopes, up to `upto`: how a new
+/// device starts without replaying the whole history. Then it pulls from `upto`.
+#[utoipa::path(get, path = "/api/sync/snapshot", tag = "sync", params(SnapshotQuery),
+    responses((status = 200, body = SnapshotResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, description = "a scope the user does not read", body = ErrorBody)))]
+pub async fn snapshot(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiQuery(query): ApiQuery<SnapshotQuery>,
+) -> ApiResult<ApiJson<SnapshotResponse>> {
+    let user = &authed.user;
+    let (scopes, readable) = readable_scopes(&state, user, query.scope_kind.as_deref(), query.scope_id).await?;
+    let latest_seq = state.storage.latest_seq().await?;
+    if query.since < 0 || query.upto.is_some_and(|upto| upto < 0 || upto > latest_seq) {
+        return Err(ApiError::bad_request("since and upto are seqs this server answered, upto at most the newest"));
+    }
+    let upto = query.upto.unwrap_or(latest_seq);
+    let total = if query.since == 0 { Some(state.storage.snapshot_size(&readable, upto).await?) } else { None };
+    let most = state.config.pull_limit.max(1);
+    let limit = query.limit.unwrap_or(most).clamp(1, most);
+    let mut ops = state.storage.snapshot(&readable, query.since, upto, limit).await?;
+    let fits = fitting(
+        ops.iter().map(|logged| duly_protocol::limits::encoded_len(&logged.op.value)),
+        state.config.pull_page_bytes,
+    );
+    // Past the last page the client pulls from `upto`, whatever the newest seq is by then.
+    let page = Page::of(&mut ops, fits, limit, query.since, upto.max(query.since), |op| op.seq);
+    let ops = ops.into_iter().filter_map(|logged| rules::disclosed(user, logged)).collect();
+    Ok(ApiJson(SnapshotResponse { ops, next: page.next, more: page.more, upto, total, scopes, latest_seq }))
+}
+
+/// The scopes the user holds now, and those this read covers: all of them, or the one asked
+/// for (404 when the user does not read it). The same grants that list the held scopes say
+/// what is read: never an op of a scope the response does not list.
+async fn readable_scopes(
+    state: &AppState,
+    user: &duly_protocol::User,
+    scope_kind: Option<&str>,
+    scope_id: Option<Uuid>,
+) -> ApiResult<(Vec<Scope>, Vec<Scope>)> {
+    let granted = state.storage.grants_of(user.id).await?;
+    let every = if user.role.manages() { state.storage.customers().await? } else { Vec::new() };
+    let scopes = rules::held_scopes(user, &granted, &every);
+    let only = match (scope_kind, scope_id) {
+        (None, None) => None,
+        (Some("customer"), Some(id)) => Some(Scope::Customer(id)),
+        (Some("private"), Some(id)) => Some(Scope::Private(id)),
+        (Some("team"), None) => Some(Scope::Team),
+        (Some("settings"), None) => Some(Scope::Settings),
+        _ => {
+            return Err(ApiError::bad_request(
+                "scope_kind is customer, private (both with scope_id), team or settings",
+            ));
+        }
+    };
+    if let Some(scope) = &only
+        && !rules::may_read(user, &granted.iter().copied().collect::<HashSet<_>>(), scope)
+    {
+        return Err(ApiError::not_found("scope"));
+    }
+    let readable = only.map_or_else(|| scopes.clone(), |scope| vec![scope]);
+    Ok((scopes, readable))
 }
 
 /// How many ops of a page fit the byte budget, from their values' lengths: a page of large

@@ -20,6 +20,11 @@
 //!   first seq and writes nothing; a repeat within one batch is a duplicate of its first copy.
 //! - `pull` returns operations in seq order, only from the scopes it is given (the caller's
 //!   readable scopes at the time of the call).
+//! - `keep_current` runs in the push that logs the ops it names: after it, `current_ops` holds,
+//!   for every entity in every scope, each create and, for each field and for the trash flag,
+//!   the logged op whose stamp sorts highest. `snapshot` reads those ops, in seq order, only
+//!   from the scopes it is given and at most up to `upto`: applying them gives the state that
+//!   applying the whole log of those scopes up to `upto` gives (last writer wins per field).
 //! - Disabling a user and ending their sessions happen in one transaction.
 
 mod cached;
@@ -104,7 +109,21 @@ pub trait PushTransaction: Send {
     /// Appends the ops to the log as written by `author`; returns their seqs, drawn in the
     /// order given.
     async fn log(&mut self, author: Uuid, entries: &[LogEntry<'_>]) -> StorageResult<Vec<i64>>;
+    /// Keeps each op in `current` where it beats the op kept for its entity, scope and slot
+    /// (or where none is kept). At most one row per entity, scope and slot.
+    async fn keep_current(&mut self, current: &[CurrentOp]) -> StorageResult<()>;
     async fn commit(self: Box<Self>) -> StorageResult<()>;
+}
+
+/// A logged op that may decide part of an entity's state: its create, its value of one field,
+/// or its trash flag (the slot), with the text its stamp sorts by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrentOp {
+    pub entity_id: Uuid,
+    pub scope: Scope,
+    pub slot: String,
+    pub stamp_key: String,
+    pub seq: i64,
 }
 
 /// An entity's row in the registry after a batch.
@@ -172,6 +191,20 @@ pub trait Storage: Send + Sync + std::fmt::Debug + 'static {
     /// is parsed or serialised again on the way out.
     async fn pull_wire(&self, scopes: &[Scope], since: i64, limit: u32) -> StorageResult<Vec<WireOp>>;
     async fn latest_seq(&self) -> StorageResult<i64>;
+    /// The ops of `current_ops` in `scopes` with a seq in `(since, upto]`, in seq order.
+    async fn snapshot(
+        &self,
+        scopes: &[Scope],
+        since: i64,
+        upto: i64,
+        limit: u32,
+    ) -> StorageResult<Vec<LoggedOp>>;
+    /// How many ops `snapshot` would give in all, from the start up to `upto`.
+    async fn snapshot_size(&self, scopes: &[Scope], upto: i64) -> StorageResult<i64>;
+    /// Whether `current_ops` holds nothing yet (a log written before it existed is folded in).
+    async fn current_ops_empty(&self) -> StorageResult<bool>;
+    /// Every logged op after `since`, whatever its scope, in seq order: for that one fold.
+    async fn log_after(&self, since: i64, limit: u32) -> StorageResult<Vec<LoggedOp>>;
     /// The client seqs of one client that are in the log (for audits: nothing went missing).
     async fn logged_seqs(&self, client_id: Uuid) -> StorageResult<Vec<i64>>;
 

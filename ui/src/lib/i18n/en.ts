@@ -219,6 +219,7 @@ export const en: Messages = {
   "server.state": "Sync state",
   "server.phase.logged_out": "Not logged in",
   "server.phase.syncing": "Syncing…",
+  "server.phase.loading": "Syncing: {done, number} of {total, number}",
   "server.phase.synced": "Synced at {when}",
   "server.phase.offline": "Offline: the server cannot be reached",
   "server.phase.session_ended": "The session has ended; please log in again.",

@@ -219,6 +219,7 @@ export const hu = {
   "server.state": "Szinkronizálás állapota",
   "server.phase.logged_out": "Nincs bejelentkezve",
   "server.phase.syncing": "Szinkronizálás folyamatban…",
+  "server.phase.loading": "Szinkronizálás: {done, number} / {total, number}",
   "server.phase.synced": "Szinkronizálva: {when}",
   "server.phase.offline": "Offline: a szerver nem érhető el",
   "server.phase.session_ended": "A munkamenet véget ért, jelentkezz be újra.",

@@ -443,6 +443,61 @@ impl Storage for PostgresStorage {
         self.read_page(scopes, since, limit, pull_sql!(wire_columns!())).await
     }
 
+    async fn snapshot(
+        &self,
+        scopes: &[Scope],
+        since: i64,
+        upto: i64,
+        limit: u32,
+    ) -> StorageResult<Vec<LoggedOp>> {
+        let rows: Vec<OpRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            op_columns!(),
+            " FROM ops WHERE seq IN (
+                SELECT seq FROM current_ops WHERE seq > $1 AND seq <= $4
+                   AND scope_kind || ':' || scope_id IN (SELECT json_array_elements_text($2::json))
+                 ORDER BY seq LIMIT $3)
+             ORDER BY seq"
+        ))
+        .bind(since)
+        .bind(scope_keys(scopes))
+        .bind(i64::from(limit))
+        .bind(upto)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(OpRow::into_logged).collect()
+    }
+
+    async fn snapshot_size(&self, scopes: &[Scope], upto: i64) -> StorageResult<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM current_ops WHERE seq <= $2
+               AND scope_kind || ':' || scope_id IN (SELECT json_array_elements_text($1::json))",
+        )
+        .bind(scope_keys(scopes))
+        .bind(upto)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn current_ops_empty(&self) -> StorageResult<bool> {
+        let any: Option<i32> =
+            sqlx::query_scalar("SELECT 1 FROM current_ops LIMIT 1").fetch_optional(&self.pool).await?;
+        Ok(any.is_none())
+    }
+
+    async fn log_after(&self, since: i64, limit: u32) -> StorageResult<Vec<LoggedOp>> {
+        let rows: Vec<OpRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            op_columns!(),
+            " FROM ops WHERE seq > $1 ORDER BY seq LIMIT $2"
+        ))
+        .bind(since)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(OpRow::into_logged).collect()
+    }
+
     async fn latest_seq(&self) -> StorageResult<i64> {
         Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM ops")
             .fetch_one(&self.pool)

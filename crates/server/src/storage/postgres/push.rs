@@ -9,8 +9,8 @@ use uuid::Uuid;
 use super::now;
 use crate::rules::PushFacts;
 use crate::storage::{
-    LogEntry, LoggedRow, PushTransaction, Registration, RegistryRow, StorageResult, facts_ids, op_kind_text,
-    parse_uuid, scope_columns, seqs_in_order,
+    CurrentOp, LogEntry, LoggedRow, PushTransaction, Registration, RegistryRow, StorageResult, facts_ids,
+    op_kind_text, parse_uuid, scope_columns, seqs_in_order,
 };
 
 /// A transaction that took the log's push lock first.
@@ -208,6 +208,39 @@ impl PushTransaction for PgPush {
         .fetch_all(&mut *self.tx)
         .await?;
         seqs_in_order(entries, logged)
+    }
+
+    async fn keep_current(&mut self, current: &[CurrentOp]) -> StorageResult<()> {
+        if current.is_empty() {
+            return Ok(());
+        }
+        let (mut ids, mut kinds, mut scope_ids, mut slots, mut keys, mut seqs) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for row in current {
+            let (kind, id) = scope_columns(&row.scope);
+            ids.push(row.entity_id.to_string());
+            kinds.push(kind);
+            scope_ids.push(id);
+            slots.push(row.slot.as_str());
+            keys.push(row.stamp_key.as_str());
+            seqs.push(row.seq);
+        }
+        sqlx::query(
+            "INSERT INTO current_ops (entity_id, scope_kind, scope_id, slot, stamp_key, seq)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
+             ON CONFLICT (entity_id, scope_kind, scope_id, slot) DO UPDATE
+                SET stamp_key = excluded.stamp_key, seq = excluded.seq
+                WHERE excluded.stamp_key > current_ops.stamp_key",
+        )
+        .bind(ids)
+        .bind(kinds)
+        .bind(scope_ids)
+        .bind(slots)
+        .bind(keys)
+        .bind(seqs)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
     }
 
     async fn commit(self: Box<Self>) -> StorageResult<()> {

@@ -11,8 +11,8 @@ use uuid::Uuid;
 use super::now;
 use crate::rules::PushFacts;
 use crate::storage::{
-    LogEntry, LoggedRow, PushTransaction, Registration, RegistryRow, StorageResult, facts_ids, parse_uuid,
-    scope_columns, seqs_in_order,
+    CurrentOp, LogEntry, LoggedRow, PushTransaction, Registration, RegistryRow, StorageResult, facts_ids,
+    parse_uuid, scope_columns, seqs_in_order,
 };
 
 /// Holds the writer's turn and a `BEGIN IMMEDIATE` transaction. Fields drop in order: an
@@ -221,6 +221,33 @@ impl PushTransaction for SqlitePush {
             logged.extend(insert.build_query_as::<(String, i64, i64)>().fetch_all(&mut *self.tx).await?);
         }
         seqs_in_order(entries, logged)
+    }
+
+    async fn keep_current(&mut self, current: &[CurrentOp]) -> StorageResult<()> {
+        if current.is_empty() {
+            return Ok(());
+        }
+        let rows = Value::Array(
+            current
+                .iter()
+                .map(|row| {
+                    let (kind, id) = scope_columns(&row.scope);
+                    json!([row.entity_id.to_string(), kind, id, row.slot, row.stamp_key, row.seq])
+                })
+                .collect(),
+        );
+        sqlx::query(
+            "INSERT INTO current_ops (entity_id, scope_kind, scope_id, slot, stamp_key, seq)
+             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5
+             FROM json_each(?) WHERE true
+             ON CONFLICT (entity_id, scope_kind, scope_id, slot) DO UPDATE
+                SET stamp_key = excluded.stamp_key, seq = excluded.seq
+                WHERE excluded.stamp_key > current_ops.stamp_key",
+        )
+        .bind(rows.to_string())
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
     }
 
     async fn commit(self: Box<Self>) -> StorageResult<()> {
