@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::tail::{Tail, TailOp};
 use super::{
-    Credentials, LogEntry, PushTransaction, Registration, SessionTimes, Storage, StorageResult, WireOp,
+    Credentials, CurrentOp, LogEntry, PushTransaction, Registration, SessionTimes, Storage, StorageResult, WireOp,
 };
 use crate::rules::PushFacts;
 
@@ -324,6 +324,28 @@ impl Storage for Cached {
     async fn blob_scopes(&self, sha256: &str) -> StorageResult<Vec<Scope>> {
         self.inner.blob_scopes(sha256).await
     }
+
+    async fn snapshot(
+        &self,
+        scopes: &[Scope],
+        since: i64,
+        upto: i64,
+        limit: u32,
+    ) -> StorageResult<Vec<LoggedOp>> {
+        self.inner.snapshot(scopes, since, upto, limit).await
+    }
+
+    async fn snapshot_size(&self, scopes: &[Scope], upto: i64) -> StorageResult<i64> {
+        self.inner.snapshot_size(scopes, upto).await
+    }
+
+    async fn current_ops_empty(&self) -> StorageResult<bool> {
+        self.inner.current_ops_empty().await
+    }
+
+    async fn log_after(&self, since: i64, limit: u32) -> StorageResult<Vec<LoggedOp>> {
+        self.inner.log_after(since, limit).await
+    }
 }
 
 /// A push that, once committed, adds its ops to the tail, sets the newest seq and drops the
@@ -358,6 +380,10 @@ impl PushTransaction for CachedPush {
             self.logged.push(TailOp::new(*seq, author, entry.op, &entry.value));
         }
         Ok(seqs)
+    }
+
+    async fn keep_current(&mut self, current: &[CurrentOp]) -> StorageResult<()> {
+        self.inner.keep_current(current).await
     }
 
     async fn commit(self: Box<Self>) -> StorageResult<()> {
