@@ -18,7 +18,14 @@ impl Store {
         )
         .fetch_all(self.reader())
         .await?;
-        rows.into_iter()
+        let mut entries = Vec::with_capacity(rows.len() + 1);
+        if !rows.iter().any(|r| r.kind == "created")
+            && let Some(arrived) = arrived_by_snapshot(self, &key, entity_id).await?
+        {
+            entries.push(arrived);
+        }
+        let read: Vec<HistoryEntry> = rows
+            .into_iter()
             .map(|r| {
                 Ok(HistoryEntry {
                     seq: r.seq,
@@ -33,8 +40,38 @@ impl Store {
                     source: codec::word(&r.source, Source::parse)?,
                 })
             })
-            .collect()
+            .collect::<Result<_>>()?;
+        entries.extend(read);
+        Ok(entries)
     }
+}
+
+/// An entity that arrived by snapshot has no history of its own before it: its entry says
+/// who made the values it came with, and when (the stamp's time), as its creation.
+async fn arrived_by_snapshot(store: &Store, key: &str, entity_id: Uuid) -> Result<Option<HistoryEntry>> {
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT entity, stamps FROM synced_state WHERE entity_id = ?")
+            .bind(key)
+            .fetch_optional(store.reader())
+            .await?;
+    let Some((entity, stamps)) = row else { return Ok(None) };
+    let stamps: serde_json::Value = codec::from_json(&stamps)?;
+    let (Some(hlc), Some(actor)) = (stamps["*"][0].as_str(), stamps["*"][1].as_str()) else {
+        return Ok(None);
+    };
+    let at = duly_protocol::stamp::time_ms(hlc).and_then(chrono::DateTime::from_timestamp_millis);
+    Ok(Some(HistoryEntry {
+        seq: 0,
+        entity: entity_kind(&entity)?,
+        entity_id,
+        kind: crate::model::HistoryKind::Created,
+        field: None,
+        old_value: None,
+        new_value: None,
+        actor_id: codec::id(actor)?,
+        at: at.unwrap_or_default(),
+        source: Source::Sync,
+    }))
 }
 
 pub(crate) fn entity_kind(text: &str) -> Result<EntityKind> {

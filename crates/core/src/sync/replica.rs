@@ -163,12 +163,12 @@ pub(crate) async fn load_many(
 /// `synced_state` row keeps.
 async fn synced(conn: &mut SqliteConnection, entity: EntityKind, id: Uuid) -> Result<Option<Replica>> {
     let key = id.to_string();
-    let state: Option<(String, String, Option<String>)> =
-        sqlx::query_as("SELECT scope, stamps, trash FROM synced_state WHERE entity_id = ?")
+    let state: Option<(String, String, Option<String>, bool, Option<String>)> =
+        sqlx::query_as("SELECT scope, stamps, trash, deleted, kept FROM synced_state WHERE entity_id = ?")
             .bind(&key)
             .fetch_optional(&mut *conn)
             .await?;
-    let Some((scope, stamps, trash)) = state else { return Ok(None) };
+    let Some((scope, stamps, trash, deleted, kept)) = state else { return Ok(None) };
     let stored = match entity {
         EntityKind::Customer => {
             crate::store::customers::stored(conn, id).await?.map(|(m, d)| codec::value(&m).map(|v| (v, d)))
@@ -184,8 +184,14 @@ async fn synced(conn: &mut SqliteConnection, entity: EntityKind, id: Uuid) -> Re
         }
         _ => None,
     };
-    let Some((record, deleted)) = stored.transpose()? else { return Ok(None) };
-    let Value::Object(record) = record else { return Ok(None) };
+    let Some((record, _)) = stored.transpose()? else { return Ok(None) };
+    let Value::Object(mut record) = record else { return Ok(None) };
+    // What it came with, where a change made here since (still in history, or refused and
+    // gone from it) has replaced it in the row; history then folds on top of that.
+    if let Some(kept) = kept {
+        let kept: serde_json::Map<String, Value> = codec::from_json(&kept)?;
+        record.extend(kept);
+    }
     super::snapshot::synced_replica(entity, record, &scope, &stamps, trash, deleted).map(Some)
 }
 

@@ -204,7 +204,7 @@ impl Store {
             new.comments.retain(|c| !gone.contains(&c.id));
             fast.retain(|(id, ..)| !gone.contains(id));
         }
-        let mut states = Rows::new(SYNCED_STATE_INSERT, 6);
+        let mut states = Rows::new(SYNCED_STATE_INSERT, 7);
         let mut written = Vec::with_capacity(fast.len() + replicas.len());
         for (id, entity, scope, stamps, seq) in fast {
             states.push([
@@ -213,6 +213,7 @@ impl Store {
                 scope.into(),
                 stamps.into(),
                 Cell::Text(None),
+                Cell::Int(0),
                 Cell::Int(seq),
             ]);
             written.push(id);
@@ -229,6 +230,7 @@ impl Store {
                 codec::json(&replica.scope)?.into(),
                 codec::json(&stamps(replica))?.into(),
                 replica.trash_stamp.clone().into(),
+                Cell::Int(i64::from(replica.deleted)),
                 Cell::Int(newest.get(id).copied().unwrap_or_default()),
             ]);
         }
@@ -266,7 +268,7 @@ fn add(report: &mut ApplyReport, more: ApplyReport) {
 
 /// A row is replaced whole: an entity's snapshot state is written once per load.
 const SYNCED_STATE_INSERT: &str =
-    "INSERT OR REPLACE INTO synced_state (entity_id, entity, scope, stamps, trash, seq)";
+    "INSERT OR REPLACE INTO synced_state (entity_id, entity, scope, stamps, trash, deleted, seq)";
 
 /// The models a snapshot writes in bulk, whose id it sets from the op.
 trait HasId {

@@ -105,7 +105,8 @@ pub async fn pull(
     ApiQuery(query): ApiQuery<PullQuery>,
 ) -> ApiResult<Response> {
     let user = &authed.user;
-    let (scopes, readable) = readable_scopes(&state, user, query.scope_kind.as_deref(), query.scope_id).await?;
+    let (scopes, readable) =
+        readable_scopes(&state, user, query.scope_kind.as_deref(), query.scope_id).await?;
     // Read the newest seq first: ops logged while we read are fetched next time, never skipped.
     let latest_seq = state.storage.latest_seq().await?;
     // A configured limit of 0 would make `clamp` panic on every pull: one op is the least.
@@ -162,13 +163,17 @@ pub async fn snapshot(
     ApiQuery(query): ApiQuery<SnapshotQuery>,
 ) -> ApiResult<ApiJson<SnapshotResponse>> {
     let user = &authed.user;
-    let (scopes, readable) = readable_scopes(&state, user, query.scope_kind.as_deref(), query.scope_id).await?;
+    let (scopes, readable) =
+        readable_scopes(&state, user, query.scope_kind.as_deref(), query.scope_id).await?;
     let latest_seq = state.storage.latest_seq().await?;
     if query.since < 0 || query.upto.is_some_and(|upto| upto < 0 || upto > latest_seq) {
-        return Err(ApiError::bad_request("since and upto are seqs this server answered, upto at most the newest"));
+        return Err(ApiError::bad_request(
+            "since and upto are seqs this server answered, upto at most the newest",
+        ));
     }
     let upto = query.upto.unwrap_or(latest_seq);
-    let total = if query.since == 0 { Some(state.storage.snapshot_size(&readable, upto).await?) } else { None };
+    let total =
+        if query.since == 0 { Some(state.storage.snapshot_size(&readable, upto).await?) } else { None };
     let most = state.config.pull_limit.max(1);
     let limit = query.limit.unwrap_or(most).clamp(1, most);
     let mut ops = state.storage.snapshot(&readable, query.since, upto, limit).await?;

@@ -18,7 +18,8 @@ use uuid::Uuid;
 
 use super::tail::{Tail, TailOp};
 use super::{
-    Credentials, CurrentOp, LogEntry, PushTransaction, Registration, SessionTimes, Storage, StorageResult, WireOp,
+    Credentials, CurrentOp, LogEntry, PushTransaction, Registration, SessionTimes, Storage, StorageResult,
+    WireOp,
 };
 use crate::rules::PushFacts;
 
