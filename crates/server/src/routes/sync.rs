@@ -163,26 +163,26 @@ pub async fn snapshot(
     ApiQuery(query): ApiQuery<SnapshotQuery>,
 ) -> ApiResult<ApiJson<SnapshotResponse>> {
     let user = &authed.user;
-    let (scopes, readable) =
-        readable_scopes(&state, user, query.scope_kind.as_deref(), query.scope_id).await?;
+    // An id without its kind names no scope: the whole snapshot.
+    let scope_id = query.scope_kind.as_ref().and(query.scope_id);
+    let (scopes, readable) = readable_scopes(&state, user, query.scope_kind.as_deref(), scope_id).await?;
     let latest_seq = state.storage.latest_seq().await?;
-    if query.since < 0 || query.upto.is_some_and(|upto| upto < 0 || upto > latest_seq) {
-        return Err(ApiError::bad_request(
-            "since and upto are seqs this server answered, upto at most the newest",
-        ));
+    if query.since < 0 || query.upto.is_some_and(|upto| upto < 0) {
+        return Err(ApiError::bad_request("since and upto are seqs, never negative"));
     }
-    let upto = query.upto.unwrap_or(latest_seq);
-    let total =
-        if query.since == 0 { Some(state.storage.snapshot_size(&readable, upto).await?) } else { None };
+    // No snapshot reaches past the newest seq.
+    let upto = query.upto.map_or(latest_seq, |upto| upto.min(latest_seq));
+    let since = query.since;
+    let total = if since == 0 { Some(state.storage.snapshot_size(&readable, upto).await?) } else { None };
     let most = state.config.pull_limit.max(1);
     let limit = query.limit.unwrap_or(most).clamp(1, most);
-    let mut ops = state.storage.snapshot(&readable, query.since, upto, limit).await?;
+    let mut ops = state.storage.snapshot(&readable, since, upto, limit).await?;
     let fits = fitting(
         ops.iter().map(|logged| duly_protocol::limits::encoded_len(&logged.op.value)),
         state.config.pull_page_bytes,
     );
     // Past the last page the client pulls from `upto`, whatever the newest seq is by then.
-    let page = Page::of(&mut ops, fits, limit, query.since, upto.max(query.since), |op| op.seq);
+    let page = Page::of(&mut ops, fits, limit, since, upto.max(since), |op| op.seq);
     let ops = ops.into_iter().filter_map(|logged| rules::disclosed(user, logged)).collect();
     Ok(ApiJson(SnapshotResponse { ops, next: page.next, more: page.more, upto, total, scopes, latest_seq }))
 }
