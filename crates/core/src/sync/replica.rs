@@ -159,11 +159,14 @@ pub(crate) async fn load_many(
     Ok(found)
 }
 
+/// A `synced_state` row: scope, field stamps, trash flag, deleted, the values kept.
+type SyncedRow = (String, String, Option<String>, bool, Option<String>);
+
 /// An entity that arrived by snapshot: its row as the model's JSON, with the field stamps its
 /// `synced_state` row keeps.
 async fn synced(conn: &mut SqliteConnection, entity: EntityKind, id: Uuid) -> Result<Option<Replica>> {
     let key = id.to_string();
-    let state: Option<(String, String, Option<String>, bool, Option<String>)> =
+    let state: Option<SyncedRow> =
         sqlx::query_as("SELECT scope, stamps, trash, deleted, kept FROM synced_state WHERE entity_id = ?")
             .bind(&key)
             .fetch_optional(&mut *conn)
