@@ -3,8 +3,11 @@
 //! fewer ops than the log holds when fields were edited, and what it holds merges with later
 //! edits from both sides as if it had the history: no lost edit is reported where none crossed.
 
+use duly_core::demo::DemoSpec;
 use duly_core::model::{CommentInput, CommentTarget, CustomerInput, CustomerKind, TaskInput};
 use duly_protocol::Role;
+
+use sqlx::Connection;
 
 use crate::on_both_backends;
 use crate::sync_support::{Backend, Device, TestServer, snapshot};
@@ -117,4 +120,47 @@ async fn a_customer_shared_later_arrives_by_its_snapshot(backend: Backend) {
     assert_eq!(outcome.bootstrapped, vec![alfa.id]);
     assert_eq!(anna.store.task(task.id).await.expect("task arrived").fields.title, "Szerződés v2");
     assert_eq!(snapshot(&anna.path, Some(&[alfa.id])).await, snapshot(&boss.path, Some(&[alfa.id])).await);
+}
+
+/// The fast path is the point of the snapshot: a demo office arrives as rows written in bulk,
+/// one `synced_state` row per entity, and no history of its own (the folded path and the
+/// ordinary apply write history; only the bulk write does not).
+#[tokio::test]
+async fn an_office_arrives_in_bulk_without_history() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let boss = Device::join(&server, "boss", Role::Manager).await;
+    let spec = DemoSpec {
+        seed: 3,
+        colleagues: 5,
+        customers: 10,
+        tasks: 200,
+        comments: 600,
+        now: chrono::Utc::now(),
+        me: Some(boss.me.clone()),
+    };
+    let counts = boss.store.load_demo(boss.ctx(), spec).await.expect("demo");
+    boss.sync().await;
+    let late = Device::join(&server, "late", Role::Manager).await;
+    late.sync().await;
+
+    let url = format!("sqlite://{}?mode=ro", late.path.display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("open store file");
+    let synced: i64 = sqlx::query_scalar("SELECT count(*) FROM synced_state")
+        .fetch_one(&mut conn)
+        .await
+        .expect("count");
+    let entities = counts.customers + counts.tasks + counts.comments;
+    assert!(synced as usize >= entities, "{synced} synced_state rows for {entities} entities");
+    let history: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT entity, count(*) FROM history WHERE entity IN ('task', 'comment', 'customer')
+         GROUP BY entity",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .expect("history");
+    assert!(history.is_empty(), "the bulk path writes no history: {history:?}");
+    // The late device's own profile reaches the boss.
+    boss.sync().await;
+    let (late_state, boss_state) = (snapshot(&late.path, None).await, snapshot(&boss.path, None).await);
+    assert!(late_state == boss_state, "the late device ends where the boss is");
 }
