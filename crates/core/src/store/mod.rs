@@ -54,11 +54,16 @@ pub struct StoreOptions {
     pub clock: Arc<dyn Clock>,
     /// Run search-index merging and WAL checkpoints in idle time on a background task.
     pub background_maintenance: bool,
+    /// Read connections at most; each holds its own schema, page cache and statements.
+    pub readers: u32,
+    /// How much of the file each connection reads through a memory map (0: plain reads).
+    /// Mapped pages a query touched count in the process's memory for as long as it runs.
+    pub mmap_bytes: u64,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { clock: Arc::new(SystemClock), background_maintenance: true }
+        Self { clock: Arc::new(SystemClock), background_maintenance: true, readers: 4, mmap_bytes: 1 << 32 }
     }
 }
 
@@ -108,7 +113,7 @@ impl Store {
             .pragma("wal_autocheckpoint", "0")
             // Pages are read through a memory map instead of a read() call each: the lists
             // touch a few scattered pages per row on a large store.
-            .pragma("mmap_size", "4294967296");
+            .pragma("mmap_size", options.mmap_bytes.to_string());
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
@@ -120,7 +125,7 @@ impl Store {
             .await?;
         MIGRATOR.run(&writer).await?;
         let reader = SqlitePoolOptions::new()
-            .max_connections(4)
+            .max_connections(options.readers)
             .test_before_acquire(false)
             .idle_timeout(None)
             .max_lifetime(None)
@@ -223,7 +228,9 @@ impl Store {
         self.inner.writer.close().await;
     }
 
-    fn spawn_idle_maintenance(&self) {
+    /// Runs idle maintenance from now on, for a store opened without it (the desktop starts
+    /// it once the window has painted).
+    pub fn spawn_idle_maintenance(&self) {
         let weak = Arc::downgrade(&self.inner);
         tokio::spawn(async move {
             let mut last_maintained = -1;
