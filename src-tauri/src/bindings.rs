@@ -17,6 +17,7 @@ pub fn export(dir: &Path) -> Result<(), ExportError> {
         crate::error::IpcError,
         duly_core::model::ChangeEvent,
         crate::commands::app::Bootstrap,
+        crate::commands::app::Startup,
         crate::commands::app::Preferences,
         duly_core::model::ColleagueInput,
         duly_core::demo::DemoCounts,

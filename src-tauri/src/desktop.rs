@@ -6,7 +6,7 @@ use tauri::{AppHandle, Manager, State, WindowEvent};
 use tauri_plugin_autostart::ManagerExt;
 
 use crate::error::{IpcError, IpcResult};
-use crate::state::AppState;
+use crate::state::{AppState, Services};
 
 /// The argument the system start passes, so Duly opens in the tray.
 pub const MINIMIZED_ARG: &str = "--minimized";
@@ -25,11 +25,11 @@ pub fn plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
     )
 }
 
-async fn flag(state: &AppState, key: &str, default: bool) -> IpcResult<bool> {
+async fn flag(state: &Services, key: &str, default: bool) -> IpcResult<bool> {
     Ok(state.store.preference(key).await?.map_or(default, |v| v == "true"))
 }
 
-async fn options(app: &AppHandle, state: &AppState) -> IpcResult<DesktopOptions> {
+async fn options(app: &AppHandle, state: &Services) -> IpcResult<DesktopOptions> {
     Ok(DesktopOptions {
         autostart: app.autolaunch().is_enabled().unwrap_or(false),
         start_minimized: flag(state, "start_minimized", false).await?,
@@ -37,13 +37,23 @@ async fn options(app: &AppHandle, state: &AppState) -> IpcResult<DesktopOptions>
     })
 }
 
-/// Hides the window at start when launched by the system or asked to.
-pub async fn on_start(app: &AppHandle) {
-    let state = app.state::<AppState>();
-    let asked = flag(&state, "start_minimized", false).await.unwrap_or(false);
-    if (asked || std::env::args().any(|a| a == MINIMIZED_ARG))
-        && let Some(window) = app.get_webview_window("main")
-    {
+/// Launched by the system start (`--minimized`): the window hides before it is shown, without
+/// waiting for the store.
+pub fn hide_if_launched_minimized(app: &AppHandle) {
+    if std::env::args().any(|a| a == MINIMIZED_ARG) {
+        hide(app);
+    }
+}
+
+/// Asked to start in the tray (a preference, so read once the store is open).
+pub async fn on_start(app: &AppHandle, state: &Services) {
+    if flag(state, "start_minimized", false).await.unwrap_or(false) {
+        hide(app);
+    }
+}
+
+fn hide(app: &AppHandle) {
+    if let Some(window) = app.get_webview_window("main") {
         let _ = window.hide();
     }
 }
@@ -52,7 +62,11 @@ pub async fn on_start(app: &AppHandle) {
 pub fn on_window_event(window: &tauri::Window, event: &WindowEvent) {
     if let WindowEvent::CloseRequested { api, .. } = event {
         let state = window.app_handle().state::<AppState>();
-        let keep = tauri::async_runtime::block_on(flag(&state, "close_to_tray", true)).unwrap_or(true);
+        let keep = tauri::async_runtime::block_on(async {
+            let state = state.ready().await?;
+            flag(state, "close_to_tray", true).await
+        })
+        .unwrap_or(true);
         if keep {
             api.prevent_close();
             let _ = window.hide();
@@ -62,7 +76,8 @@ pub fn on_window_event(window: &tauri::Window, event: &WindowEvent) {
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn desktop_options(app: AppHandle, state: State<'_, AppState>) -> IpcResult<DesktopOptions> {
-    options(&app, &state).await
+    let state = state.ready().await?;
+    options(&app, state).await
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -71,6 +86,7 @@ pub async fn set_desktop_options(
     state: State<'_, AppState>,
     options: DesktopOptions,
 ) -> IpcResult<DesktopOptions> {
+    let state = state.ready().await?;
     let autolaunch = app.autolaunch();
     let switched = if options.autostart { autolaunch.enable() } else { autolaunch.disable() };
     if let Err(error) = switched {
@@ -89,5 +105,5 @@ pub async fn set_desktop_options(
             ("close_to_tray", yes_no(options.close_to_tray)),
         ])
         .await?;
-    self::options(&app, &state).await
+    self::options(&app, state).await
 }

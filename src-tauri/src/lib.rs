@@ -1,6 +1,7 @@
 //! The Duly desktop shell: Tauri builder, plugins, state and the command table. Everything a
 //! command does is in duly-core; this crate only connects the window to it.
 
+mod background;
 mod bindings;
 mod commands;
 mod desktop;
@@ -34,24 +35,11 @@ pub fn run() {
         .plugin(commands::links::opener())
         .on_window_event(desktop::on_window_event)
         .setup(|app| {
+            // Nothing here may wait: until the hook returns, the window cannot load its page.
             let handle = app.handle().clone();
-            let state = tauri::async_runtime::block_on(state::AppState::open(&handle))?;
-            events::forward(&handle, state.store.subscribe());
-            let scheduler =
-                duly_core::schedule::Scheduler::new(state.store.clone(), duly_core::clock::system_zone());
-            let notifier = std::sync::Arc::new(notifier::DesktopNotifier::new(handle.clone()));
-            let reminders = duly_core::schedule::SchedulerLoop::new(state.store.clone(), scheduler, notifier);
-            app.manage(state);
-            tray::install(&handle)?;
-            tauri::async_runtime::block_on(desktop::on_start(&handle));
-            tauri::async_runtime::spawn(async move {
-                reminders.spawn();
-            });
-            let resume = handle.clone();
-            tauri::async_runtime::spawn(async move {
-                let state = resume.state::<state::AppState>();
-                state.sync.resume(&resume).await;
-            });
+            app.manage(state::AppState::new(&handle)?);
+            desktop::hide_if_launched_minimized(&handle);
+            background::open_store(&handle);
             Ok(())
         })
         .invoke_handler(commands::handler())

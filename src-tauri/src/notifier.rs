@@ -26,6 +26,9 @@ impl Notifier for DesktopNotifier {
         std::thread::spawn(move || {
             let (lang, tz) = tauri::async_runtime::block_on(async {
                 let state = app.state::<AppState>();
+                let Ok(state) = state.ready().await else {
+                    return (Lang::parse(""), chrono_tz::Europe::Budapest);
+                };
                 let lang = state.store.preference("language").await.ok().flatten().unwrap_or_default();
                 (Lang::parse(&lang), state.time_zone().await.unwrap_or(chrono_tz::Europe::Budapest))
             });

@@ -37,7 +37,9 @@ struct Session {
 
 pub struct SyncService {
     store: Store,
-    vault: Vault,
+    /// Reached on first use: the keychain is a D-Bus round trip (or more) on Linux, and an
+    /// installation without a server never needs it.
+    vault: std::sync::OnceLock<Vault>,
     session: Mutex<Option<Session>>,
 }
 
@@ -46,8 +48,12 @@ fn account(server: &str, login: &str) -> String {
 }
 
 impl SyncService {
-    pub fn new(store: Store, vault: Vault) -> Self {
-        Self { store, vault, session: Mutex::new(None) }
+    pub fn new(store: Store) -> Self {
+        Self { store, vault: std::sync::OnceLock::new(), session: Mutex::new(None) }
+    }
+
+    fn vault(&self) -> &Vault {
+        self.vault.get_or_init(Vault::platform)
     }
 
     /// At start: picks up the saved server and login, with the token from the keychain.
@@ -57,7 +63,7 @@ impl SyncService {
         else {
             return;
         };
-        let Some(token) = self.vault.load(&account(&server, &login)) else { return };
+        let Some(token) = self.vault().load(&account(&server, &login)) else { return };
         let Ok(client) = SyncClient::new(&server) else { return };
         let client = client.with_token(token);
         // Offline at start is normal: the loop retries; the user is known from the last login,
@@ -96,7 +102,7 @@ impl SyncService {
             return Err(error.into());
         }
         self.log_out().await;
-        self.vault.save(&account(&server, login), &session.token);
+        self.vault().save(&account(&server, login), &session.token);
         self.store.set_preferences(&[("sync_server", &server), ("sync_login", login)]).await?;
         self.remember_role(session.user.role).await;
         self.start(app, client.with_token(session.token), session.user).await;
@@ -117,7 +123,7 @@ impl SyncService {
     async fn start(&self, app: &AppHandle, client: SyncClient, user: User) {
         let sync = SyncLoop::start(self.store.clone(), client.clone(), user.clone(), POLL);
         let mut changes = sync.subscribe();
-        let (app, store, keychain) = (app.clone(), self.store.clone(), self.vault.persistent());
+        let (app, store, keychain) = (app.clone(), self.store.clone(), self.vault().persistent());
         let abilities = Abilities::of(Some(user.role));
         let colleague = user.colleague_id;
         tauri::async_runtime::spawn(async move {
@@ -136,16 +142,41 @@ impl SyncService {
     pub async fn log_out(&self) {
         let Some(session) = self.session.lock().await.take() else { return };
         session.sync.stop();
+        // Logged out, the store is used alone: the next start offers everything again.
+        let _ = self.store.set_preferences(&[("sync_role", "")]).await;
         let _ = session.client.logout().await;
         if let (Ok(Some(server)), Ok(Some(login))) =
             (self.store.preference("sync_server").await, self.store.preference("sync_login").await)
         {
-            self.vault.forget(&account(&server, &login));
+            self.vault().forget(&account(&server, &login));
         }
     }
 
+    /// The state the window starts with: what it may offer, and the phase. It leaves out what
+    /// only the Server page shows, which asks `view` for it: the counts (counting a large
+    /// outbox would hold back the first paint) and whether the keychain works (reaching it is
+    /// a D-Bus round trip; until it is reached, one is assumed).
+    pub async fn startup_view(&self) -> SyncView {
+        let keychain = self.vault.get().is_none_or(Vault::persistent);
+        let session = self.session.lock().await;
+        if let Some(session) = session.as_ref() {
+            let abilities = Abilities::of(Some(session.user.role));
+            return SyncView { state: session.sync.state(), keychain, abilities };
+        }
+        let mut state = SyncState::logged_out();
+        state.server_url = self.store.preference("sync_server").await.ok().flatten();
+        // The session resumes after the first paint: until then the role saved at the last
+        // login decides, so a guest's window never offers more, even for a moment.
+        let role = match state.server_url {
+            Some(_) => self.saved_role().await,
+            None => None,
+        };
+        SyncView { state, keychain, abilities: Abilities::of(role) }
+    }
+
+    /// The full state, counts included (the Server page).
     pub async fn view(&self) -> SyncView {
-        let keychain = self.vault.persistent();
+        let keychain = self.vault().persistent();
         let session = self.session.lock().await;
         let mut state = session.as_ref().map_or_else(SyncState::logged_out, |s| s.sync.state());
         if session.is_none() {

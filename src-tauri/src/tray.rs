@@ -35,7 +35,9 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
         .build(app)?;
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let mut changes = app.state::<AppState>().store.subscribe();
+        let state = app.state::<AppState>();
+        let Ok(services) = state.ready().await else { return };
+        let mut changes = services.store.subscribe();
         refresh(&app).await;
         loop {
             tokio::select! {
@@ -84,6 +86,7 @@ pub async fn refresh(app: &AppHandle) {
 
 pub async fn model(app: &AppHandle) -> Result<Option<TrayModel>, duly_core::error::CoreError> {
     let state = app.state::<AppState>();
+    let Ok(state) = state.ready().await else { return Ok(None) };
     let Some(me) = state.store.profile_id().await? else { return Ok(None) };
     let tz = state.time_zone().await.unwrap_or(chrono_tz::Europe::Budapest);
     let lang = Lang::parse(&state.store.preference("language").await?.unwrap_or_default());
@@ -126,7 +129,14 @@ fn on_menu(app: &AppHandle, id: &str) {
             let minutes = (id == "pause").then_some(60);
             tauri::async_runtime::spawn(async move {
                 let until = minutes.map(|m| chrono::Utc::now() + chrono::Duration::minutes(m));
-                if let Err(error) = app.state::<AppState>().store.pause_notifications(until).await {
+                let state = app.state::<AppState>();
+                let paused = match state.ready().await {
+                    Ok(services) => {
+                        services.store.pause_notifications(until).await.map_err(|e| e.to_string())
+                    }
+                    Err(error) => Err(error.message),
+                };
+                if let Err(error) = paused {
                     tracing::warn!(%error, "pause notifications");
                 }
                 refresh(&app).await;

@@ -145,10 +145,8 @@ async fn an_office_arrives_in_bulk_without_history() {
 
     let url = format!("sqlite://{}?mode=ro", late.path.display());
     let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("open store file");
-    let synced: i64 = sqlx::query_scalar("SELECT count(*) FROM synced_state")
-        .fetch_one(&mut conn)
-        .await
-        .expect("count");
+    let synced: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM synced_state").fetch_one(&mut conn).await.expect("count");
     let entities = counts.customers + counts.tasks + counts.comments;
     assert!(synced as usize >= entities, "{synced} synced_state rows for {entities} entities");
     let history: Vec<(String, i64)> = sqlx::query_as(

@@ -4,7 +4,9 @@
 //!
 //! First paint: process start → the page's own mark (two animation frames after the first
 //! list is on screen, one IPC call that writes the time to `DULY_PAINT_FILE`). Idle memory:
-//! proportional set size of the process and its WebKit children, 10 s after start.
+//! proportional set size of the process and its WebKit children, 10 s after start; also per
+//! process (the UI process, WebKitWebProcess, WebKitNetworkProcess), the tree's private dirty
+//! and anonymous memory, and the store file's memory map, so the figure can be explained.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -25,9 +27,9 @@ pub async fn run(size: Size, demo: &crate::demo::DemoStore) -> anyhow::Result<Ma
     // `cargo xtask bench` builds the two windows in the profile it runs the bench in.
     let beside =
         std::env::current_exe()?.parent().map(Path::to_path_buf).context("bench binary has no folder")?;
-    let app = beside.join(format!("duly{}", std::env::consts::EXE_SUFFIX));
-    let bare = beside.join(format!("duly-bare-window{}", std::env::consts::EXE_SUFFIX));
-    for binary in [&app, &bare] {
+    let app_binary = beside.join(format!("duly{}", std::env::consts::EXE_SUFFIX));
+    let bare_binary = beside.join(format!("duly-bare-window{}", std::env::consts::EXE_SUFFIX));
+    for binary in [&app_binary, &bare_binary] {
         if !binary.exists() {
             bail!("{} is not built: run the app part through `cargo xtask bench`", binary.display());
         }
@@ -39,23 +41,89 @@ pub async fn run(size: Size, demo: &crate::demo::DemoStore) -> anyhow::Result<Ma
     demo.open_copy(&data).await?.close().await;
     let display = Xvfb::start()?;
 
-    let (mut app_paint, mut app_pss, mut bare_paint, mut bare_pss) = (vec![], vec![], vec![], vec![]);
+    // For experiments: `DULY_BENCH_APP_ENV="WEBKIT_DISABLE_COMPOSITING_MODE=1 …"` is given to
+    // the app only (the environment the bench runs in reaches both windows).
+    let app_env: Vec<(String, String)> = std::env::var("DULY_BENCH_APP_ENV")
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|pair| pair.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
+        .collect();
+    if !app_env.is_empty() {
+        log(format!("app environment: {app_env:?}"));
+    }
+    let (mut app, mut bare) = (Launches::default(), Launches::default());
     for round in 0..size.rounds(ROUNDS, ROUNDS) {
-        let (paint, pss) = launch(&app, &display.name, dir.path(), &data, idle_after)?;
-        log(format!("round {round}: app first paint {paint:.0} ms, idle PSS {pss:.1} MB"));
-        app_paint.push(paint);
-        app_pss.push(pss);
-        let (paint, pss) = launch(&bare, &display.name, dir.path(), &data, idle_after)?;
-        log(format!("round {round}: bare window first paint {paint:.0} ms, idle PSS {pss:.1} MB"));
-        bare_paint.push(paint);
-        bare_pss.push(pss);
+        let measured = launch(&app_binary, &display.name, dir.path(), &data, idle_after, &app_env)?;
+        log(format!("round {round}: app {measured}"));
+        app.push(measured);
+        let measured = launch(&bare_binary, &display.name, dir.path(), &data, idle_after, &[])?;
+        log(format!("round {round}: bare window {measured}"));
+        bare.push(measured);
     }
     let mut figures = Map::new();
-    figures.insert("app_first_paint_ms".into(), round(percentile(&mut app_paint, 50.0)).into());
-    figures.insert("app_idle_pss_mb".into(), round(percentile(&mut app_pss, 50.0)).into());
-    figures.insert("floor_first_paint_ms".into(), round(percentile(&mut bare_paint, 50.0)).into());
-    figures.insert("floor_idle_pss_mb".into(), round(percentile(&mut bare_pss, 50.0)).into());
+    app.figures("app", &mut figures);
+    bare.figures("floor", &mut figures);
     Ok(figures)
+}
+
+/// One launch's figures: the first paint, and the memory after the idle wait, in MB.
+#[derive(Debug, Clone, Copy, Default)]
+struct Launch {
+    paint_ms: f64,
+    /// Proportional set size of the whole tree (the goal's figure), then per process.
+    pss: f64,
+    ui_pss: f64,
+    web_pss: f64,
+    network_pss: f64,
+    /// Over the whole tree: memory no other process shares and that was written to, and
+    /// anonymous memory (heaps, JIT): what is not a clean page of some file.
+    private_dirty: f64,
+    anonymous: f64,
+    /// The store file's memory map (and its WAL index) as PSS: what the store's mmap costs.
+    store_map_pss: f64,
+}
+
+impl std::fmt::Display for Launch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "first paint {:.0} ms, idle PSS {:.1} MB (ui {:.1}, web {:.1}, network {:.1}; private dirty {:.1}, \
+             anonymous {:.1}, store map {:.1})",
+            self.paint_ms,
+            self.pss,
+            self.ui_pss,
+            self.web_pss,
+            self.network_pss,
+            self.private_dirty,
+            self.anonymous,
+            self.store_map_pss
+        )
+    }
+}
+
+#[derive(Default)]
+struct Launches(Vec<Launch>);
+
+impl Launches {
+    fn push(&mut self, launch: Launch) {
+        self.0.push(launch);
+    }
+
+    /// The median of each figure, under `{prefix}_…` keys.
+    fn figures(&self, prefix: &str, figures: &mut Map<String, Value>) {
+        let median = |pick: fn(&Launch) -> f64| {
+            let mut values: Vec<f64> = self.0.iter().map(pick).collect();
+            round(percentile(&mut values, 50.0))
+        };
+        figures.insert(format!("{prefix}_first_paint_ms"), median(|l| l.paint_ms).into());
+        figures.insert(format!("{prefix}_idle_pss_mb"), median(|l| l.pss).into());
+        figures.insert(format!("{prefix}_ui_pss_mb"), median(|l| l.ui_pss).into());
+        figures.insert(format!("{prefix}_web_pss_mb"), median(|l| l.web_pss).into());
+        figures.insert(format!("{prefix}_network_pss_mb"), median(|l| l.network_pss).into());
+        figures.insert(format!("{prefix}_private_dirty_mb"), median(|l| l.private_dirty).into());
+        figures.insert(format!("{prefix}_anonymous_mb"), median(|l| l.anonymous).into());
+        figures.insert(format!("{prefix}_store_map_pss_mb"), median(|l| l.store_map_pss).into());
+    }
 }
 
 fn epoch_ms() -> f64 {
@@ -65,14 +133,15 @@ fn epoch_ms() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// One launch: (first paint in ms, idle PSS in MB).
+/// One launch: its first paint, then its memory after the idle wait.
 fn launch(
     binary: &Path,
     display: &str,
     scratch: &Path,
     data: &Path,
     idle_after: Duration,
-) -> anyhow::Result<(f64, f64)> {
+    extra_env: &[(String, String)],
+) -> anyhow::Result<Launch> {
     let paint_file = scratch.join("painted");
     let home = tempfile::tempdir_in(scratch)?;
     let _ = std::fs::remove_file(&paint_file);
@@ -85,6 +154,7 @@ fn launch(
         .env("DULY_DATA_DIR", data)
         .env("DULY_PAINT_FILE", &paint_file)
         .env("NO_AT_BRIDGE", "1")
+        .envs(extra_env.iter().map(|(k, v)| (k, v)))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -104,9 +174,9 @@ fn launch(
     if let Some(rest) = idle_after.checked_sub(started.elapsed()) {
         std::thread::sleep(rest);
     }
-    let pss_kb: u64 = process_tree(child.id()).iter().filter_map(|pid| pss_kb(*pid)).sum();
+    let memory = memory(child.id());
     stop(&mut child);
-    Ok((paint, pss_kb as f64 / 1024.0))
+    Ok(Launch { paint_ms: paint, ..memory })
 }
 
 /// The process and every descendant (the WebKit web and network processes).
@@ -134,12 +204,71 @@ fn process_tree(root: u32) -> Vec<u32> {
     tree
 }
 
-fn pss_kb(pid: u32) -> Option<u64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
-    text.lines()
-        .find(|l| l.starts_with("Pss:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
+/// The tree's memory now, in MB, split by process (WebKit names its helpers).
+fn memory(root: u32) -> Launch {
+    let mut launch = Launch::default();
+    for pid in process_tree(root) {
+        let Some(rollup) = smaps_fields(&format!("/proc/{pid}/smaps_rollup")) else { continue };
+        let pss = rollup.pss;
+        launch.pss += pss;
+        launch.private_dirty += rollup.private_dirty;
+        launch.anonymous += rollup.anonymous;
+        let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        if pid == root {
+            launch.ui_pss += pss;
+        } else if name.starts_with("WebKitWebProces") {
+            launch.web_pss += pss;
+        } else if name.starts_with("WebKitNetworkPr") {
+            launch.network_pss += pss;
+        }
+        launch.store_map_pss += store_map_pss_kb(pid) / 1024.0;
+    }
+    launch
+}
+
+#[derive(Default)]
+struct SmapsFields {
+    pss: f64,
+    private_dirty: f64,
+    anonymous: f64,
+}
+
+/// Pss, Private_Dirty and Anonymous of an smaps_rollup file, in MB.
+fn smaps_fields(path: &str) -> Option<SmapsFields> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let mut fields = SmapsFields::default();
+    for line in text.lines() {
+        let mut words = line.split_whitespace();
+        let (Some(name), Some(kb)) = (words.next(), words.next().and_then(|v| v.parse::<f64>().ok())) else {
+            continue;
+        };
+        match name {
+            "Pss:" => fields.pss = kb / 1024.0,
+            "Private_Dirty:" => fields.private_dirty = kb / 1024.0,
+            "Anonymous:" => fields.anonymous = kb / 1024.0,
+            _ => {}
+        }
+    }
+    Some(fields)
+}
+
+/// PSS (kB) of the process's mappings of the store file and its WAL index (`duly.db…`).
+fn store_map_pss_kb(pid: u32) -> f64 {
+    let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/smaps")) else { return 0.0 };
+    let mut total = 0.0;
+    let mut in_store = false;
+    for line in text.lines() {
+        // A mapping's header starts with its address range ("7f…-7f… r--s …").
+        let header = line.split_whitespace().next().is_some_and(|first| first.contains('-'))
+            && !line.ends_with(':')
+            && line.split_whitespace().count() >= 5;
+        if header {
+            in_store = line.split_whitespace().nth(5).is_some_and(|path| path.contains("duly.db"));
+        } else if in_store && let Some(kb) = line.strip_prefix("Pss:") {
+            total += kb.trim().trim_end_matches(" kB").trim().parse::<f64>().unwrap_or(0.0);
+        }
+    }
+    total
 }
 
 fn stop(child: &mut Child) {

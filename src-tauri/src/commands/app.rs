@@ -3,11 +3,14 @@ use std::str::FromStr;
 
 use duly_core::demo::{DemoCounts, DemoSpec};
 use duly_core::model::{Colleague, ColleagueInput, CustomerStatus, Keyword};
+use duly_core::views::{TaskFilter, TaskSummary};
 use serde::{Deserialize, Serialize};
 use tauri::State;
 
+use crate::commands::tasks::TaskView;
 use crate::error::{IpcError, IpcResult};
-use crate::state::AppState;
+use crate::state::{AppState, Services};
+use crate::sync_service::SyncView;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
@@ -44,7 +47,7 @@ pub struct Bootstrap {
     pub task_status_labels: BTreeMap<String, String>,
 }
 
-async fn preferences(state: &AppState) -> IpcResult<Preferences> {
+async fn preferences(state: &Services) -> IpcResult<Preferences> {
     let store = &state.store;
     let language = match store.preference("language").await?.as_deref() {
         Some("en") => Language::En,
@@ -60,12 +63,16 @@ async fn preferences(state: &AppState) -> IpcResult<Preferences> {
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn bootstrap(state: State<'_, AppState>) -> IpcResult<Bootstrap> {
+    bootstrap_of(state.ready().await?).await
+}
+
+async fn bootstrap_of(state: &Services) -> IpcResult<Bootstrap> {
     let store = &state.store;
     let colleagues = store.colleagues().await?;
     let profile_id = store.profile_id().await?;
     Ok(Bootstrap {
         profile: colleagues.iter().find(|c| Some(c.id) == profile_id).cloned(),
-        preferences: preferences(&state).await?,
+        preferences: preferences(state).await?,
         colleagues,
         customer_statuses: store.customer_statuses().await?,
         keywords: store.keywords().await?,
@@ -73,8 +80,37 @@ pub async fn bootstrap(state: State<'_, AppState>) -> IpcResult<Bootstrap> {
     })
 }
 
+/// The window's first screen in one call: the bootstrap, the sync state it needs to know what
+/// to offer, and the first list (none before there is a profile).
+#[derive(Debug, Serialize, ts_rs::TS)]
+pub struct Startup {
+    pub bootstrap: Bootstrap,
+    pub sync: SyncView,
+    pub first_list: Option<Vec<TaskSummary>>,
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn startup(
+    state: State<'_, AppState>,
+    view: TaskView,
+    filter: Option<TaskFilter>,
+) -> IpcResult<Startup> {
+    let state = state.ready().await?;
+    let list = async {
+        // First run: no profile, so no list yet; the window shows the first-run page.
+        if state.store.profile_id().await?.is_none() {
+            return Ok(None);
+        }
+        crate::commands::tasks::list(state, view, filter).await.map(Some)
+    };
+    let (bootstrap, sync, first_list) =
+        tokio::try_join!(bootstrap_of(state), async { Ok(state.sync.startup_view().await) }, list)?;
+    Ok(Startup { bootstrap, sync, first_list })
+}
+
 #[tauri::command(rename_all = "snake_case")]
 pub async fn create_profile(state: State<'_, AppState>, input: ColleagueInput) -> IpcResult<Colleague> {
+    let state = state.ready().await?;
     if state.store.profile_id().await?.is_some() {
         return Err(IpcError::invalid("the profile exists already"));
     }
@@ -84,6 +120,7 @@ pub async fn create_profile(state: State<'_, AppState>, input: ColleagueInput) -
 /// First run: a small office's worth of realistic data, with work for me today.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn load_demo(state: State<'_, AppState>) -> IpcResult<DemoCounts> {
+    let state = state.ready().await?;
     let ctx = state.ctx().await?;
     let me = state.store.colleagues().await?.into_iter().find(|c| c.id == ctx.actor);
     Ok(state.store.load_demo(ctx, DemoSpec::small(state.store.now(), me)).await?)
@@ -95,6 +132,7 @@ pub async fn set_preferences(
     state: State<'_, AppState>,
     preferences: Preferences,
 ) -> IpcResult<Preferences> {
+    let state = state.ready().await?;
     chrono_tz::Tz::from_str(&preferences.time_zone).map_err(|_| IpcError::invalid("unknown time zone"))?;
     let store = &state.store;
     let language = if preferences.language == Language::En { "en" } else { "hu" };
@@ -108,14 +146,16 @@ pub async fn set_preferences(
         .await?;
     // The tray speaks the language and counts the days of the zone just chosen.
     crate::tray::refresh(&app).await;
-    self::preferences(&state).await
+    self::preferences(state).await
 }
 
-/// The window's first real paint (the Today list after two animation frames). Only the
-/// desktop benchmark listens: it sets `DULY_PAINT_FILE`.
+/// The window's first real paint (the Today list after two animation frames): what can
+/// wait until the window shows its data starts now (see `background`). The desktop benchmark
+/// also listens: it sets `DULY_PAINT_FILE`.
 #[tauri::command(rename_all = "snake_case")]
-pub fn mark_painted(at: f64) {
+pub fn mark_painted(app: tauri::AppHandle, at: f64) {
     if let Some(path) = std::env::var_os("DULY_PAINT_FILE") {
         let _ = std::fs::write(path, format!("{at}"));
     }
+    crate::background::start(&app);
 }

@@ -14,6 +14,7 @@ pub mod tasks;
 pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
         app::bootstrap,
+        app::startup,
         app::create_profile,
         app::load_demo,
         app::set_preferences,

@@ -22,6 +22,7 @@ pub struct CalendarYear {
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn notify_settings(state: State<'_, AppState>) -> IpcResult<NotifySettings> {
+    let state = state.ready().await?;
     Ok(state.store.notify_settings().await?)
 }
 
@@ -31,6 +32,7 @@ pub async fn set_notify_settings(
     state: State<'_, AppState>,
     settings: NotifySettings,
 ) -> IpcResult<NotifySettings> {
+    let state = state.ready().await?;
     let saved = state.store.set_notify_settings(&settings).await?;
     crate::tray::refresh(&app).await;
     Ok(saved)
@@ -43,6 +45,7 @@ pub async fn pause_notifications(
     state: State<'_, AppState>,
     minutes: Option<u32>,
 ) -> IpcResult<NotifySettings> {
+    let state = state.ready().await?;
     let until = minutes.map(|m| Utc::now() + chrono::Duration::minutes(i64::from(m.min(7 * 24 * 60))));
     let settings = state.store.pause_notifications(until).await?;
     crate::tray::refresh(&app).await;
@@ -51,6 +54,7 @@ pub async fn pause_notifications(
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn work_calendar(state: State<'_, AppState>, year: i32) -> IpcResult<CalendarYear> {
+    let state = state.ready().await?;
     calendar_year(&state.store.work_calendar().await?, year)
 }
 
@@ -60,6 +64,7 @@ pub async fn set_calendar_overrides(
     year: i32,
     overrides: Vec<DayOverride>,
 ) -> IpcResult<CalendarYear> {
+    let state = state.ready().await?;
     let ctx = state.ctx().await?;
     calendar_year(&state.store.set_calendar_overrides(ctx, &overrides).await?, year)
 }
@@ -73,6 +78,7 @@ fn calendar_year(calendar: &WorkCalendar, year: i32) -> IpcResult<CalendarYear> 
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn next_working_day(state: State<'_, AppState>, after: NaiveDate) -> IpcResult<NaiveDate> {
+    let state = state.ready().await?;
     Ok(state.store.work_calendar().await?.next_working_day(after))
 }
 
@@ -82,6 +88,7 @@ pub async fn set_availability(
     colleague_id: Uuid,
     availability: Availability,
 ) -> IpcResult<Colleague> {
+    let state = state.ready().await?;
     Ok(state.store.set_availability(state.ctx().await?, colleague_id, availability).await?)
 }
 
@@ -91,23 +98,27 @@ pub async fn absence_warning(
     colleague_id: Uuid,
     day: NaiveDate,
 ) -> IpcResult<Option<AbsenceWarning>> {
+    let state = state.ready().await?;
     Ok(state.store.absence_warning(colleague_id, day).await?)
 }
 
 /// Gives an absent colleague's open tasks to another; returns how many moved.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn hand_over(state: State<'_, AppState>, from: Uuid, to: Uuid) -> IpcResult<u32> {
+    let state = state.ready().await?;
     Ok(state.store.hand_over(state.ctx().await?, from, to).await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn reschedule_task(state: State<'_, AppState>, id: Uuid, to: Reschedule) -> IpcResult<Task> {
+    let state = state.ready().await?;
     let tz = state.time_zone().await?;
     Ok(state.store.reschedule_task(state.ctx().await?, id, to, tz).await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn tray_model(state: State<'_, AppState>) -> IpcResult<TrayModel> {
+    let state = state.ready().await?;
     let viewer = state.viewer().await?;
     let lang = Lang::parse(&state.store.preference("language").await?.unwrap_or_default());
     Ok(TrayModel::build(&state.store, viewer.colleague, viewer.tz, lang).await?)

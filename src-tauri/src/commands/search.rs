@@ -14,6 +14,7 @@ pub struct SearchResults {
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn search(state: State<'_, AppState>, query: SearchQuery) -> IpcResult<SearchResults> {
+    let state = state.ready().await?;
     let viewer = state.viewer().await?;
     Ok(SearchResults {
         hits: state.store.search(&viewer, &query).await?,

@@ -12,6 +12,7 @@ use crate::sync_service::{SyncView, sync_error};
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn sync_view(state: State<'_, AppState>) -> IpcResult<SyncView> {
+    let state = state.ready().await?;
     Ok(state.sync.view().await)
 }
 
@@ -23,29 +24,34 @@ pub async fn log_in(
     login: String,
     password: String,
 ) -> IpcResult<SyncView> {
+    let state = state.ready().await?;
     state.sync.log_in(&app, &server, &login, &password).await
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn log_out(state: State<'_, AppState>) -> IpcResult<SyncView> {
+    let state = state.ready().await?;
     state.sync.log_out().await;
     Ok(state.sync.view().await)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn sync_now(state: State<'_, AppState>) -> IpcResult<()> {
+    let state = state.ready().await?;
     state.sync.sync_now().await;
     Ok(())
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn rejected_ops(state: State<'_, AppState>) -> IpcResult<Vec<RejectedOp>> {
+    let state = state.ready().await?;
     Ok(state.store.rejected_ops().await?)
 }
 
 /// Writes the rejected operations as JSON into the Downloads folder; returns the file's path.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn export_rejected_ops(app: AppHandle, state: State<'_, AppState>) -> IpcResult<String> {
+    let state = state.ready().await?;
     let ops = state.store.rejected_ops().await?;
     let dir = app
         .path()
@@ -63,40 +69,47 @@ pub async fn export_rejected_ops(app: AppHandle, state: State<'_, AppState>) -> 
 /// The refused ops about one task or customer, for the notice on its page.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn rejected_about(state: State<'_, AppState>, entity_id: Uuid) -> IpcResult<Vec<RejectedOp>> {
+    let state = state.ready().await?;
     Ok(state.store.rejected_about(entity_id).await?)
 }
 
 /// The person has copied what they needed of a refused op: it leaves the list.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn dismiss_rejected(state: State<'_, AppState>, client_seq: i64) -> IpcResult<()> {
+    let state = state.ready().await?;
     Ok(state.store.dismiss_rejected(client_seq).await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn task_conflicts(state: State<'_, AppState>, task_id: Uuid) -> IpcResult<Vec<Conflict>> {
+    let state = state.ready().await?;
     Ok(state.store.conflicts(task_id).await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn server_users(state: State<'_, AppState>) -> IpcResult<Vec<User>> {
+    let state = state.ready().await?;
     let (client, _) = state.sync.client().await?;
     client.users().await.map_err(sync_error)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn add_server_user(state: State<'_, AppState>, user: NewUser) -> IpcResult<User> {
+    let state = state.ready().await?;
     let (client, _) = state.sync.client().await?;
     client.add_user(&user).await.map_err(sync_error)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn set_server_user_active(state: State<'_, AppState>, id: Uuid, active: bool) -> IpcResult<User> {
+    let state = state.ready().await?;
     let (client, _) = state.sync.client().await?;
     client.set_user_active(id, active).await.map_err(sync_error)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn customer_shares(state: State<'_, AppState>, customer_id: Uuid) -> IpcResult<CustomerShares> {
+    let state = state.ready().await?;
     let (client, _) = state.sync.client().await?;
     client.shares(customer_id).await.map_err(sync_error)
 }
@@ -109,6 +122,7 @@ pub async fn share_customers(
     customer_ids: Vec<Uuid>,
     shared: bool,
 ) -> IpcResult<()> {
+    let state = state.ready().await?;
     let (client, _) = state.sync.client().await?;
     let result = if shared {
         client.grant(user_id, customer_ids).await

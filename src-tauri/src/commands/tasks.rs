@@ -5,7 +5,7 @@ use tauri::State;
 use uuid::Uuid;
 
 use crate::error::IpcResult;
-use crate::state::AppState;
+use crate::state::{AppState, Services};
 
 /// Which list (T12).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -35,6 +35,15 @@ pub async fn list_tasks(
     view: TaskView,
     filter: Option<TaskFilter>,
 ) -> IpcResult<Vec<TaskSummary>> {
+    list(state.ready().await?, view, filter).await
+}
+
+/// One list as the window shows it (also the first list of `startup`).
+pub async fn list(
+    state: &Services,
+    view: TaskView,
+    filter: Option<TaskFilter>,
+) -> IpcResult<Vec<TaskSummary>> {
     let viewer = state.viewer().await?;
     let store = &state.store;
     let tasks = match view {
@@ -54,6 +63,7 @@ pub async fn list_tasks(
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn task_detail(state: State<'_, AppState>, id: Uuid) -> IpcResult<TaskDetail> {
+    let state = state.ready().await?;
     let store = &state.store;
     let task = store.task(id).await?;
     let customer_name = match task.fields.customer_id {
@@ -70,26 +80,31 @@ pub async fn task_detail(state: State<'_, AppState>, id: Uuid) -> IpcResult<Task
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn create_task(state: State<'_, AppState>, input: TaskInput) -> IpcResult<Task> {
+    let state = state.ready().await?;
     Ok(state.store.create_task(state.ctx().await?, input).await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn update_task(state: State<'_, AppState>, id: Uuid, input: TaskInput) -> IpcResult<Task> {
+    let state = state.ready().await?;
     Ok(state.store.update_task(state.ctx().await?, id, input).await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn set_task_status(state: State<'_, AppState>, id: Uuid, change: StatusChange) -> IpcResult<Task> {
+    let state = state.ready().await?;
     Ok(state.store.set_task_status(state.ctx().await?, id, change).await?)
 }
 
 /// Moves the task (and its thread) to the trash; returns the batch to restore.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn delete_task(state: State<'_, AppState>, id: Uuid) -> IpcResult<Uuid> {
+    let state = state.ready().await?;
     Ok(state.store.delete_task(state.ctx().await?, id).await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn add_comment(state: State<'_, AppState>, input: CommentInput) -> IpcResult<Comment> {
+    let state = state.ready().await?;
     Ok(state.store.add_comment(state.ctx().await?, input).await?)
 }

@@ -1,6 +1,6 @@
 // How dues read in a list: relative days in the user's language and time zone.
 import type { Due } from "./api/bindings/Due";
-import { i18n, localDay, t } from "./i18n/index.svelte";
+import { dateFormat, i18n, localDay, t } from "./i18n/index.svelte";
 
 const DAY_MS = 86_400_000;
 
@@ -31,7 +31,7 @@ export function dueLabel(due: Due | null, now: Date = new Date()): string {
 
 /** What the clock in `timeZone` shows at an instant, as a date-time input holds it ("2026-03-10T09:30"). */
 export function wallClock(instant: string, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat("en-CA", {
+  const parts = dateFormat("en-CA", {
     timeZone,
     year: "numeric",
     month: "2-digit",

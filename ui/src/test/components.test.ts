@@ -1,8 +1,9 @@
-import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
-import { beforeEach, describe, expect, it } from "vitest";
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CommandError } from "../lib/api/backend";
 import { i18n } from "../lib/i18n/index.svelte";
 import { APP_CONTEXT, AppState } from "../lib/state/app.svelte";
+import App from "../App.svelte";
 import QuickAdd from "../components/tasks/QuickAdd.svelte";
 import TaskList from "../components/tasks/TaskList.svelte";
 import { ME, fakeBackend, summary } from "./fake-backend";
@@ -12,6 +13,20 @@ async function appWith(backend: ReturnType<typeof fakeBackend>["backend"]) {
   await app.start();
   return app;
 }
+
+afterEach(() => cleanup());
+
+describe("Start-up", () => {
+  it("shows Today from one start-up call, then reports the paint", async () => {
+    const fake = fakeBackend({ listTasks: () => Promise.resolve([summary({ title: "Mai hívás" })]) });
+    render(App, { props: { backend: fake.backend } });
+    expect((await screen.findByTestId("task-row")).textContent).toContain("Mai hívás");
+    await waitFor(() => expect(fake.calls.some((c) => c.name === "markPainted")).toBe(true));
+    // No bootstrap, sync state or list call of its own before the first paint.
+    expect(fake.calls.map((c) => c.name)).toEqual(["startup", "markPainted"]);
+    expect(fake.calls[0].args[0]).toEqual({ kind: "today" });
+  });
+});
 
 describe("TaskList", () => {
   beforeEach(() => {
@@ -36,7 +51,8 @@ describe("TaskList", () => {
     tasks = [];
     fake.emit({ entity: "task", id: null, source: "sync" });
     expect(await screen.findByTestId("empty")).toHaveProperty("textContent", "üres");
-    expect(fake.calls.filter((c) => c.name === "listTasks").length).toBe(2);
+    // The first list came with the start-up data; the change event asked for it again.
+    expect(fake.calls.filter((c) => c.name === "listTasks").length).toBe(1);
   });
 
   it("completing asks for the outcome and shows the core's refusal in the user's language", async () => {

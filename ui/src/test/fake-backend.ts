@@ -143,6 +143,14 @@ export function fakeBackend(
   // The system browser: the call is recorded (see `calls`), nothing opens.
   base.openExternal = () => Promise.resolve();
   Object.assign(base, serverCalls(server), reminderCalls(reminders));
+  // The first screen as the shell answers it, from this fake's (or the test's) own answers;
+  // the first list is left to the list itself where the fake has none to give.
+  base.startup = async (view: unknown, filter: unknown) => {
+    const boot = (await merged.bootstrap()) as Bootstrap;
+    const sync = (await merged.syncView()) as SyncView;
+    const list = boot.profile ? await merged.listTasks(view, filter).catch(() => null) : null;
+    return { bootstrap: boot, sync, first_list: list as TaskSummary[] | null };
+  };
   const merged = { ...base, ...overrides } as Record<string, (...args: unknown[]) => Promise<unknown>>;
   const backend = {} as Record<string, unknown>;
   for (const [name, fn] of Object.entries(merged)) {

@@ -60,11 +60,16 @@ pub struct StoreOptions {
     /// index queued search documents as they come (`search_queue`). Without it the
     /// queue is drained only by a search, `maintain` or `drain_search_queue`.
     pub background_maintenance: bool,
+    /// Read connections at most; each holds its own schema, page cache and statements.
+    pub readers: u32,
+    /// How much of the file each connection reads through a memory map (0: plain reads).
+    /// Mapped pages a query touched count in the process's memory for as long as it runs.
+    pub mmap_bytes: u64,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { clock: Arc::new(SystemClock), background_maintenance: true }
+        Self { clock: Arc::new(SystemClock), background_maintenance: true, readers: 4, mmap_bytes: 1 << 32 }
     }
 }
 
@@ -118,12 +123,14 @@ impl Store {
             .pragma("wal_autocheckpoint", "0")
             // Pages are read through a memory map instead of a read() call each: the lists
             // touch a few scattered pages per row on a large store.
-            .pragma("mmap_size", "4294967296");
+            .pragma("mmap_size", options.mmap_bytes.to_string());
         // Not a pool: a pool pings each connection it gets back, a round trip per write.
         let mut writer = connect.connect().await?;
-        MIGRATOR.run(&mut writer).await?;
+        // `run` takes an `Acquire`, whose lifetime makes every future that opens a store
+        // unprovably `Send` (sqlx names this workaround).
+        MIGRATOR.run_direct(None, &mut writer, false).await?;
         let reader = SqlitePoolOptions::new()
-            .max_connections(4)
+            .max_connections(options.readers)
             .test_before_acquire(false)
             .idle_timeout(None)
             .max_lifetime(None)
@@ -230,7 +237,9 @@ impl Store {
         self.inner.writer.close().await;
     }
 
-    fn spawn_idle_maintenance(&self) {
+    /// Runs idle maintenance from now on, for a store opened without it (the desktop starts
+    /// it once the window has painted).
+    pub fn spawn_idle_maintenance(&self) {
         let weak = Arc::downgrade(&self.inner);
         tokio::spawn(async move {
             let mut last_maintained = -1;

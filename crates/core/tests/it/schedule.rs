@@ -166,10 +166,12 @@ async fn nothing_fires_twice_after_a_restart() {
     assert_eq!(at(&f, budapest(2026, 5, 4, 9, 30)).await, [NoticeKind::Reminder, NoticeKind::MorningDigest]);
     let path = f.dir.path().join("duly.db");
     f.store.close().await;
-    let reopened =
-        Store::open_with(&path, StoreOptions { clock: f.clock.clone(), background_maintenance: false })
-            .await
-            .expect("the store answers");
+    let reopened = Store::open_with(
+        &path,
+        StoreOptions { clock: f.clock.clone(), background_maintenance: false, ..StoreOptions::default() },
+    )
+    .await
+    .expect("the store answers");
     f.clock.set(budapest(2026, 5, 4, 9, 45));
     assert!(tick(&reopened).await.is_empty(), "the ledger survived the restart");
 }

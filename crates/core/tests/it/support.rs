@@ -94,7 +94,8 @@ pub async fn fixture() -> Fixture {
 pub async fn fixture_at(now: DateTime<Utc>) -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let clock = Arc::new(ManualClock::new(now));
-    let options = StoreOptions { clock: clock.clone(), background_maintenance: false };
+    let options =
+        StoreOptions { clock: clock.clone(), background_maintenance: false, ..StoreOptions::default() };
     let store = Store::open_with(dir.path().join("duly.db"), options).await.expect("open store");
     let me = store
         .create_profile(ColleagueInput {

@@ -35,6 +35,7 @@ import type { RejectedOp } from "./bindings/RejectedOp";
 import type { Reschedule } from "./bindings/Reschedule";
 import type { SearchQuery } from "./bindings/SearchQuery";
 import type { SearchResults } from "./bindings/SearchResults";
+import type { Startup } from "./bindings/Startup";
 import type { StatusChange } from "./bindings/StatusChange";
 import type { SyncView } from "./bindings/SyncView";
 import type { Task } from "./bindings/Task";
@@ -49,6 +50,9 @@ import type { TrayModel } from "./bindings/TrayModel";
 import type { User } from "./bindings/User";
 
 export interface Backend {
+  /** The first screen in one call: the bootstrap, the sync state (without its counts) and the
+   * first list (`null` before there is a profile). */
+  startup(view: TaskView, filter: TaskFilter | null): Promise<Startup>;
   bootstrap(): Promise<Bootstrap>;
   createProfile(input: ColleagueInput): Promise<Colleague>;
   loadDemo(): Promise<DemoCounts>;
@@ -147,6 +151,7 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 }
 
 export const tauriBackend: Backend = {
+  startup: (view, filter) => call("startup", { view, filter }),
   bootstrap: () => call("bootstrap"),
   createProfile: (input) => call("create_profile", { input }),
   loadDemo: () => call("load_demo"),

@@ -10,6 +10,21 @@ export type Language = "hu" | "en";
 
 const catalogues: Record<Language, Messages> = { hu, en };
 
+// Building an Intl.DateTimeFormat costs far more than using one (locale data is looked up and
+// resolved each time), and a list formats a date or two per row: one per locale, zone and
+// options, kept for the session (a handful in practice).
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+export function dateFormat(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale}|${JSON.stringify(options)}`;
+  let format = dateFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, options);
+    dateFormats.set(key, format);
+  }
+  return format;
+}
+
 class I18n {
   language = $state<Language>("hu");
   timeZone = $state<string>("Europe/Budapest");
@@ -35,7 +50,7 @@ class I18n {
   day = (isoDay: string, style: "short" | "long" = "short"): string => {
     const [y, m, d] = isoDay.split("-").map(Number);
     const date = new Date(Date.UTC(y, m - 1, d, 12));
-    return new Intl.DateTimeFormat(this.locale, {
+    return dateFormat(this.locale, {
       timeZone: "UTC",
       ...(style === "long" ? { dateStyle: "long" } : { month: "short", day: "numeric" }),
     }).format(date);
@@ -43,14 +58,14 @@ class I18n {
 
   /** An instant in the user's time zone. */
   dateTime = (iso: string): string =>
-    new Intl.DateTimeFormat(this.locale, {
+    dateFormat(this.locale, {
       timeZone: this.timeZone,
       dateStyle: "medium",
       timeStyle: "short",
     }).format(new Date(iso));
 
   time = (iso: string): string =>
-    new Intl.DateTimeFormat(this.locale, {
+    dateFormat(this.locale, {
       timeZone: this.timeZone,
       hour: "2-digit",
       minute: "2-digit",
@@ -61,7 +76,7 @@ class I18n {
 }
 
 export function localDay(instant: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat("en-CA", {
+  const parts = dateFormat("en-CA", {
     timeZone,
     year: "numeric",
     month: "2-digit",

@@ -7,11 +7,18 @@ import type { Bootstrap } from "../api/bindings/Bootstrap";
 import type { ChangeEvent } from "../api/bindings/ChangeEvent";
 import type { NoticeTarget } from "../api/bindings/NoticeTarget";
 import type { Preferences } from "../api/bindings/Preferences";
+import type { TaskFilter } from "../api/bindings/TaskFilter";
 import type { TaskStatus } from "../api/bindings/TaskStatus";
+import type { TaskSummary } from "../api/bindings/TaskSummary";
 import type { TaskView } from "../api/bindings/TaskView";
 import { hu } from "../i18n/hu";
 import { i18n, t } from "../i18n/index.svelte";
 import { SyncStatus } from "./sync.svelte";
+import { defaultTaskFilter } from "./tasks";
+
+function listKey(view: TaskView, filter: TaskFilter): string {
+  return JSON.stringify([view, filter]);
+}
 
 export type Route =
   | { name: "tasks"; view: TaskView }
@@ -57,21 +64,52 @@ export class AppState {
   }
 
   async start() {
-    await this.backend.onChange((event) => {
-      this.lastChange = event;
-      this.revision += 1;
-      if (!event || ["colleague", "customer_status", "keyword", "task_status_label"].includes(event.entity)) {
-        void this.reload();
-      }
-    });
-    await this.backend.onOpen((target) => this.open(target));
-    await this.backend.onQuickAdd(() => this.openQuickAdd());
-    // The sync state before the first paint: it carries what the window may offer, so a
-    // guest's window never shows, even for a moment, controls the server would refuse. The
-    // app works without a server: a failure here only leaves the Server page without a state.
-    await this.sync.start().catch((error) => (this.sync.error = error));
-    await this.reload();
-    this.onboarding = !this.boot?.profile;
+    // The listeners and the first screen's data are asked for together (each listener is an
+    // IPC call of its own); no event can come before the first paint, which starts the
+    // shell's background work.
+    const listening = Promise.all([
+      this.backend.onChange((event) => {
+        this.lastChange = event;
+        this.revision += 1;
+        if (
+          !event ||
+          ["colleague", "customer_status", "keyword", "task_status_label"].includes(event.entity)
+        ) {
+          void this.reload();
+        }
+      }),
+      this.backend.onOpen((target) => this.open(target)),
+      this.backend.onQuickAdd(() => this.openQuickAdd()),
+      this.sync.listen(),
+    ]);
+    // The sync state comes with the first screen: it carries what the window may offer, so
+    // a guest's window never shows, even for a moment, controls the server would refuse.
+    const first = this.route.name === "tasks" ? this.route.view : null;
+    const filter = defaultTaskFilter();
+    const revision = this.revision;
+    const startup = await this.sync.track(
+      () => this.backend.startup(first ?? { kind: "today" }, filter),
+      (answer) => answer.sync,
+    );
+    await listening;
+    if (first && startup.first_list) {
+      this.#firstList = { key: listKey(first, filter), revision, tasks: startup.first_list };
+    }
+    this.applyPreferences(startup.bootstrap.preferences);
+    this.boot = startup.bootstrap;
+    this.onboarding = !this.boot.profile;
+  }
+
+  /** The first list, answered with the start-up data; not reactive (a list takes it once). */
+  #firstList: { key: string; revision: number; tasks: TaskSummary[] } | null = null;
+
+  /** The list that came with the start-up data, when it is the one asked for and still
+   * current; only once (after that, lists are asked for). */
+  takeFirstList(view: TaskView, filter: TaskFilter): TaskSummary[] | null {
+    const first = this.#firstList;
+    this.#firstList = null;
+    if (!first || first.key !== listKey(view, filter) || first.revision !== this.revision) return null;
+    return first.tasks;
   }
 
   /** What the person may do, from the permission table the server decides with (read by

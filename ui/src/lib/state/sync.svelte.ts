@@ -15,27 +15,38 @@ export class SyncStatus {
 
   constructor(private readonly backend: Backend) {}
 
-  async start() {
+  /** Follows the shell's `duly://sync` events. */
+  async listen() {
     await this.backend.onSync((view) => {
       this.heard += 1;
       this.apply(view);
     });
-    this.applyUnlessOvertaken(await this.answer(() => this.backend.syncView()));
   }
 
-  /** Calls the shell and notes how many events had come before its answer was made. */
-  private async answer(call: () => Promise<SyncView>) {
-    const before = this.heard;
-    return { view: await call(), before };
+  async start() {
+    await this.listen();
+    await this.refresh();
+  }
+
+  /** The full state, counts included (the Server page asks when it opens). */
+  async refresh() {
+    await this.track(
+      () => this.backend.syncView(),
+      (view) => view,
+    );
   }
 
   /**
-   * An event that arrived while a call was running is at least as new as the call's answer:
-   * the sync loop emits on every change, so the last event is the current state. Applying the
-   * answer after it would show a state that is over (a first sync "in progress" for good).
+   * Runs a call whose answer carries a sync view and applies that view, unless an event
+   * arrived while the call was running: the sync loop emits on every change, so the last event
+   * is the current state, and applying the answer after it would show a state that is over (a
+   * first sync "in progress" for good).
    */
-  private applyUnlessOvertaken({ view, before }: { view: SyncView; before: number }) {
-    if (this.heard === before) this.apply(view);
+  async track<T>(call: () => Promise<T>, viewOf: (answer: T) => SyncView): Promise<T> {
+    const before = this.heard;
+    const answer = await call();
+    if (this.heard === before) this.apply(viewOf(answer));
+    return answer;
   }
 
   apply(view: SyncView) {
@@ -71,7 +82,10 @@ export class SyncStatus {
 
   async logIn(server: string, login: string, password: string) {
     // The new session's loop emits at least once (its first round), so nothing is missed.
-    this.applyUnlessOvertaken(await this.answer(() => this.backend.logIn(server, login, password)));
+    await this.track(
+      () => this.backend.logIn(server, login, password),
+      (view) => view,
+    );
   }
 
   async logOut() {

@@ -2,7 +2,22 @@
 // page, so the core records exactly the fields that changed.
 import type { Backend } from "../api/backend";
 import type { Task } from "../api/bindings/Task";
+import type { TaskFilter } from "../api/bindings/TaskFilter";
 import type { TaskInput } from "../api/bindings/TaskInput";
+
+/** What a task list shows before the person filters or sorts it. */
+export function defaultTaskFilter(): TaskFilter {
+  return {
+    customer_id: null,
+    responsible_id: null,
+    statuses: [],
+    min_priority: null,
+    overdue_only: false,
+    text: null,
+    sort: "working",
+    descending: false,
+  };
+}
 
 export function taskInputOf(task: Task): TaskInput {
   return {
