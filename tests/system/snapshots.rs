@@ -157,6 +157,14 @@ async fn an_office_arrives_in_bulk_without_history() {
     .await
     .expect("history");
     assert!(history.is_empty(), "the bulk path writes no history: {history:?}");
+    // The indexes it went without are built again, as the boss's store has them.
+    let indexes = "SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name";
+    let late_indexes: Vec<String> = sqlx::query_scalar(indexes).fetch_all(&mut conn).await.expect("indexes");
+    let boss_url = format!("sqlite://{}?mode=ro", boss.path.display());
+    let mut boss_conn = sqlx::SqliteConnection::connect(&boss_url).await.expect("open store file");
+    let boss_indexes: Vec<String> =
+        sqlx::query_scalar(indexes).fetch_all(&mut boss_conn).await.expect("indexes");
+    assert_eq!(late_indexes, boss_indexes);
     // The late device's own profile reaches the boss.
     boss.sync().await;
     let (late_state, boss_state) = (snapshot(&late.path, None).await, snapshot(&boss.path, None).await);

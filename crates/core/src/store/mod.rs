@@ -11,6 +11,7 @@ pub(crate) mod calendar;
 pub(crate) mod codec;
 pub(crate) mod comments;
 pub(crate) mod customers;
+mod deferred_indexes;
 mod history;
 mod outbox;
 pub(crate) mod projects;
@@ -25,7 +26,7 @@ mod writer;
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use sqlx::ConnectOptions;
@@ -92,6 +93,8 @@ struct Inner {
     /// Customers, tasks and comments written since the search indexer last looked (a bulk
     /// write counts once per kind): how soon it should index them.
     search_written: AtomicUsize,
+    /// A snapshot is being loaded: search documents are built after it, not page by page.
+    bulk_loading: AtomicBool,
     search_wake: Arc<tokio::sync::Notify>,
     /// Attachment contents, beside the store file (`duly.blobs/` for `duly.db`).
     blob_dir: std::path::PathBuf,
@@ -128,6 +131,8 @@ impl Store {
         let mut writer = connect.connect().await?;
         // `run` takes an `Acquire`, whose lifetime makes every future that opens a store
         // unprovably `Send` (sqlx names this workaround).
+        // Indexes a snapshot load dropped and did not get to build again come back first.
+        deferred_indexes::restore(&mut writer).await?;
         MIGRATOR.run_direct(None, &mut writer, false).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(options.readers)
@@ -154,6 +159,7 @@ impl Store {
                 events,
                 last_write_ms: AtomicI64::new(0),
                 search_written: AtomicUsize::new(0),
+                bulk_loading: AtomicBool::new(false),
                 search_wake: Arc::new(tokio::sync::Notify::new()),
                 blob_dir: path.as_ref().with_extension("blobs"),
             }),

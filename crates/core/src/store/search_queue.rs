@@ -152,7 +152,9 @@ impl Store {
                 let _ = tokio::time::timeout(Duration::from_secs(1), wake.notified()).await;
                 loop {
                     let Some(inner) = weak.upgrade() else { return };
-                    if inner.search_written.load(Ordering::Relaxed) == 0 {
+                    if inner.search_written.load(Ordering::Relaxed) == 0
+                        || inner.bulk_loading.load(Ordering::Relaxed)
+                    {
                         break;
                     }
                     let idle =

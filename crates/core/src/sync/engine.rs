@@ -172,7 +172,7 @@ async fn load_snapshot(
     outcome: &mut SyncOutcome,
     progress: &(dyn Fn(SyncProgress) + Sync),
 ) -> Result<Option<i64>, SyncError> {
-    let mut page = match client.snapshot(0, None, scope).await {
+    let page = match client.snapshot(0, None, scope).await {
         Err(SyncError::Refused { status: 404, code: duly_protocol::ErrorCode::NotFound, .. })
             if scope.is_none() =>
         {
@@ -181,14 +181,33 @@ async fn load_snapshot(
         other => other?,
     };
     let upto = page.upto.unwrap_or_default();
-    let total = page.total.unwrap_or_default();
     let mut load = store.begin_snapshot().await?;
+    let loaded = apply_pages(store, client, scope, page, &mut load, upto, outcome, progress).await;
+    // Built whether the load finished or broke off: the lists need them either way.
+    store.end_snapshot().await?;
+    loaded?;
+    Ok(Some(upto))
+}
+
+/// The snapshot's pages from `page` on, each applied while the next is fetched.
+#[allow(clippy::too_many_arguments)]
+async fn apply_pages(
+    store: &Store,
+    client: &SyncClient,
+    scope: Option<Scope>,
+    mut page: super::client::PulledPage,
+    load: &mut crate::sync::snapshot::SnapshotLoad,
+    upto: i64,
+    outcome: &mut SyncOutcome,
+    progress: &(dyn Fn(SyncProgress) + Sync),
+) -> Result<(), SyncError> {
+    let total = page.total.unwrap_or_default();
     loop {
         let (more, next) = (page.more, page.next);
         let fetch = async { if more { Some(client.snapshot(next, Some(upto), scope).await) } else { None } };
         let apply = async {
             store.keep_undecodable(&page.undecodable).await?;
-            store.apply_snapshot(&mut load, &page.ops).await
+            store.apply_snapshot(load, &page.ops).await
         };
         let (applied, fetched) = tokio::join!(apply, fetch);
         outcome.pulled += page.ops.len();
@@ -197,10 +216,9 @@ async fn load_snapshot(
         progress(SyncProgress { done: load.applied, total: total.max(load.applied) });
         match fetched {
             Some(fetched) => page = fetched?,
-            None => break,
+            None => return Ok(()),
         }
     }
-    Ok(Some(upto))
 }
 
 /// How large a push may grow to keep a move whole (the server's default body limit is 4 MB).

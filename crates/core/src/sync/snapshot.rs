@@ -50,7 +50,16 @@ impl Store {
         )
         .fetch_optional(self.reader())
         .await?;
-        Ok(SnapshotLoad { fresh: any.is_none(), ..SnapshotLoad::default() })
+        let fresh = any.is_none();
+        if fresh {
+            self.defer_indexes().await?;
+        }
+        Ok(SnapshotLoad { fresh, ..SnapshotLoad::default() })
+    }
+
+    /// Ends a snapshot (whole or broken off): the indexes its load went without are built.
+    pub async fn end_snapshot(&self) -> Result<()> {
+        self.restore_indexes().await
     }
 
     /// Applies one snapshot page: settings the ordinary way first (everything refers to

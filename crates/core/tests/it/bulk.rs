@@ -83,3 +83,36 @@ async fn one_bad_record_refuses_the_whole_batch() {
     f.store.import(f.ctx(), &ok).await.expect("imported");
     assert_eq!(f.store.my_tasks(&f.viewer()).await.expect("mine").len(), 1);
 }
+
+/// The indexes of the tables a snapshot loads, as SQLite keeps them.
+async fn index_sql(path: &std::path::Path) -> Vec<String> {
+    use sqlx::Connection;
+    let url = format!("sqlite://{}?mode=ro", path.display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("open store file");
+    sqlx::query_scalar(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
+           AND tbl_name IN ('customers', 'projects', 'tasks', 'comments', 'comment_keywords') ORDER BY name",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .expect("indexes")
+}
+
+/// A snapshot into an empty store goes without the secondary indexes; broken off by a crash,
+/// the store builds them again when it next opens, before anything reads it.
+#[tokio::test]
+async fn indexes_a_snapshot_went_without_come_back_at_the_next_opening() {
+    let f = fixture().await;
+    let path = f.dir.path().join("duly.db");
+    let before = index_sql(&path).await;
+    assert!(before.len() >= 10, "{before:?}");
+    f.store.begin_snapshot().await.expect("begin");
+    assert!(index_sql(&path).await.is_empty(), "a fresh load writes without them");
+    f.store.close().await;
+    let store = duly_core::Store::open(&path).await.expect("reopen");
+    assert_eq!(index_sql(&path).await, before);
+    // And a load that ends builds them too.
+    store.begin_snapshot().await.expect("begin");
+    store.end_snapshot().await.expect("end");
+    assert_eq!(index_sql(&path).await, before);
+}
