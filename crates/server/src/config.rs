@@ -39,6 +39,13 @@ pub struct Config {
     /// Most bytes of operations one pull page carries (at least one op goes, however large).
     #[arg(long, env = "DULY_PULL_PAGE_BYTES", default_value_t = 4 * 1024 * 1024)]
     pub pull_page_bytes: usize,
+    /// Most operations one snapshot page returns: a new device writes each page in one
+    /// transaction, and fewer, larger ones rewrite fewer of its pages.
+    #[arg(long, env = "DULY_SNAPSHOT_LIMIT", default_value_t = 20_000)]
+    pub snapshot_limit: u32,
+    /// Most bytes of operations one snapshot page carries (at least one op goes).
+    #[arg(long, env = "DULY_SNAPSHOT_PAGE_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub snapshot_page_bytes: usize,
     /// A session unused this long (seconds) ends: 30 days.
     #[arg(long, env = "DULY_SESSION_IDLE_SECS", default_value_t = 30 * 24 * 3600)]
     pub session_idle_secs: u64,
@@ -73,6 +80,8 @@ impl Config {
             account_failures: 5,
             pull_limit: 5000,
             pull_page_bytes: 4 * 1024 * 1024,
+            snapshot_limit: 20_000,
+            snapshot_page_bytes: 16 * 1024 * 1024,
             trusted_proxy: false,
             session_idle_secs: 30 * 24 * 3600,
             session_max_secs: 180 * 24 * 3600,

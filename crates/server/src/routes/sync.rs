@@ -174,12 +174,12 @@ pub async fn snapshot(
     let upto = query.upto.map_or(latest_seq, |upto| upto.min(latest_seq));
     let since = query.since;
     let total = if since == 0 { Some(state.storage.snapshot_size(&readable, upto).await?) } else { None };
-    let most = state.config.pull_limit.max(1);
+    let most = state.config.snapshot_limit.max(1);
     let limit = query.limit.unwrap_or(most).clamp(1, most);
     let mut ops = state.storage.snapshot(&readable, since, upto, limit).await?;
     let fits = fitting(
         ops.iter().map(|logged| duly_protocol::limits::encoded_len(&logged.op.value)),
-        state.config.pull_page_bytes,
+        state.config.snapshot_page_bytes,
     );
     // Past the last page the client pulls from `upto`, whatever the newest seq is by then.
     let page = Page::of(&mut ops, fits, limit, since, upto.max(since), |op| op.seq);
