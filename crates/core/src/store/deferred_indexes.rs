@@ -19,6 +19,9 @@ use super::Store;
 use crate::error::Result;
 
 const KEY: &str = "deferred_indexes";
+/// The writer's page cache while a snapshot loads (256 MB), and after it (SQLite's default).
+const LOAD_CACHE: &str = "PRAGMA cache_size = -262144";
+const USUAL_CACHE: &str = "PRAGMA cache_size = -2000";
 
 /// Tables a snapshot writes in bulk. Only plain indexes go: a unique one is a constraint, and
 /// the primary keys are what the snapshot's upserts find rows by.
@@ -49,6 +52,9 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        // A page's transaction touches far more pages than SQLite's 2 MB default cache holds:
+        // spilled mid-transaction, they were written to the WAL and read back again.
+        sqlx::query(LOAD_CACHE).execute(&mut *conn).await?;
         // The indexer would build search documents page by page; it waits for the end.
         self.inner.bulk_loading.store(true, Ordering::Relaxed);
         Ok(())
@@ -57,7 +63,10 @@ impl Store {
     /// Builds the indexes [`Store::defer_indexes`] dropped, if it did; then search indexing
     /// resumes on what the load queued.
     pub(crate) async fn restore_indexes(&self) -> Result<()> {
-        restore(&mut *self.writer().lock().await?).await?;
+        let mut conn = self.writer().lock().await?;
+        restore(&mut conn).await?;
+        sqlx::query(USUAL_CACHE).execute(&mut *conn).await?;
+        drop(conn);
         self.inner.bulk_loading.store(false, Ordering::Relaxed);
         self.inner.search_wake.notify_one();
         Ok(())
